@@ -1,0 +1,46 @@
+"""Health-check and environment endpoints for Python web apps.
+
+A drop-in replacement for py-healthcheck: ``from healthcheck import HealthCheck,
+EnvironmentDump, TornadoHandler``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .core import HealthCheck as HealthCheck
+from .environment import EnvironmentDump as EnvironmentDump
+from .exceptions import DuplicateNameError as DuplicateNameError
+from .exceptions import HealthCheckError as HealthCheckError
+from .exceptions import MissingDependencyError as MissingDependencyError
+from .render.compat import json_failed_handler as json_failed_handler
+from .render.compat import json_success_handler as json_success_handler
+from .result import CheckResult as CheckResult
+from .runner import basic_exception_handler as basic_exception_handler
+
+if TYPE_CHECKING:
+    from .integrations.tornado import TornadoHandler as TornadoHandler
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CheckResult",
+    "DuplicateNameError",
+    "EnvironmentDump",
+    "HealthCheck",
+    "HealthCheckError",
+    "MissingDependencyError",
+    "TornadoHandler",
+    "basic_exception_handler",
+    "json_failed_handler",
+    "json_success_handler",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # Tornado is optional: importing the handler is what requires it.
+    if name == "TornadoHandler":
+        from .integrations.tornado import TornadoHandler
+
+        return TornadoHandler
+    raise AttributeError(f"module 'healthcheck' has no attribute {name!r}")

@@ -1,0 +1,119 @@
+"""Per-check result cache with per-outcome TTLs, and single flight on a miss."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Optional
+
+from cachetools import TLRUCache
+
+from .defaults import CACHE_SIZE
+from .result import CheckResult
+
+Timer = Callable[[], float]
+
+
+@dataclass(eq=False)
+class Flight:
+    """One execution of a checker that callers wait for together."""
+
+    started: float
+    #: When waiters stop waiting (timer clock); ``None`` waits for as long as it takes.
+    deadline: Optional[float]
+    future: Future[CheckResult] = field(default_factory=Future)
+
+    def __post_init__(self) -> None:
+        # A running future cannot be cancelled, so no waiter can take it from the others.
+        self.future.set_running_or_notify_cancel()
+
+
+class ResultCache:
+    """Fresh results by key, and the execution in flight for each key that has none.
+
+    ``ttl(result)`` gives how long a result stays fresh; zero or ``None`` keeps it out of the
+    cache. All methods are safe to call from many threads.
+    """
+
+    def __init__(
+        self,
+        ttl: Callable[[CheckResult], Optional[float]],
+        *,
+        timer: Timer = time.monotonic,
+        maxsize: int = CACHE_SIZE,
+    ) -> None:
+        self._ttl = ttl
+        self.timer = timer
+        self._results: TLRUCache[Hashable, CheckResult] = TLRUCache(
+            maxsize, self._time_to_use, timer=timer
+        )
+        self._flights: dict[Hashable, Flight] = {}
+        self._lock = threading.Lock()
+
+    def _time_to_use(self, _key: Hashable, result: CheckResult, now: float) -> float:
+        # TLRUCache drops an item whose expiry is not after now, so a TTL of 0 stores nothing.
+        return now + (self._ttl(result) or 0)
+
+    def get(self, key: Hashable) -> Optional[CheckResult]:
+        """The fresh result for ``key``, if any."""
+        with self._lock:
+            return self._results.get(key)
+
+    def get_all(self, keys: Sequence[Hashable]) -> Optional[list[CheckResult]]:
+        """Fresh results for every key, or ``None`` if any is missing (the cached fast path)."""
+        results = []
+        with self._lock:
+            for key in keys:
+                result = self._results.get(key)
+                if result is None:
+                    return None
+                results.append(result)
+        return results
+
+    def fetch(
+        self, key: Hashable, timeout: Optional[float], launch: Callable[[Flight], None]
+    ) -> CheckResult | Flight:
+        """The fresh result for ``key``, or the flight that will produce one.
+
+        On a miss with no flight under way, a new flight is registered and ``launch(flight)`` is
+        called (outside the lock) to start the execution, which must end in :meth:`land`. A
+        flight still running past its deadline is joined, not restarted, so a hung checker
+        never has more than one thread.
+        """
+        with self._lock:
+            result = self._results.get(key)
+            if result is not None:
+                return result
+            flight = self._flights.get(key)
+            if flight is not None:
+                return flight
+            now = self.timer()
+            flight = Flight(started=now, deadline=None if not timeout else now + timeout)
+            self._flights[key] = flight
+        launch(flight)
+        return flight
+
+    def land(self, key: Hashable, flight: Flight, result: CheckResult) -> None:
+        """Record the result of ``flight`` and wake its waiters."""
+        with self._lock:
+            if self._flights.get(key) is flight:
+                del self._flights[key]
+            # Replace, not update: a result with no TTL is not stored, and must not leave an
+            # older one (a timeout recorded meanwhile) in its place.
+            self._results.pop(key, None)
+            self._results[key] = result
+        flight.future.set_result(result)
+
+    def record_timeout(self, key: Hashable, flight: Flight, result: CheckResult) -> None:
+        """Cache a timed-out ``result`` unless ``flight`` has landed meanwhile."""
+        with self._lock:
+            if self._flights.get(key) is flight:
+                self._results[key] = result
+
+    def clear(self) -> None:
+        """Forget every cached result (flights under way still land)."""
+        with self._lock:
+            self._results.clear()

@@ -1,0 +1,27 @@
+"""Every default in one place, each with the reason it has that value."""
+
+from __future__ import annotations
+
+#: Successes are cached just under a 30 s monitoring interval (py-healthcheck's value): each poll
+#: of haproxy, monit or a probe sees a fresh run, while a burst of requests shares one.
+SUCCESS_TTL: float = 27
+
+#: Failures are cached briefly so a dependency that recovers shows as healthy within ~10 s,
+#: while a flood of requests against a failing backend still runs its check at most every 9 s.
+FAILED_TTL: float = 9
+
+#: py-healthcheck's default: no per-check time limit. Production users should set one.
+ERROR_TIMEOUT: float = 0
+
+#: Threads for synchronous checkers. Each check has at most one execution in flight, so this
+#: only caps how many different checks run side by side.
+MAX_WORKERS: int = 16
+
+#: Distinct checks whose results are kept; far more than any application registers.
+CACHE_SIZE: int = 1024
+
+#: What a secret is replaced with (py-healthcheck's mask).
+SECRET_MASK: str = "********"
+
+#: Media type of the py-healthcheck compatible body.
+JSON_HEADERS: dict[str, str] = {"Content-Type": "application/json"}

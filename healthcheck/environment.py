@@ -1,0 +1,136 @@
+"""EnvironmentDump: what the process runs on, with, and as; secrets masked."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import logging
+import os
+import platform
+import sys
+import time
+from importlib import metadata
+from typing import Any
+
+import psutil
+
+from . import defaults
+from .jsonable import JSON
+from .scrub import scrub_mapping
+from .sections import Sections
+
+logger = logging.getLogger("healthcheck")
+
+Response = tuple[str, int, dict[str, str]]
+
+
+class EnvironmentDump:
+    """Collects the ``os``, ``python`` and ``process`` sections plus the user's own.
+
+    Same arguments and ``run()`` tuple as py-healthcheck's class of the same name.
+    """
+
+    def __init__(
+        self,
+        include_os: bool = True,
+        include_python: bool = True,
+        include_process: bool = True,
+        **custom_sections: Any,
+    ) -> None:
+        self._sections = Sections()
+        for name, include, section in (
+            ("os", include_os, os_section),
+            ("python", include_python, python_section),
+            ("process", include_process, process_section),
+        ):
+            if include:
+                self._sections.add(name, section)
+        for name, value in custom_sections.items():
+            if name in self._sections:
+                # py-healthcheck keeps its own section here; so do we, but say so.
+                logger.warning("section %r is built in; the keyword argument is ignored", name)
+                continue
+            self.add_section(name, value)
+
+    def add_section(self, name: str, func: Any) -> None:
+        """Add a section: a value, or a callable evaluated on every request."""
+        self._sections.add(name, func)
+
+    def run(self) -> Response:
+        """Evaluate every section; returns ``(body, 200, headers)``."""
+        return json.dumps(self._sections.evaluate()), 200, dict(defaults.JSON_HEADERS)
+
+    async def run_async(self) -> Response:
+        """:meth:`run` on a worker thread, so an event loop keeps serving meanwhile."""
+        return await asyncio.to_thread(self.run)
+
+
+def os_section() -> dict[str, JSON]:
+    return {"platform": sys.platform, "name": os.name, "uname": list(platform.uname())}
+
+
+def python_section() -> dict[str, JSON]:
+    info = sys.version_info
+    return {
+        "version": sys.version,
+        "executable": sys.executable,
+        "pythonpath": list(sys.path),
+        "version_info": {
+            "major": info.major,
+            "minor": info.minor,
+            "micro": info.micro,
+            "releaselevel": info.releaselevel,
+            "serial": info.serial,
+        },
+        "packages": installed_packages(),
+    }
+
+
+def installed_packages() -> dict[str, JSON]:
+    """Name -> version of every installed distribution, sorted by name."""
+    found: dict[str, JSON] = {}
+    for dist in metadata.distributions():
+        name = dist.metadata["Name"]
+        if name:  # a broken install can leave a distribution without metadata
+            found.setdefault(name, dist.version)
+    return dict(sorted(found.items(), key=lambda item: item[0].lower()))
+
+
+def process_section() -> dict[str, JSON]:
+    data: dict[str, JSON] = {
+        "argv": list(sys.argv),
+        "cwd": os.getcwd(),
+        "user": _user(),
+        "pid": os.getpid(),
+        "environ": dict(scrub_mapping(os.environ)),
+    }
+    try:
+        data.update(_process_figures())
+    except psutil.Error as exc:  # e.g. AccessDenied under a hardened kernel
+        data["figures_error"] = f"{type(exc).__name__}: {exc}"
+    return data
+
+
+def _process_figures() -> dict[str, JSON]:
+    proc = psutil.Process()
+    with proc.oneshot():
+        memory = proc.memory_info()
+        cpu = proc.cpu_times()
+        started = proc.create_time()
+        fds = proc.num_fds() if hasattr(proc, "num_fds") else proc.num_handles()
+        return {
+            "memory": {"rss": memory.rss, "vms": memory.vms},
+            "cpu_times": {"user": cpu.user, "system": cpu.system},
+            "num_threads": proc.num_threads(),
+            "num_fds": fds,
+            "start_time": started,
+            "uptime": round(time.time() - started, 3),
+        }
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a container uid with no passwd entry and no $USER
+        return str(os.getuid()) if hasattr(os, "getuid") else "unknown"

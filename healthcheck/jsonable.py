@@ -1,0 +1,55 @@
+"""Turning arbitrary Python values into something ``json.dumps`` always accepts."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Union
+
+#: A value ``json.dumps`` serialises as it is.
+JSON = Union[None, bool, int, float, str, list["JSON"], dict[str, "JSON"]]
+
+# Deeper than any sane payload, shallower than the interpreter's recursion limit.
+_MAX_DEPTH = 64
+
+
+def to_jsonable(value: object) -> JSON:
+    """Return a copy of ``value`` that is valid JSON.
+
+    Mapping keys become strings, tuples, lists and sets become lists, non-finite floats and any
+    other object become ``str(value)``; cycles and absurd nesting are cut with a marker instead
+    of raising. The result never needs ``json.dumps(default=...)``.
+    """
+    return _convert(value, 0, set())
+
+
+def _convert(value: object, depth: int, seen: set[int]) -> JSON:
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if depth >= _MAX_DEPTH:
+        return "<nested too deeply>"
+    if isinstance(value, (Mapping, list, tuple, set, frozenset)):
+        if id(value) in seen:
+            return "<cycle>"
+        seen.add(id(value))
+        try:
+            if isinstance(value, Mapping):
+                return {_key(k): _convert(v, depth + 1, seen) for k, v in value.items()}
+            items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
+            return [_convert(v, depth + 1, seen) for v in items]
+        finally:
+            seen.discard(id(value))
+    return _str(value)
+
+
+def _key(key: object) -> str:
+    return key if isinstance(key, str) else _str(key)
+
+
+def _str(value: object) -> str:
+    try:
+        return str(value)
+    except Exception:  # a broken __str__ must not break a response
+        return f"<unprintable {type(value).__name__}>"

@@ -1,0 +1,47 @@
+"""A bounded pool of daemon threads for synchronous checkers."""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+from collections.abc import Callable
+
+_ids = itertools.count(1)
+
+
+class DaemonThreadPool:
+    """Runs callables on at most ``max_workers`` daemon threads, started on demand.
+
+    ``concurrent.futures.ThreadPoolExecutor`` joins its workers when the interpreter exits, so
+    a single checker hung on a dead backend would stop the whole process from exiting. A
+    thread cannot be killed, so ours are daemons. Callables must not raise.
+    """
+
+    def __init__(self, max_workers: int, name: str = "healthcheck") -> None:
+        if max_workers < 1:
+            raise ValueError("max_workers must be at least 1")
+        self._max_workers = max_workers
+        self._name = name
+        self._tasks: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._idle = threading.Semaphore(0)
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+
+    def submit(self, task: Callable[[], None]) -> None:
+        self._tasks.put(task)
+        if self._idle.acquire(blocking=False):
+            return  # an idle worker will take it
+        with self._lock:
+            self._threads = [t for t in self._threads if t.is_alive()]
+            if len(self._threads) < self._max_workers:
+                thread = threading.Thread(
+                    target=self._work, name=f"{self._name}-{next(_ids)}", daemon=True
+                )
+                thread.start()
+                self._threads.append(thread)
+
+    def _work(self) -> None:
+        while True:
+            self._tasks.get()()
+            self._idle.release()

@@ -1,0 +1,62 @@
+"""The py-healthcheck compatible JSON body."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..jsonable import to_jsonable
+
+SUCCESS = "success"
+FAILURE = "failure"
+
+
+def json_success_handler(results: Sequence[Mapping[str, Any]], *args: Any, **sections: Any) -> str:
+    """py-healthcheck's body for a passing run: hostname, status, timestamp, results, sections."""
+    return render_body(SUCCESS, results, sections)
+
+
+def json_failed_handler(results: Sequence[Mapping[str, Any]], *args: Any, **sections: Any) -> str:
+    """py-healthcheck's body for a failing run."""
+    return render_body(FAILURE, results, sections)
+
+
+#: The handlers whose output :class:`BodyTemplate` can reproduce, with their status word.
+DEFAULT_HANDLERS = {json_success_handler: SUCCESS, json_failed_handler: FAILURE}
+
+
+def render_body(status: str, results: Sequence[Any], sections: Mapping[str, Any]) -> str:
+    return BodyTemplate(status, results, sections).render()
+
+
+class BodyTemplate:
+    """A serialised body with a hole for ``timestamp``.
+
+    Serialising is the costly part of a cached request; the timestamp is the only field that
+    changes while the results stay fresh, so it is the only one written per request.
+    """
+
+    __slots__ = ("head", "tail")
+
+    # A string no caller produces; its JSON form marks where the timestamp goes.
+    _HOLE = "\x00healthcheck-timestamp\x00"
+
+    def __init__(self, status: str, results: Sequence[Any], sections: Mapping[str, Any]) -> None:
+        data: dict[str, Any] = {
+            "hostname": socket.gethostname(),
+            "status": status,
+            "timestamp": self._HOLE,
+            "results": results,
+        }
+        data.update(sections)  # sections may override the fixed fields, as in py-healthcheck
+        text = json.dumps(to_jsonable(data))
+        head, hole, tail = text.partition(json.dumps(self._HOLE))
+        self.head, self.tail = (head, tail) if hole else (text, None)
+
+    def render(self) -> str:
+        if self.tail is None:
+            return self.head
+        return self.head + repr(time.time()) + self.tail

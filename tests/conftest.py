@@ -1,0 +1,53 @@
+"""Shared fixtures: a fake clock, and loopback servers for end-to-end tests."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+
+@dataclass
+class FakeTimer:
+    """A monotonic clock that only moves when told to (``HealthCheck(timer=...)``)."""
+
+    now: float = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def tick(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def timer() -> FakeTimer:
+    return FakeTimer()
+
+
+class Counter:
+    """A thread-safe call counter for checkers."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def hit(self) -> int:
+        with self._lock:
+            self.calls += 1
+            return self.calls
+
+
+@pytest.fixture
+def counter() -> Counter:
+    return Counter()
+
+
+@pytest.fixture
+def release() -> Iterator[threading.Event]:
+    """An event a test's hung checkers wait on; set at teardown so no thread outlives a test."""
+    event = threading.Event()
+    yield event
+    event.set()
