@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Set up .venv and run the demo or the whole test suite (standard library only).
 
-    python3 dev.py demo [--framework tornado] [--port 5000]
-    python3 dev.py test [pytest arguments]
+python3 dev.py demo [--framework tornado] [--port 5000]
+python3 dev.py test [pytest arguments]
 """
 
 from __future__ import annotations

@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Optional
 
 from cachetools import TLRUCache
 
@@ -23,7 +22,7 @@ class Flight:
 
     started: float
     #: When waiters stop waiting (timer clock); ``None`` waits for as long as it takes.
-    deadline: Optional[float]
+    deadline: float | None
     future: Future[CheckResult] = field(default_factory=Future)
 
     def __post_init__(self) -> None:
@@ -40,7 +39,7 @@ class ResultCache:
 
     def __init__(
         self,
-        ttl: Callable[[CheckResult], Optional[float]],
+        ttl: Callable[[CheckResult], float | None],
         *,
         timer: Timer = time.monotonic,
         maxsize: int = CACHE_SIZE,
@@ -57,12 +56,12 @@ class ResultCache:
         # TLRUCache drops an item whose expiry is not after now, so a TTL of 0 stores nothing.
         return now + (self._ttl(result) or 0)
 
-    def get(self, key: Hashable) -> Optional[CheckResult]:
+    def get(self, key: Hashable) -> CheckResult | None:
         """The fresh result for ``key``, if any."""
         with self._lock:
             return self._results.get(key)
 
-    def get_all(self, keys: Sequence[Hashable]) -> Optional[list[CheckResult]]:
+    def get_all(self, keys: Sequence[Hashable]) -> list[CheckResult] | None:
         """Fresh results for every key, or ``None`` if any is missing (the cached fast path)."""
         results = []
         with self._lock:
@@ -74,9 +73,14 @@ class ResultCache:
         return results
 
     def fetch(
-        self, key: Hashable, timeout: Optional[float], launch: Callable[[Flight], None]
+        self,
+        key: Hashable,
+        timeout: float | None,
+        launch: Callable[[Flight], None],
+        *,
+        fresh: bool = False,
     ) -> CheckResult | Flight:
-        """The fresh result for ``key``, or the flight that will produce one.
+        """The fresh result for ``key`` (unless ``fresh``), or the flight that will produce one.
 
         On a miss with no flight under way, a new flight is registered and ``launch(flight)`` is
         called (outside the lock) to start the execution, which must end in :meth:`land`. A
@@ -84,7 +88,7 @@ class ResultCache:
         never has more than one thread.
         """
         with self._lock:
-            result = self._results.get(key)
+            result = None if fresh else self._results.get(key)
             if result is not None:
                 return result
             flight = self._flights.get(key)

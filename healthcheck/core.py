@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import partial
-from typing import Any, Optional, TypeVar, Union
+from typing import Any, TypeVar
 
 from . import defaults
-from .cache import Flight, ResultCache, Timer
+from .background import Background
+from .cache import Timer
+from .engine import Engine
 from .exceptions import DuplicateNameError
 from .render.compat import (
     DEFAULT_HANDLERS,
@@ -20,7 +20,7 @@ from .render.compat import (
     json_success_handler,
 )
 from .result import CheckResult
-from .runner import Check, ExceptionHandler, Runner, basic_exception_handler, checker_name
+from .runner import Check, ExceptionHandler, basic_exception_handler, checker_name
 from .sections import Sections
 
 #: ``run()``'s answer: ``(body, status, headers)``, which Flask accepts as a view's return.
@@ -34,25 +34,27 @@ class HealthCheck:
 
     A drop-in replacement for py-healthcheck's class of the same name: same arguments, same
     ``run()`` tuple, same JSON. Checks run concurrently, each under its own timeout, and
-    concurrent callers share one execution of a checker whose cached result is missing.
+    concurrent callers share one execution of a checker whose cached result is missing. With
+    ``interval`` set, checks run in the background and requests never wait for them.
     """
 
     def __init__(
         self,
         success_status: int = 200,
-        success_headers: Optional[Mapping[str, str]] = None,
-        success_handler: Optional[Handler] = json_success_handler,
-        success_ttl: Optional[float] = defaults.SUCCESS_TTL,
+        success_headers: Mapping[str, str] | None = None,
+        success_handler: Handler | None = json_success_handler,
+        success_ttl: float | None = defaults.SUCCESS_TTL,
         failed_status: int = 500,
-        failed_headers: Optional[Mapping[str, str]] = None,
-        failed_handler: Optional[Handler] = json_failed_handler,
-        failed_ttl: Optional[float] = defaults.FAILED_TTL,
-        error_timeout: Optional[float] = defaults.ERROR_TIMEOUT,
+        failed_headers: Mapping[str, str] | None = None,
+        failed_handler: Handler | None = json_failed_handler,
+        failed_ttl: float | None = defaults.FAILED_TTL,
+        error_timeout: float | None = defaults.ERROR_TIMEOUT,
         exception_handler: ExceptionHandler = basic_exception_handler,
-        checkers: Optional[Iterable[Callable[[], Any]]] = None,
+        checkers: Iterable[Callable[[], Any]] | None = None,
         *,
         max_workers: int = defaults.MAX_WORKERS,
         timer: Timer = time.monotonic,
+        interval: float | None = None,
         **custom_sections: Any,
     ) -> None:
         self.success_status = success_status
@@ -66,11 +68,17 @@ class HealthCheck:
         self.error_timeout = _seconds("error_timeout", error_timeout)
         self._checks: tuple[Check, ...] = ()
         self._sections = Sections()
-        self._cache = ResultCache(lambda r: self._ttl(r.passed), timer=timer)
-        self._runner = Runner(
-            exception_handler=exception_handler, ttl=self._ttl, max_workers=max_workers
+        self._engine = Engine(
+            ttl=self._ttl,
+            timeout=self._timeout,
+            exception_handler=exception_handler,
+            max_workers=max_workers,
+            timer=timer,
         )
-        self._template: Optional[tuple[tuple[CheckResult, ...], Handler, BodyTemplate]] = None
+        self.interval = None if interval is None else float(interval)
+        self._background: Background | None = None
+        self._background_lock = threading.Lock()
+        self._template: tuple[tuple[CheckResult, ...], Handler, BodyTemplate] | None = None
         for func in checkers or ():
             self.add_check(func)
         for name, value in custom_sections.items():
@@ -80,20 +88,18 @@ class HealthCheck:
 
     @property
     def exception_handler(self) -> ExceptionHandler:
-        return self._runner.exception_handler
+        return self._engine.runner.exception_handler
 
     @exception_handler.setter
     def exception_handler(self, handler: ExceptionHandler) -> None:
-        self._runner.exception_handler = handler
+        self._engine.runner.exception_handler = handler
 
     @property
     def checkers(self) -> list[Callable[[], Any]]:
         """The registered checker callables, in order."""
         return [c.func for c in self._checks]
 
-    def add_check(
-        self, func: F, *, name: Optional[str] = None, timeout: Optional[float] = None
-    ) -> F:
+    def add_check(self, func: F, *, name: str | None = None, timeout: float | None = None) -> F:
         """Register ``func``, a callable returning ``(bool, str)``; returns ``func``.
 
         ``name`` defaults to the callable's name (several checkers may share a derived name, as
@@ -115,81 +121,62 @@ class HealthCheck:
 
     def clear_cache(self) -> None:
         """Forget cached results, so the next run executes every check."""
-        self._cache.clear()
+        self._engine.cache.clear()
 
     # -- running -------------------------------------------------------------------------
 
-    def run(self, check: Optional[str] = None) -> Response:
+    def run(self, check: str | None = None) -> Response:
         """Run the checks (or only those named ``check``) and build the response."""
         checks = self._select(check)
         if checks is None:
             return self._unknown(check)
-        results = self._cache.get_all(checks)
-        if results is None:
-            results = [self._wait(c, got) for c, got in self._fetch(checks, None)]
-        return self._respond(results)
+        background = self._background_running()
+        if background is not None:
+            return self._respond(background.results(checks))
+        return self._respond(self._engine.results(checks))
 
-    async def run_async(self, check: Optional[str] = None) -> Response:
+    async def run_async(self, check: str | None = None) -> Response:
         """Like :meth:`run`, for async servers: awaits async checkers on the running loop and
         never blocks it (synchronous checkers run on the thread pool)."""
         checks = self._select(check)
         if checks is None:
             return self._unknown(check)
-        results = self._cache.get_all(checks)
-        if results is None:
-            fetched = self._fetch(checks, asyncio.get_running_loop())
-            results = await asyncio.gather(*(self._wait_async(c, got) for c, got in fetched))
-        return self._respond(results)
+        background = self._background_running()
+        if background is not None:
+            return self._respond(background.results(checks))
+        return self._respond(await self._engine.results_async(checks))
 
-    def _select(self, name: Optional[str]) -> Optional[tuple[Check, ...]]:
+    def start(self, interval: float | None = None) -> None:
+        """Start background mode: run every check each ``interval`` seconds (default: the
+        constructor's ``interval``) on a daemon thread; requests then never wait for a check."""
+        with self._background_lock:
+            if self._background is not None and self._background.running:
+                return
+            seconds = interval if interval is not None else self.interval
+            if seconds is None:
+                raise ValueError("start() needs an interval: HealthCheck(interval=...) or start(s)")
+            self._background = Background(self._engine, lambda: self._checks, seconds)
+            self._background.start()
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop background mode and wait (up to ``timeout``) for its thread to end."""
+        with self._background_lock:
+            background, self._background = self._background, None
+            self.interval = None  # so the next run() does not restart it
+        if background is not None:
+            background.stop(timeout)
+
+    def _background_running(self) -> Background | None:
+        if self._background is None and self.interval is not None:
+            self.start()
+        return self._background
+
+    def _select(self, name: str | None) -> tuple[Check, ...] | None:
         if name is None:
             return self._checks
         return tuple(c for c in self._checks if c.name == name) or None
 
-    def _fetch(
-        self, checks: Sequence[Check], loop: Optional[asyncio.AbstractEventLoop]
-    ) -> list[tuple[Check, Union[CheckResult, Flight]]]:
-        fetched = []
-        for check in checks:
-            launch = partial(self._launch, check, loop=loop)
-            fetched.append((check, self._cache.fetch(check, self._timeout(check), launch)))
-        return fetched
-
-    def _launch(
-        self, check: Check, flight: Flight, loop: Optional[asyncio.AbstractEventLoop]
-    ) -> None:
-        self._runner.launch(check, flight, partial(self._cache.land, check, flight), loop)
-
-    def _wait(self, check: Check, got: Union[CheckResult, Flight]) -> CheckResult:
-        if isinstance(got, CheckResult):
-            return got
-        try:
-            return got.future.result(self._remaining(got))
-        except concurrent.futures.TimeoutError:
-            return self._timed_out(check, got)
-
-    async def _wait_async(self, check: Check, got: Union[CheckResult, Flight]) -> CheckResult:
-        if isinstance(got, CheckResult):
-            return got
-        # shield: a waiter giving up must not cancel the execution others share
-        waiter = asyncio.shield(asyncio.wrap_future(got.future))
-        try:
-            return await asyncio.wait_for(waiter, self._remaining(got))
-        except asyncio.TimeoutError:
-            return self._timed_out(check, got)
-
-    def _remaining(self, flight: Flight) -> Optional[float]:
-        if flight.deadline is None:
-            return None
-        return max(0.0, flight.deadline - self._cache.timer())
-
-    def _timed_out(self, check: Check, flight: Flight) -> CheckResult:
-        assert flight.deadline is not None  # noqa: S101 - only flights with a deadline time out
-        result = self._runner.timeout_result(check, flight.deadline - flight.started)
-        self._cache.record_timeout(check, flight, result)
-        return result
-
-    def _timeout(self, check: Check) -> Optional[float]:
+    def _timeout(self, check: Check) -> float | None:
         return check.timeout if check.timeout is not None else self.error_timeout or None
 
     def _ttl(self, passed: bool) -> float:
@@ -200,7 +187,11 @@ class HealthCheck:
     def _respond(self, results: Sequence[CheckResult]) -> Response:
         passed = all(r.passed for r in results)
         if passed:
-            handler, status, headers = self.success_handler, self.success_status, self.success_headers
+            handler, status, headers = (
+                self.success_handler,
+                self.success_status,
+                self.success_headers,
+            )
         else:
             handler, status, headers = self.failed_handler, self.failed_status, self.failed_headers
         if handler is None:
@@ -226,12 +217,12 @@ class HealthCheck:
         self._template = (results, handler, template)
         return template
 
-    def _unknown(self, name: Optional[str]) -> Response:
+    def _unknown(self, name: str | None) -> Response:
         body = BodyTemplate(FAILURE, [], {"error": f"no check named {name!r}"}).render()
         return body, 404, dict(defaults.JSON_HEADERS)
 
 
-def _seconds(what: str, value: Optional[float]) -> Optional[float]:
+def _seconds(what: str, value: float | None) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:

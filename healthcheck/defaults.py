@@ -17,11 +17,15 @@ ERROR_TIMEOUT: float = 0
 #: only caps how many different checks run side by side.
 MAX_WORKERS: int = 16
 
+#: Seconds an idle check thread waits for work before it exits, so a burst of cold requests
+#: leaves no threads behind for long; longer than any cache TTL, so a steady load keeps them.
+WORKER_IDLE_TIMEOUT: float = 60
+
 #: Distinct checks whose results are kept; far more than any application registers.
 CACHE_SIZE: int = 1024
 
 #: What a secret is replaced with (py-healthcheck's mask).
-SECRET_MASK: str = "********"
+SECRET_MASK: str = "********"  # noqa: S105 - the mask, not a password
 
 #: Media type of the py-healthcheck compatible body.
 JSON_HEADERS: dict[str, str] = {"Content-Type": "application/json"}

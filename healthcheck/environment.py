@@ -118,7 +118,7 @@ def _process_figures() -> dict[str, JSON]:
         memory = proc.memory_info()
         cpu = proc.cpu_times()
         started = proc.create_time()
-        fds = proc.num_fds() if hasattr(proc, "num_fds") else proc.num_handles()
+        fds = proc.num_fds() if hasattr(proc, "num_fds") else proc.num_handles()  # type: ignore[attr-defined,unused-ignore]
         return {
             "memory": {"rss": memory.rss, "vms": memory.vms},
             "cpu_times": {"user": cpu.user, "system": cpu.system},

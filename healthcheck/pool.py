@@ -7,22 +7,31 @@ import queue
 import threading
 from collections.abc import Callable
 
+from .defaults import WORKER_IDLE_TIMEOUT
+
 _ids = itertools.count(1)
 
 
 class DaemonThreadPool:
-    """Runs callables on at most ``max_workers`` daemon threads, started on demand.
+    """Runs callables on at most ``max_workers`` daemon threads, started on demand and ended
+    after ``idle_timeout`` seconds without work.
 
     ``concurrent.futures.ThreadPoolExecutor`` joins its workers when the interpreter exits, so
     a single checker hung on a dead backend would stop the whole process from exiting. A
     thread cannot be killed, so ours are daemons. Callables must not raise.
     """
 
-    def __init__(self, max_workers: int, name: str = "healthcheck") -> None:
+    def __init__(
+        self,
+        max_workers: int,
+        name: str = "healthcheck",
+        idle_timeout: float = WORKER_IDLE_TIMEOUT,
+    ) -> None:
         if max_workers < 1:
             raise ValueError("max_workers must be at least 1")
         self._max_workers = max_workers
         self._name = name
+        self._idle_timeout = idle_timeout
         self._tasks: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._idle = threading.Semaphore(0)
         self._lock = threading.Lock()
@@ -43,5 +52,13 @@ class DaemonThreadPool:
 
     def _work(self) -> None:
         while True:
-            self._tasks.get()()
+            try:
+                task = self._tasks.get(timeout=self._idle_timeout)
+            except queue.Empty:
+                # Leave only by withdrawing an idle token; if none is left, a submit has
+                # counted on an idle worker and its task is on the way.
+                if self._idle.acquire(blocking=False):
+                    return
+                continue
+            task()
             self._idle.release()

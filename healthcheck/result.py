@@ -47,5 +47,8 @@ def interpret(value: Any) -> tuple[bool, JSON]:
         passed, output = value
         return bool(passed), to_jsonable(output)
     if isinstance(value, (tuple, list)):
-        return False, f"checker returned a {len(value)}-item {type(value).__name__}; expected (bool, str)"
+        return (
+            False,
+            f"checker returned a {len(value)}-item {type(value).__name__}; expected (bool, str)",
+        )
     return False, f"checker returned {type(value).__name__}; expected (bool, str)"

@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from .cache import Flight
 from .jsonable import JSON, to_jsonable
@@ -38,7 +38,7 @@ def checker_name(func: Callable[..., Any]) -> str:
 
 
 def is_async_checker(func: Callable[..., Any]) -> bool:
-    call = getattr(type(func), "__call__", None)  # noqa: B004 - a callable object's own method
+    call = getattr(type(func), "__call__", None)  # noqa: B004 - an object's async __call__
     return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(call)
 
 
@@ -49,7 +49,7 @@ class Check:
     func: Checker
     name: str
     #: Seconds; ``None`` falls back to the HealthCheck's ``error_timeout``.
-    timeout: Optional[float] = None
+    timeout: float | None = None
 
     @functools.cached_property
     def is_async(self) -> bool:
@@ -69,7 +69,7 @@ class Runner:
         self.exception_handler = exception_handler
         self._ttl = ttl
         self._pool = DaemonThreadPool(max_workers)
-        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_lock = threading.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -80,7 +80,7 @@ class Runner:
         check: Check,
         flight: Flight,
         land: Land,
-        loop: Optional[asyncio.AbstractEventLoop] = None,
+        loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         """Start ``check``; its result is passed to ``land`` whatever happens.
 
@@ -119,7 +119,7 @@ class Runner:
                     _await(value), self._private_loop()
                 ).result()
             passed, output = interpret(value)
-        except BaseException as exc:  # noqa: BLE001 - SystemExit in a checker is still a result
+        except BaseException as exc:
             passed, output = self._handle(check, exc)
         return self.result(check, passed, output, time.perf_counter() - start)
 
@@ -147,9 +147,16 @@ class Runner:
     # -- building results ----------------------------------------------------------------
 
     def result(
-        self, check: Check, passed: bool, output: JSON, elapsed: float, *, timed_out: bool = False
+        self,
+        check: Check,
+        passed: bool,
+        output: JSON,
+        elapsed: float,
+        *,
+        timed_out: bool = False,
+        log: bool = True,
     ) -> CheckResult:
-        if not passed:
+        if log and not passed:
             logger.error('Health check "%s" failed with output "%s"', check.name, output)
         now = time.time()
         return CheckResult(
@@ -163,9 +170,7 @@ class Runner:
         )
 
     def timeout_result(self, check: Check, seconds: float) -> CheckResult:
-        return self.result(
-            check, False, f"timed out after {seconds:g} s", seconds, timed_out=True
-        )
+        return self.result(check, False, f"timed out after {seconds:g} s", seconds, timed_out=True)
 
 
 async def _await(awaitable: Awaitable[Any]) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import Any
 
 from .._optional import require
 
@@ -22,12 +22,12 @@ class TornadoHandler(RequestHandler):
     selects one check by name.
     """
 
-    checker: Union[HealthCheck, EnvironmentDump]
+    checker: HealthCheck | EnvironmentDump
 
-    def initialize(self, checker: Union[HealthCheck, EnvironmentDump]) -> None:
+    def initialize(self, checker: HealthCheck | EnvironmentDump) -> None:
         self.checker = checker
 
-    async def get(self, check: Optional[str] = None, *args: Any) -> None:
+    async def get(self, check: str | None = None, *args: Any) -> None:
         if isinstance(self.checker, HealthCheck):
             body, status, headers = await self.checker.run_async(check)
         else:

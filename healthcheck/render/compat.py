@@ -54,7 +54,8 @@ class BodyTemplate:
         data.update(sections)  # sections may override the fixed fields, as in py-healthcheck
         text = json.dumps(to_jsonable(data))
         head, hole, tail = text.partition(json.dumps(self._HOLE))
-        self.head, self.tail = (head, tail) if hole else (text, None)
+        self.head: str = head if hole else text
+        self.tail: str | None = tail if hole else None
 
     def render(self) -> str:
         if self.tail is None:

@@ -1,0 +1,108 @@
+"""Getting results for a set of checks: from the cache, or from one shared execution each,
+waiting no longer than each check's timeout."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Union
+
+from .cache import Flight, ResultCache, Timer
+from .result import CheckResult
+from .runner import Check, ExceptionHandler, Runner
+
+Fetched = list[tuple[Check, Union[CheckResult, Flight]]]
+
+
+class Engine:
+    """Single flight, concurrency and timeouts for a :class:`~healthcheck.HealthCheck`.
+
+    Each waiter waits until the deadline of the execution it joined, not a deadline of its own:
+    a caller that joins a checker hung since long ago is answered "timed out" at once, and the
+    hung checker is not started again until it returns.
+    """
+
+    def __init__(
+        self,
+        *,
+        ttl: Callable[[bool], float],
+        timeout: Callable[[Check], float | None],
+        exception_handler: ExceptionHandler,
+        max_workers: int,
+        timer: Timer,
+    ) -> None:
+        self._timeout = timeout
+        self.cache = ResultCache(lambda r: ttl(r.passed), timer=timer)
+        self.runner = Runner(exception_handler=exception_handler, ttl=ttl, max_workers=max_workers)
+
+    def results(self, checks: Sequence[Check]) -> list[CheckResult]:
+        """Fresh results for ``checks``, running what is missing; blocks the calling thread."""
+        cached = self.cache.get_all(checks)
+        if cached is not None:
+            return cached
+        return [self._wait(check, got) for check, got in self.fetch(checks)]
+
+    async def results_async(self, checks: Sequence[Check]) -> list[CheckResult]:
+        """Like :meth:`results`, awaiting on the running loop without blocking it."""
+        cached = self.cache.get_all(checks)
+        if cached is not None:
+            return cached
+        fetched = self.fetch(checks, loop=asyncio.get_running_loop())
+        return list(await asyncio.gather(*(self._wait_async(c, got) for c, got in fetched)))
+
+    def fetch(
+        self,
+        checks: Sequence[Check],
+        *,
+        loop: asyncio.AbstractEventLoop | None = None,
+        fresh: bool = False,
+    ) -> Fetched:
+        """For each check its cached result (unless ``fresh``) or the flight producing one."""
+        return [
+            (
+                check,
+                self.cache.fetch(
+                    check,
+                    self._timeout(check),
+                    partial(self._launch, check, loop=loop),
+                    fresh=fresh,
+                ),
+            )
+            for check in checks
+        ]
+
+    def _launch(self, check: Check, flight: Flight, loop: asyncio.AbstractEventLoop | None) -> None:
+        self.runner.launch(check, flight, partial(self.cache.land, check, flight), loop)
+
+    def _wait(self, check: Check, got: CheckResult | Flight) -> CheckResult:
+        if isinstance(got, CheckResult):
+            return got
+        try:
+            return got.future.result(self.remaining(got))
+        except concurrent.futures.TimeoutError:
+            return self.timed_out(check, got)
+
+    async def _wait_async(self, check: Check, got: CheckResult | Flight) -> CheckResult:
+        if isinstance(got, CheckResult):
+            return got
+        # shield: a waiter giving up must not cancel the execution others share
+        waiter = asyncio.shield(asyncio.wrap_future(got.future))
+        try:
+            return await asyncio.wait_for(waiter, self.remaining(got))
+        except asyncio.TimeoutError:
+            return self.timed_out(check, got)
+
+    def remaining(self, flight: Flight) -> float | None:
+        """Seconds until ``flight``'s deadline (0 once past), ``None`` without one."""
+        if flight.deadline is None:
+            return None
+        return max(0.0, flight.deadline - self.cache.timer())
+
+    def timed_out(self, check: Check, flight: Flight) -> CheckResult:
+        """A timed-out result for ``flight``, cached unless the real one landed meanwhile."""
+        limit = 0.0 if flight.deadline is None else flight.deadline - flight.started
+        result = self.runner.timeout_result(check, limit)
+        self.cache.record_timeout(check, flight, result)
+        return result

@@ -1,0 +1,37 @@
+"""Every Python example in README.rst runs, and the Flask apps in them answer."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parent.parent / "README.rst"
+BLOCK = re.compile(r"^\.\. code-block:: python\n\n((?:    .*\n|\n)+)", re.MULTILINE)
+
+
+def python_examples() -> list[str]:
+    return [
+        "\n".join(line[4:] for line in block.group(1).splitlines())
+        for block in BLOCK.finditer(README.read_text())
+    ]
+
+
+def test_the_readme_has_examples() -> None:
+    assert len(python_examples()) >= 5
+
+
+@pytest.mark.parametrize("source", python_examples(), ids=lambda s: s.splitlines()[0][:40])
+def test_example_runs(source: str) -> None:
+    namespace: dict[str, object] = {"__name__": "readme_example"}
+    exec(compile(source, str(README), "exec"), namespace)  # noqa: S102 - our own README
+    app = namespace.get("app")
+    if app is not None and hasattr(app, "test_client"):
+        client = app.test_client()
+        for rule in app.url_map.iter_rules():
+            if "<" not in rule.rule and rule.endpoint != "static":
+                assert client.get(rule.rule).status_code == 200, rule.rule
+    health = namespace.get("health")
+    if health is not None and hasattr(health, "stop"):
+        health.stop()
