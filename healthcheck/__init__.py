@@ -8,14 +8,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .build import BuildInfo as BuildInfo
 from .core import HealthCheck as HealthCheck
 from .environment import EnvironmentDump as EnvironmentDump
 from .exceptions import DuplicateNameError as DuplicateNameError
 from .exceptions import HealthCheckError as HealthCheckError
 from .exceptions import MissingDependencyError as MissingDependencyError
+from .listeners import LoggingListener as LoggingListener
+from .listeners import StatusChange as StatusChange
+from .probes import Probe as Probe
 from .render.compat import json_failed_handler as json_failed_handler
 from .render.compat import json_success_handler as json_success_handler
 from .result import CheckResult as CheckResult
+from .result import Outcome as Outcome
+from .result import Report as Report
+from .result import Status as Status
 from .runner import basic_exception_handler as basic_exception_handler
 
 if TYPE_CHECKING:
@@ -24,12 +31,19 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "BuildInfo",
     "CheckResult",
     "DuplicateNameError",
     "EnvironmentDump",
     "HealthCheck",
     "HealthCheckError",
+    "LoggingListener",
     "MissingDependencyError",
+    "Outcome",
+    "Probe",
+    "Report",
+    "Status",
+    "StatusChange",
     "TornadoHandler",
     "basic_exception_handler",
     "json_failed_handler",

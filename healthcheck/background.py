@@ -10,11 +10,11 @@ from concurrent.futures import Future
 from functools import partial
 
 from .cache import Flight
+from .check import Check
 from .engine import Engine
-from .result import CheckResult
-from .runner import Check
+from .result import CheckResult, Outcome, Status
 
-PENDING_OUTPUT = "pending: the first background run of this check has not finished"
+PENDING = Outcome(Status.FAIL, "pending: the first background run of this check has not finished")
 
 
 class Background:
@@ -55,7 +55,7 @@ class Background:
 
     def _pending(self, check: Check) -> CheckResult:
         # Stored, so that repeated requests share one object and the cached body stays valid.
-        result = self._engine.runner.result(check, False, PENDING_OUTPUT, 0.0, log=False)
+        result = self._engine.runner.result(check, PENDING, 0.0, log=False)
         return self._latest.setdefault(check, result)
 
     def _loop(self) -> None:

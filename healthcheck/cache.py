@@ -24,6 +24,8 @@ class Flight:
     #: When waiters stop waiting (timer clock); ``None`` waits for as long as it takes.
     deadline: float | None
     future: Future[CheckResult] = field(default_factory=Future)
+    #: The "timed out" result given to this flight's waiters, made once.
+    timeout_result: CheckResult | None = None
 
     def __post_init__(self) -> None:
         # A running future cannot be cancelled, so no waiter can take it from the others.
@@ -33,18 +35,11 @@ class Flight:
 class ResultCache:
     """Fresh results by key, and the execution in flight for each key that has none.
 
-    ``ttl(result)`` gives how long a result stays fresh; zero or ``None`` keeps it out of the
-    cache. All methods are safe to call from many threads.
+    A result stays fresh for the life its maker gave it (``expires - timestamp``); zero keeps
+    it out of the cache. All methods are safe to call from many threads.
     """
 
-    def __init__(
-        self,
-        ttl: Callable[[CheckResult], float | None],
-        *,
-        timer: Timer = time.monotonic,
-        maxsize: int = CACHE_SIZE,
-    ) -> None:
-        self._ttl = ttl
+    def __init__(self, *, timer: Timer = time.monotonic, maxsize: int = CACHE_SIZE) -> None:
         self.timer = timer
         self._results: TLRUCache[Hashable, CheckResult] = TLRUCache(
             maxsize, self._time_to_use, timer=timer
@@ -54,7 +49,7 @@ class ResultCache:
 
     def _time_to_use(self, _key: Hashable, result: CheckResult, now: float) -> float:
         # TLRUCache drops an item whose expiry is not after now, so a TTL of 0 stores nothing.
-        return now + (self._ttl(result) or 0)
+        return now + (result.expires - result.timestamp)
 
     def get(self, key: Hashable) -> CheckResult | None:
         """The fresh result for ``key``, if any."""
@@ -100,22 +95,44 @@ class ResultCache:
         launch(flight)
         return flight
 
-    def land(self, key: Hashable, flight: Flight, result: CheckResult) -> None:
-        """Record the result of ``flight`` and wake its waiters."""
+    def land(
+        self,
+        key: Hashable,
+        flight: Flight,
+        result: CheckResult,
+        settle: Callable[[CheckResult, bool], CheckResult] = lambda result, repeat: result,
+    ) -> None:
+        """Record the result of ``flight`` and wake its waiters.
+
+        ``settle(result, repeat)`` may rewrite the result first; ``repeat`` is true when the
+        flight's waiters were already given a timeout for this execution. It runs under the
+        lock, so a timeout and a landing never both count as the first word on one execution.
+        """
         with self._lock:
+            result = settle(result, flight.timeout_result is not None)
             if self._flights.get(key) is flight:
                 del self._flights[key]
             # Replace, not update: a result with no TTL is not stored, and must not leave an
             # older one (a timeout recorded meanwhile) in its place.
             self._results.pop(key, None)
             self._results[key] = result
-        flight.future.set_result(result)
+            # Under the lock, so record_timeout sees a landed flight as done. The callbacks
+            # only wake waiters; none takes this lock.
+            flight.future.set_result(result)
 
-    def record_timeout(self, key: Hashable, flight: Flight, result: CheckResult) -> None:
-        """Cache a timed-out ``result`` unless ``flight`` has landed meanwhile."""
+    def record_timeout(
+        self, key: Hashable, flight: Flight, make: Callable[[], CheckResult]
+    ) -> CheckResult:
+        """The result for waiters of ``flight`` who reached its deadline: its real result if it
+        has landed meanwhile, else a timed-out one from ``make()``, made and cached once."""
         with self._lock:
-            if self._flights.get(key) is flight:
-                self._results[key] = result
+            if flight.future.done():
+                landed: CheckResult = flight.future.result()
+                return landed
+            if flight.timeout_result is None:
+                flight.timeout_result = make()
+                self._results[key] = flight.timeout_result
+            return flight.timeout_result
 
     def clear(self) -> None:
         """Forget every cached result (flights under way still land)."""

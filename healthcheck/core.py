@@ -2,31 +2,40 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import Any, TypeVar, overload
 
 from . import defaults
 from .background import Background
+from .build import BuildInfo
 from .cache import Timer
+from .check import Check, checker_name
+from .damping import Damper
 from .engine import Engine
 from .exceptions import DuplicateNameError
+from .listeners import Listener, StatusBoard
+from .probes import Probe, install_drain_handler, probe_checks
 from .render.compat import (
     DEFAULT_HANDLERS,
-    FAILURE,
+    STATUS_WORDS,
     BodyTemplate,
     json_failed_handler,
     json_success_handler,
 )
-from .result import CheckResult
-from .runner import Check, ExceptionHandler, basic_exception_handler, checker_name
+from .render.text import check_line, render_probe
+from .result import CheckResult, Report, Status, effective_status
+from .runner import ExceptionHandler, basic_exception_handler
 from .sections import Sections
 
 #: ``run()``'s answer: ``(body, status, headers)``, which Flask accepts as a view's return.
 Response = tuple[Any, int, dict[str, str]]
 Handler = Callable[..., Any]
 F = TypeVar("F", bound=Callable[..., Any])
+
+TEXT_HEADERS = {"Content-Type": "text/plain; charset=utf-8"}
 
 
 class HealthCheck:
@@ -52,33 +61,43 @@ class HealthCheck:
         exception_handler: ExceptionHandler = basic_exception_handler,
         checkers: Iterable[Callable[[], Any]] | None = None,
         *,
+        warn_status: int = 200,
+        grace_period: float = 0,
+        build_info: BuildInfo | None = None,
+        interval: float | None = None,
         max_workers: int = defaults.MAX_WORKERS,
         timer: Timer = time.monotonic,
-        interval: float | None = None,
         **custom_sections: Any,
     ) -> None:
         self.success_status = success_status
         self.success_headers = dict(success_headers or defaults.JSON_HEADERS)
         self.success_handler = success_handler
         self.success_ttl = float(success_ttl or 0)
+        self.warn_status = warn_status
         self.failed_status = failed_status
         self.failed_headers = dict(failed_headers or defaults.JSON_HEADERS)
         self.failed_handler = failed_handler
         self.failed_ttl = float(failed_ttl or 0)
         self.error_timeout = _seconds("error_timeout", error_timeout)
+        self.build_info = build_info
+        self.interval = None if interval is None else float(interval)
         self._checks: tuple[Check, ...] = ()
         self._sections = Sections()
+        self._damper = Damper(timer, _seconds("grace_period", grace_period) or 0)
+        self._board = StatusBoard()
         self._engine = Engine(
             ttl=self._ttl,
             timeout=self._timeout,
             exception_handler=exception_handler,
             max_workers=max_workers,
             timer=timer,
+            settle=self._settle,
         )
-        self.interval = None if interval is None else float(interval)
         self._background: Background | None = None
         self._background_lock = threading.Lock()
-        self._template: tuple[tuple[CheckResult, ...], Handler, BodyTemplate] | None = None
+        self._template: tuple[tuple[CheckResult, ...], str, BodyTemplate] | None = None
+        self._draining = False
+        self._started_up = False
         for func in checkers or ():
             self.add_check(func)
         for name, value in custom_sections.items():
@@ -99,52 +118,176 @@ class HealthCheck:
         """The registered checker callables, in order."""
         return [c.func for c in self._checks]
 
-    def add_check(self, func: F, *, name: str | None = None, timeout: float | None = None) -> F:
-        """Register ``func``, a callable returning ``(bool, str)``; returns ``func``.
+    def add_check(
+        self,
+        func: F,
+        *,
+        name: str | None = None,
+        timeout: float | None = None,
+        critical: bool = True,
+        tags: Iterable[str] = (),
+        fail_after: int = 1,
+        warn_for: float = 0,
+    ) -> F:
+        """Register ``func``, a callable returning ``(bool, str)``, a ``(Status, str)`` pair
+        or an :class:`Outcome`; returns ``func``.
 
         ``name`` defaults to the callable's name (several checkers may share a derived name, as
         in py-healthcheck; an explicit one must be unique). ``timeout`` overrides
-        ``error_timeout`` for this check.
+        ``error_timeout``. A failing non-``critical`` check makes the whole ``warn``.
+        ``tags`` put it in groups (``"live"``, ``"ready"``, ``"startup"`` or your own).
+        ``fail_after`` and ``warn_for`` damp flapping: ``warn`` until that many consecutive
+        failures, and until it has been failing for that many seconds.
         """
         if not callable(func):
             raise TypeError(f"add_check() needs a callable, got {type(func).__name__}")
         if name is not None and any(c.name == name for c in self._checks):
             raise DuplicateNameError("check", name)
-        check = Check(func, name or checker_name(func), _seconds("timeout", timeout))
+        if isinstance(fail_after, bool) or not isinstance(fail_after, int) or fail_after < 1:
+            raise ValueError(f"fail_after must be a whole number >= 1, got {fail_after!r}")
+        check = Check(
+            func,
+            name or checker_name(func),
+            timeout=_seconds("timeout", timeout),
+            critical=bool(critical),
+            tags=_names(tags),
+            fail_after=fail_after,
+            warn_for=_seconds("warn_for", warn_for) or 0,
+        )
         self._checks = (*self._checks, check)
         return func
+
+    @overload
+    def checker(self, func: F, /) -> F: ...
+
+    @overload
+    def checker(
+        self,
+        *,
+        name: str | None = None,
+        timeout: float | None = None,
+        critical: bool = True,
+        tags: Iterable[str] = (),
+        fail_after: int = 1,
+        warn_for: float = 0,
+    ) -> Callable[[F], F]: ...
+
+    def checker(  # type: ignore[misc]  # the overloads are the public signature
+        self, func: Callable[..., Any] | None = None, /, **options: Any
+    ) -> Any:
+        """Decorator form of :meth:`add_check`: ``@health.checker`` or
+        ``@health.checker(name="db", timeout=2, tags=["ready"])``."""
+        if func is None:
+            return lambda f: self.add_check(f, **options)
+        return self.add_check(func, **options)
 
     def add_section(self, name: str, func: Any) -> None:
         """Add a top-level body field: a value, or a callable evaluated on every request."""
         self._sections.add(name, func)
         self._template = None
 
+    def add_listener(self, listener: Listener) -> None:
+        """Call ``listener(change)`` on a background thread whenever a check's state or the
+        overall state changes; see :class:`StatusChange` and :class:`LoggingListener`."""
+        self._board.add(listener)
+
+    def flush_listeners(self, timeout: float | None = None) -> bool:
+        """Wait until every state change so far has been delivered to the listeners."""
+        return self._board.flush(timeout)
+
     def clear_cache(self) -> None:
         """Forget cached results, so the next run executes every check."""
         self._engine.cache.clear()
 
+    # -- draining ------------------------------------------------------------------------
+
+    @property
+    def draining(self) -> bool:
+        return self._draining
+
+    def set_draining(self, draining: bool = True) -> None:
+        """While draining, readiness fails, so load balancers move traffic away before exit."""
+        self._draining = draining
+
+    def drain_on_signal(self, signum: int = signal.SIGTERM, delay: float = 0.0) -> None:
+        """On ``signum`` start draining, then after ``delay`` seconds let the signal end the
+        process as it would have. Call from the main thread."""
+        install_drain_handler(self.set_draining, signum, delay)
+
     # -- running -------------------------------------------------------------------------
 
-    def run(self, check: str | None = None) -> Response:
-        """Run the checks (or only those named ``check``) and build the response."""
-        checks = self._select(check)
+    def run(
+        self,
+        check: str | None = None,
+        *,
+        tags: Collection[str] | None = None,
+        exclude: Collection[str] = (),
+    ) -> Response:
+        """Run the checks and build the response: all of them, those named ``check``, those
+        carrying one of ``tags``, less those named in ``exclude``."""
+        checks = self._select(self._checks, check, tags, exclude)
         if checks is None:
             return self._unknown(check)
-        background = self._background_running()
-        if background is not None:
-            return self._respond(background.results(checks))
-        return self._respond(self._engine.results(checks))
+        return self._respond(self._report(checks))
 
-    async def run_async(self, check: str | None = None) -> Response:
+    async def run_async(
+        self,
+        check: str | None = None,
+        *,
+        tags: Collection[str] | None = None,
+        exclude: Collection[str] = (),
+    ) -> Response:
         """Like :meth:`run`, for async servers: awaits async checkers on the running loop and
         never blocks it (synchronous checkers run on the thread pool)."""
-        checks = self._select(check)
+        checks = self._select(self._checks, check, tags, exclude)
         if checks is None:
             return self._unknown(check)
-        background = self._background_running()
-        if background is not None:
-            return self._respond(background.results(checks))
-        return self._respond(await self._engine.results_async(checks))
+        return self._respond(await self._report_async(checks))
+
+    def report(
+        self,
+        check: str | None = None,
+        *,
+        tags: Collection[str] | None = None,
+        exclude: Collection[str] = (),
+    ) -> Report:
+        """The results themselves, for renderers and tools; ``LookupError`` for an unknown
+        ``check`` name."""
+        checks = self._select(self._checks, check, tags, exclude)
+        if checks is None:
+            raise LookupError(f"no check named {check!r}")
+        return self._report(checks)
+
+    def probe(
+        self,
+        probe: Probe | str,
+        *,
+        verbose: bool = False,
+        exclude: Collection[str] = (),
+        check: str | None = None,
+    ) -> Response:
+        """A Kubernetes-style probe (``"live"``, ``"ready"`` or ``"startup"``) as plain text:
+        ``ok``, or with ``verbose`` one ``[+]name ok`` line per check."""
+        kind, checks = self._probe_checks(probe, exclude, check)
+        if checks is None:
+            return f"no check named {check!r} in {kind.path}\n", 404, dict(TEXT_HEADERS)
+        complete = check is None and not exclude
+        return self._probe_response(kind, self._report(checks), verbose, complete)
+
+    async def probe_async(
+        self,
+        probe: Probe | str,
+        *,
+        verbose: bool = False,
+        exclude: Collection[str] = (),
+        check: str | None = None,
+    ) -> Response:
+        """:meth:`probe` for async servers."""
+        kind, checks = self._probe_checks(probe, exclude, check)
+        if checks is None:
+            return f"no check named {check!r} in {kind.path}\n", 404, dict(TEXT_HEADERS)
+        complete = check is None and not exclude
+        return self._probe_response(kind, await self._report_async(checks), verbose, complete)
 
     def start(self, interval: float | None = None) -> None:
         """Start background mode: run every check each ``interval`` seconds (default: the
@@ -166,15 +309,92 @@ class HealthCheck:
         if background is not None:
             background.stop(timeout)
 
+    def close(self, timeout: float | None = 5.0) -> None:
+        """Stop background mode and end this object's helper threads (listeners, the private
+        event loop, idle check threads). Threads of checkers still hung are left to finish.
+        The object stays usable: threads are started again when needed."""
+        self.stop(timeout)
+        self._board.close(timeout)
+        self._engine.runner.close(timeout)
+
+    def __enter__(self) -> HealthCheck:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _report(self, checks: tuple[Check, ...]) -> Report:
+        background = self._background_running()
+        if background is not None:
+            return Report(checks, tuple(background.results(checks)))
+        return Report(checks, tuple(self._engine.results(checks)))
+
+    async def _report_async(self, checks: tuple[Check, ...]) -> Report:
+        background = self._background_running()
+        if background is not None:
+            return Report(checks, tuple(background.results(checks)))
+        return Report(checks, tuple(await self._engine.results_async(checks)))
+
     def _background_running(self) -> Background | None:
         if self._background is None and self.interval is not None:
             self.start()
         return self._background
 
-    def _select(self, name: str | None) -> tuple[Check, ...] | None:
-        if name is None:
-            return self._checks
-        return tuple(c for c in self._checks if c.name == name) or None
+    @staticmethod
+    def _select(
+        checks: tuple[Check, ...],
+        name: str | None,
+        tags: Collection[str] | None,
+        exclude: Collection[str],
+    ) -> tuple[Check, ...] | None:
+        """The checks to run; ``None`` when ``name`` matches none of them."""
+        if name is None and tags is None and not exclude:
+            return checks
+        tags = None if tags is None else _names(tags)
+        exclude = _names(exclude)
+        selected = tuple(
+            c
+            for c in checks
+            if (name is None or c.name == name)
+            and (tags is None or not c.tags.isdisjoint(tags))
+            and c.name not in exclude
+        )
+        if name is not None and not any(c.name == name for c in checks):
+            return None
+        return selected
+
+    def _probe_checks(
+        self, probe: Probe | str, exclude: Collection[str], name: str | None
+    ) -> tuple[Probe, tuple[Check, ...] | None]:
+        kind = Probe(probe)
+        selected = self._select(probe_checks(kind, self._checks), name, None, exclude)
+        if kind is Probe.STARTUP and self._started_up and selected is not None:
+            selected = ()  # latched: startup checks are not run again once they passed
+        return kind, selected
+
+    def _probe_response(
+        self, kind: Probe, report: Report, verbose: bool, complete: bool
+    ) -> Response:
+        lines = [check_line(r.checker, r.status, r.output) for r in report.results]
+        status = report.status
+        if kind is Probe.READY and self._draining:
+            lines.append(check_line("draining", Status.FAIL, "shutting down"))
+            status = Status.FAIL
+        if kind is Probe.STARTUP and complete and all(_really_passed(r) for r in report.results):
+            self._started_up = True
+        code = self.failed_status if status is Status.FAIL else 200
+        return render_probe(kind.path, status, lines, verbose), code, dict(TEXT_HEADERS)
+
+    def _settle(self, check: Check, result: CheckResult, repeat: bool) -> CheckResult:
+        """Every fresh result passes here once: damping, then the listeners."""
+        result = self._damper.apply(check, result, repeat)
+        self._board.update(check, check.name, result, self._overall)
+        return result
+
+    def _overall(self, states: Mapping[Any, Status]) -> Status:
+        return Status.worst(effective_status(c, states[c]) for c in self._checks if c in states)
 
     def _timeout(self, check: Check) -> float | None:
         return check.timeout if check.timeout is not None else self.error_timeout or None
@@ -184,42 +404,56 @@ class HealthCheck:
 
     # -- answering -----------------------------------------------------------------------
 
-    def _respond(self, results: Sequence[CheckResult]) -> Response:
-        passed = all(r.passed for r in results)
-        if passed:
-            handler, status, headers = (
-                self.success_handler,
-                self.success_status,
-                self.success_headers,
-            )
+    def _respond(self, report: Report) -> Response:
+        status = report.status
+        if status is Status.FAIL:
+            handler, code, headers = self.failed_handler, self.failed_status, self.failed_headers
         else:
-            handler, status, headers = self.failed_handler, self.failed_status, self.failed_headers
+            handler, headers = self.success_handler, self.success_headers
+            code = self.success_status if status is Status.PASS else self.warn_status
         if handler is None:
-            body: Any = "OK" if passed else "NOT OK"
-        elif handler in DEFAULT_HANDLERS and not self._sections.dynamic:
-            body = self._template_for(tuple(results), handler).render()
+            body: Any = "NOT OK" if status is Status.FAIL else "OK"
+        elif handler in DEFAULT_HANDLERS:
+            # Ours, not the handler: it knows success and failure, not warning.
+            body = self._template_for(report.results, STATUS_WORDS[status]).render()
         else:
-            body = handler([r.compat for r in results], **self._sections.evaluate())
-        return body, status, dict(headers)
+            body = handler([r.compat for r in report.results], **self._body_sections())
+        return body, code, dict(headers)
 
-    def _template_for(self, results: tuple[CheckResult, ...], handler: Handler) -> BodyTemplate:
+    def _body_sections(self) -> dict[str, Any]:
+        build = self.build_info.fields() if self.build_info else {}
+        return {**build, **self._sections.evaluate()}
+
+    def _template_for(self, results: Sequence[CheckResult], word: str) -> BodyTemplate:
         # The body only changes when a result object does; identity is the cheap test.
         memo = self._template
+        if self._sections.dynamic:
+            return BodyTemplate(word, [r.compat for r in results], self._body_sections())
         if (
             memo is not None
-            and memo[1] is handler
+            and memo[1] == word
             and len(memo[0]) == len(results)
             and all(a is b for a, b in zip(memo[0], results))
         ):
             return memo[2]
         compat = [r.compat for r in results]
-        template = BodyTemplate(DEFAULT_HANDLERS[handler], compat, self._sections.evaluate())
-        self._template = (results, handler, template)
+        template = BodyTemplate(word, compat, self._body_sections())
+        self._template = (tuple(results), word, template)
         return template
 
     def _unknown(self, name: str | None) -> Response:
-        body = BodyTemplate(FAILURE, [], {"error": f"no check named {name!r}"}).render()
-        return body, 404, dict(defaults.JSON_HEADERS)
+        body = BodyTemplate(STATUS_WORDS[Status.FAIL], [], {"error": f"no check named {name!r}"})
+        return body.render(), 404, dict(defaults.JSON_HEADERS)
+
+
+def _really_passed(result: CheckResult) -> bool:
+    """Passed by its own account: a damped failure is not a pass, a reported warning is."""
+    return result.status is Status.PASS or (result.status is Status.WARN and not result.damped)
+
+
+def _names(names: Iterable[str]) -> frozenset[str]:
+    """A set of names, where a lone string is one name, not its letters."""
+    return frozenset([names] if isinstance(names, str) else names)
 
 
 def _seconds(what: str, value: float | None) -> float | None:

@@ -10,9 +10,13 @@ from functools import partial
 from typing import Union
 
 from .cache import Flight, ResultCache, Timer
+from .check import Check
 from .result import CheckResult
-from .runner import Check, ExceptionHandler, Runner
+from .runner import ExceptionHandler, Runner
 
+#: ``settle(check, result, repeat)``: every fresh result passes here once before it is cached;
+#: ``repeat`` marks the late real result of an execution already reported as timed out.
+Settle = Callable[[Check, CheckResult, bool], CheckResult]
 Fetched = list[tuple[Check, Union[CheckResult, Flight]]]
 
 
@@ -32,9 +36,11 @@ class Engine:
         exception_handler: ExceptionHandler,
         max_workers: int,
         timer: Timer,
+        settle: Settle = lambda check, result, repeat: result,
     ) -> None:
         self._timeout = timeout
-        self.cache = ResultCache(lambda r: ttl(r.passed), timer=timer)
+        self._settle = settle
+        self.cache = ResultCache(timer=timer)
         self.runner = Runner(exception_handler=exception_handler, ttl=ttl, max_workers=max_workers)
 
     def results(self, checks: Sequence[Check]) -> list[CheckResult]:
@@ -74,7 +80,10 @@ class Engine:
         ]
 
     def _launch(self, check: Check, flight: Flight, loop: asyncio.AbstractEventLoop | None) -> None:
-        self.runner.launch(check, flight, partial(self.cache.land, check, flight), loop)
+        self.runner.launch(check, flight, partial(self._land, check, flight), loop)
+
+    def _land(self, check: Check, flight: Flight, result: CheckResult) -> None:
+        self.cache.land(check, flight, result, partial(self._settle, check))
 
     def _wait(self, check: Check, got: CheckResult | Flight) -> CheckResult:
         if isinstance(got, CheckResult):
@@ -101,8 +110,11 @@ class Engine:
         return max(0.0, flight.deadline - self.cache.timer())
 
     def timed_out(self, check: Check, flight: Flight) -> CheckResult:
-        """A timed-out result for ``flight``, cached unless the real one landed meanwhile."""
+        """The result for a waiter that reached ``flight``'s deadline (made once per flight,
+        so damping counts one failure per execution)."""
         limit = 0.0 if flight.deadline is None else flight.deadline - flight.started
-        result = self.runner.timeout_result(check, limit)
-        self.cache.record_timeout(check, flight, result)
-        return result
+        return self.cache.record_timeout(
+            check,
+            flight,
+            lambda: self._settle(check, self.runner.timeout_result(check, limit), False),
+        )

@@ -32,7 +32,7 @@ class DaemonThreadPool:
         self._max_workers = max_workers
         self._name = name
         self._idle_timeout = idle_timeout
-        self._tasks: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._tasks: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
         self._idle = threading.Semaphore(0)
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
@@ -50,6 +50,15 @@ class DaemonThreadPool:
                 thread.start()
                 self._threads.append(thread)
 
+    def close(self, timeout: float | None = None) -> None:
+        """End the idle workers (busy ones end after their task, hung ones never do)."""
+        with self._lock:
+            threads, self._threads = self._threads, []
+        for _ in threads:
+            self._tasks.put(None)
+        for thread in threads:
+            thread.join(timeout)
+
     def _work(self) -> None:
         while True:
             try:
@@ -60,5 +69,8 @@ class DaemonThreadPool:
                 if self._idle.acquire(blocking=False):
                     return
                 continue
+            if task is None:  # close(): this worker is idle, so its token is there to take
+                self._idle.acquire(blocking=False)
+                return
             task()
             self._idle.release()

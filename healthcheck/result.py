@@ -1,12 +1,66 @@
-"""The result model: what one run of one checker produced, and how its return value is read."""
+"""The result model: states, what a checker may return, and what one run of it produced."""
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Optional, Union
 
+from .check import Check
 from .jsonable import JSON, to_jsonable
+
+
+class Status(str, enum.Enum):
+    """The state of a check, or of a whole run. Ordered: ``PASS < WARN < FAIL``."""
+
+    PASS = "pass"  # noqa: S105 - a state, not a password
+    WARN = "warn"
+    FAIL = "fail"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    @classmethod
+    def worst(cls, statuses: Iterable[Status]) -> Status:
+        """The most severe of ``statuses``; ``PASS`` for none."""
+        return max(statuses, key=_RANK.__getitem__, default=cls.PASS)
+
+
+_RANK = {Status.PASS: 0, Status.WARN: 1, Status.FAIL: 2}
+
+#: A measurement a checker may report with its outcome (IETF ``observedValue``).
+Observed = Optional[Union[int, float, str]]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a checker may return instead of ``(bool, str)``: a state, an output and,
+    optionally, an observed value with its unit (``Outcome("warn", "81% used", 81, "%")``)."""
+
+    status: Status
+    output: Any = ""
+    observed_value: Observed = None
+    observed_unit: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", as_status(self.status))
+
+
+def as_status(value: object) -> Status:
+    """A :class:`Status` from a Status, one of its values (``"warn"``) or a bool."""
+    if isinstance(value, Status):
+        return value
+    if isinstance(value, bool):
+        return Status.PASS if value else Status.FAIL
+    if isinstance(value, str):
+        try:
+            return Status(value.lower())
+        except ValueError:
+            pass
+    raise ValueError(f"not a status: {value!r} (use pass, warn, fail or a bool)")
 
 
 @dataclass(frozen=True)
@@ -14,41 +68,82 @@ class CheckResult:
     """The outcome of one checker run, as reported in the ``results`` list."""
 
     checker: str
-    passed: bool
+    status: Status
     output: JSON
     timestamp: float
     expires: float
     response_time: float
+    observed_value: Observed = None
+    observed_unit: str | None = None
     #: Set when the run timed out rather than returned; the result is also a failure.
     timed_out: bool = field(default=False, compare=False)
+    #: Set when a failure is reported as ``warn`` by flap damping or the grace period.
+    damped: bool = field(default=False, compare=False)
+
+    @property
+    def passed(self) -> bool:
+        """py-healthcheck's flag: true unless the check failed (a warning passes)."""
+        return self.status is not Status.FAIL
 
     @cached_property
     def compat(self) -> dict[str, JSON]:
-        """The py-healthcheck JSON object for this result (built once, then shared)."""
-        return {
+        """The JSON object for this result: py-healthcheck's fields plus ``status`` (built
+        once, then shared)."""
+        data: dict[str, JSON] = {
             "checker": self.checker,
             "output": self.output,
             "passed": self.passed,
             "timestamp": self.timestamp,
             "expires": self.expires,
             "response_time": self.response_time,
+            "status": self.status.value,
         }
+        if self.observed_value is not None:
+            data["observed_value"] = self.observed_value
+        if self.observed_unit is not None:
+            data["observed_unit"] = self.observed_unit
+        return data
 
 
-def interpret(value: Any) -> tuple[bool, JSON]:
-    """Read a checker's return value as ``(passed, output)``.
+def interpret(value: Any) -> Outcome:
+    """Read a checker's return value.
 
-    The contract is a ``(bool, str)`` pair; anything else still gives a result, with an output
-    that says what was wrong, so one odd checker never breaks a response.
+    Accepted: ``(bool, output)`` as in py-healthcheck, ``(Status, output)``, an
+    :class:`Outcome`, or a bare bool. Anything else still gives a failed outcome whose output
+    says what was wrong, so one odd checker never breaks a response.
     """
-    if isinstance(value, bool):
-        return value, "ok" if value else "failed"
-    if isinstance(value, (tuple, list)) and len(value) == 2:
-        passed, output = value
-        return bool(passed), to_jsonable(output)
-    if isinstance(value, (tuple, list)):
-        return (
-            False,
-            f"checker returned a {len(value)}-item {type(value).__name__}; expected (bool, str)",
+    if isinstance(value, Outcome):
+        return Outcome(
+            value.status, to_jsonable(value.output), value.observed_value, value.observed_unit
         )
-    return False, f"checker returned {type(value).__name__}; expected (bool, str)"
+    if isinstance(value, (bool, Status)):
+        status = as_status(value)
+        return Outcome(status, "ok" if status is Status.PASS else status.value)
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        first, output = value
+        # Truthiness for anything but a Status, as py-healthcheck did.
+        status = first if isinstance(first, Status) else as_status(bool(first))
+        return Outcome(status, to_jsonable(output))
+    kind = type(value).__name__
+    if isinstance(value, (tuple, list)):
+        kind = f"a {len(value)}-item {kind}"
+    return Outcome(Status.FAIL, f"checker returned {kind}; expected (bool, str)")
+
+
+def effective_status(check: Check, status: Status) -> Status:
+    """A check's weight in the overall status: a non-critical failure only warns."""
+    return Status.WARN if status is Status.FAIL and not check.critical else status
+
+
+@dataclass(frozen=True)
+class Report:
+    """One run: the checks selected, their results (same order) and the overall status."""
+
+    checks: tuple[Check, ...]
+    results: tuple[CheckResult, ...]
+
+    @cached_property
+    def status(self) -> Status:
+        return Status.worst(
+            effective_status(c, r.status) for c, r in zip(self.checks, self.results)
+        )

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import inspect
 import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from .cache import Flight
-from .jsonable import JSON, to_jsonable
+from .check import Check
 from .pool import DaemonThreadPool
-from .result import CheckResult, interpret
+from .result import CheckResult, Outcome, Status, interpret
 
 logger = logging.getLogger("healthcheck")
 
-Checker = Callable[[], Any]
 ExceptionHandler = Callable[[Any, BaseException], "tuple[bool, Any]"]
 Land = Callable[[CheckResult], None]
 
@@ -27,33 +24,6 @@ Land = Callable[[CheckResult], None]
 def basic_exception_handler(checker: Any, exc: BaseException) -> tuple[bool, str]:
     """py-healthcheck's default: a failed result whose output is the exception's message."""
     return False, str(exc) or type(exc).__name__
-
-
-def checker_name(func: Callable[..., Any]) -> str:
-    """A readable name for any callable: a function, a partial, a bound method or an object."""
-    while isinstance(func, functools.partial):
-        func = func.func
-    name = getattr(func, "__name__", None)
-    return name if isinstance(name, str) else type(func).__name__
-
-
-def is_async_checker(func: Callable[..., Any]) -> bool:
-    call = getattr(type(func), "__call__", None)  # noqa: B004 - an object's async __call__
-    return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(call)
-
-
-@dataclass(frozen=True, eq=False)
-class Check:
-    """A registered checker. Identity is the cache key, so equal names never collide."""
-
-    func: Checker
-    name: str
-    #: Seconds; ``None`` falls back to the HealthCheck's ``error_timeout``.
-    timeout: float | None = None
-
-    @functools.cached_property
-    def is_async(self) -> bool:
-        return is_async_checker(self.func)
 
 
 class Runner:
@@ -70,6 +40,7 @@ class Runner:
         self._ttl = ttl
         self._pool = DaemonThreadPool(max_workers)
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: threading.Thread | None = None
         self._loop_lock = threading.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -98,14 +69,27 @@ class Runner:
             self._tasks.add(task)  # the loop keeps only weak references to tasks
             task.add_done_callback(self._tasks.discard)
 
+    def close(self, timeout: float | None = None) -> None:
+        """Stop the private event loop and the idle check threads."""
+        with self._loop_lock:
+            loop, thread = self._loop, self._loop_thread
+            self._loop = self._loop_thread = None
+        if loop is not None and thread is not None:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout)
+            if not thread.is_alive():
+                loop.close()
+        self._pool.close(timeout)
+
     def _private_loop(self) -> asyncio.AbstractEventLoop:
         with self._loop_lock:
             if self._loop is None:
                 loop = asyncio.new_event_loop()
-                threading.Thread(
+                thread = threading.Thread(
                     target=loop.run_forever, name="healthcheck-async", daemon=True
-                ).start()
-                self._loop = loop
+                )
+                thread.start()
+                self._loop, self._loop_thread = loop, thread
             return self._loop
 
     # -- executing -----------------------------------------------------------------------
@@ -118,59 +102,63 @@ class Runner:
                 value = asyncio.run_coroutine_threadsafe(
                     _await(value), self._private_loop()
                 ).result()
-            passed, output = interpret(value)
-        except BaseException as exc:
-            passed, output = self._handle(check, exc)
-        return self.result(check, passed, output, time.perf_counter() - start)
+            outcome = interpret(value)
+        except BaseException as exc:  # SystemExit in a checker is still a result
+            outcome = self._handle(check, exc)
+        return self.result(check, outcome, time.perf_counter() - start)
 
     async def _execute_async(self, check: Check, flight: Flight, land: Land) -> None:
         start = time.perf_counter()
         timeout = None if flight.deadline is None else flight.deadline - flight.started
         try:
-            passed, output = interpret(await asyncio.wait_for(check.func(), timeout))
+            outcome = interpret(await asyncio.wait_for(check.func(), timeout))
         except asyncio.TimeoutError:
             land(self.timeout_result(check, timeout or 0))
             return
         except (Exception, SystemExit) as exc:
-            passed, output = self._handle(check, exc)
-        land(self.result(check, passed, output, time.perf_counter() - start))
+            outcome = self._handle(check, exc)
+        land(self.result(check, outcome, time.perf_counter() - start))
 
-    def _handle(self, check: Check, exc: BaseException) -> tuple[bool, JSON]:
+    def _handle(self, check: Check, exc: BaseException) -> Outcome:
         logger.error('Health check "%s" raised', check.name, exc_info=exc)
         try:
-            passed, output = self.exception_handler(check.func, exc)
+            return interpret(self.exception_handler(check.func, exc))
         except Exception as handler_exc:
             logger.exception("exception_handler failed for %r", check.name)
-            return False, f"{type(exc).__name__}: {exc} (exception_handler failed: {handler_exc})"
-        return bool(passed), to_jsonable(output)
+            return Outcome(
+                Status.FAIL,
+                f"{type(exc).__name__}: {exc} (exception_handler failed: {handler_exc})",
+            )
 
     # -- building results ----------------------------------------------------------------
 
     def result(
         self,
         check: Check,
-        passed: bool,
-        output: JSON,
+        outcome: Outcome,
         elapsed: float,
         *,
         timed_out: bool = False,
         log: bool = True,
     ) -> CheckResult:
-        if log and not passed:
-            logger.error('Health check "%s" failed with output "%s"', check.name, output)
+        if log and outcome.status is Status.FAIL:
+            logger.error('Health check "%s" failed with output "%s"', check.name, outcome.output)
         now = time.time()
         return CheckResult(
             checker=check.name,
-            passed=passed,
-            output=output,
+            status=outcome.status,
+            output=outcome.output,
             timestamp=now,
-            expires=now + self._ttl(passed),
+            expires=now + self._ttl(outcome.status is not Status.FAIL),
             response_time=round(elapsed, 6),
+            observed_value=outcome.observed_value,
+            observed_unit=outcome.observed_unit,
             timed_out=timed_out,
         )
 
     def timeout_result(self, check: Check, seconds: float) -> CheckResult:
-        return self.result(check, False, f"timed out after {seconds:g} s", seconds, timed_out=True)
+        outcome = Outcome(Status.FAIL, f"timed out after {seconds:g} s")
+        return self.result(check, outcome, seconds, timed_out=True)
 
 
 async def _await(awaitable: Awaitable[Any]) -> Any:

@@ -9,9 +9,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..jsonable import to_jsonable
+from ..result import Status
 
 SUCCESS = "success"
+WARNING = "warning"
 FAILURE = "failure"
+
+#: The top-level ``status`` word for each overall state.
+STATUS_WORDS = {Status.PASS: SUCCESS, Status.WARN: WARNING, Status.FAIL: FAILURE}
 
 
 def json_success_handler(results: Sequence[Mapping[str, Any]], *args: Any, **sections: Any) -> str:

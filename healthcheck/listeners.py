@@ -1,0 +1,135 @@
+"""Status listeners: callbacks told when a check's or the overall state changes.
+
+They run on a daemon thread of their own, off the request path; one that raises is logged and
+never reaches a request.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from typing import ClassVar
+
+from .result import CheckResult, Status
+
+logger = logging.getLogger("healthcheck")
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One change of state. ``check`` is ``None`` for the overall state."""
+
+    check: str | None
+    old: Status | None
+    new: Status
+    result: CheckResult | None = None
+
+
+Listener = Callable[[StatusChange], object]
+
+
+class StatusBoard:
+    """The last known state of each check and of the whole, and who to tell of changes."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+        self._states: dict[Hashable, Status] = {}
+        self._overall: Status | None = None
+        self._lock = threading.Lock()
+        self._queue: queue.SimpleQueue[StatusChange | threading.Event | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    def add(self, listener: Listener) -> None:
+        if not callable(listener):
+            raise TypeError(f"a listener must be callable, got {type(listener).__name__}")
+        self._listeners.append(listener)
+
+    def update(
+        self,
+        key: Hashable,
+        name: str,
+        result: CheckResult,
+        overall: Callable[[Mapping[Hashable, Status]], Status],
+    ) -> None:
+        """Record ``result`` for the check ``key``; ``overall(states)`` aggregates them."""
+        changes = []
+        with self._lock:
+            old = self._states.get(key)
+            self._states[key] = result.status
+            if old is not result.status:
+                changes.append(StatusChange(name, old, result.status, result))
+            whole = overall(self._states)
+            if whole is not self._overall:
+                changes.append(StatusChange(None, self._overall, whole))
+                self._overall = whole
+        if self._listeners:
+            for change in changes:
+                self._queue.put(change)
+            self._ensure_thread()
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every change queued so far has been delivered (for tests, shutdown)."""
+        if self._thread is None:
+            return True
+        done = threading.Event()
+        self._queue.put(done)
+        return done.wait(timeout)
+
+    def close(self, timeout: float | None = None) -> None:
+        """Deliver what is queued, then end the delivery thread."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._queue.put(None)
+            thread.join(timeout)
+
+    def _ensure_thread(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._deliver, name="healthcheck-listeners", daemon=True
+                )
+                self._thread.start()
+
+    def _deliver(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if isinstance(item, threading.Event):
+                item.set()
+                continue
+            for listener in list(self._listeners):
+                try:
+                    listener(item)
+                except Exception:
+                    logger.exception("status listener %r raised", listener)
+
+
+class LoggingListener:
+    """Logs every change: recoveries at INFO, warnings at WARNING, failures at ERROR."""
+
+    _LEVELS: ClassVar[dict[Status, int]] = {
+        Status.PASS: logging.INFO,
+        Status.WARN: logging.WARNING,
+        Status.FAIL: logging.ERROR,
+    }
+
+    def __init__(self, log: logging.Logger | None = None) -> None:
+        self.log = log or logger
+
+    def __call__(self, change: StatusChange) -> None:
+        what = "overall status" if change.check is None else f'check "{change.check}"'
+        old = change.old.value if change.old else "unknown"
+        detail = f": {change.result.output}" if change.result is not None else ""
+        self.log.log(
+            self._LEVELS[change.new],
+            "%s changed from %s to %s%s",
+            what,
+            old,
+            change.new.value,
+            detail,
+        )
