@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 from healthcheck import HealthCheck, StatusChange
 
@@ -24,7 +25,9 @@ def test_close_ends_pool_loop_listener_and_background_threads() -> None:
     health.add_check(lambda: (True, "ok"), name="sync")
     health.add_check(async_check)
     health.add_listener(changes.append)
-    health.run()
+    deadline = time.monotonic() + 10
+    while health.run()[1] != 200 and time.monotonic() < deadline:  # first round landed
+        time.sleep(0.01)
     health.flush_listeners(5)
     started = helper_threads() - before
     assert {"healthcheck-async", "healthcheck-background", "healthcheck-listeners"} <= started
