@@ -118,7 +118,17 @@ class ResultCache:
             self._results[key] = result
             # Under the lock, so record_timeout sees a landed flight as done. The callbacks
             # only wake waiters; none takes this lock.
-            flight.future.set_result(result)
+            if not flight.future.done():  # a dropped flight may land late
+                flight.future.set_result(result)
+
+    def drop(self, key: Hashable, flight: Flight, result: CheckResult) -> None:
+        """End ``flight`` without caching: its waiters get ``result``, the next caller runs the
+        check again."""
+        with self._lock:
+            if self._flights.get(key) is flight:
+                del self._flights[key]
+            if not flight.future.done():
+                flight.future.set_result(result)
 
     def record_timeout(
         self, key: Hashable, flight: Flight, make: Callable[[], CheckResult]

@@ -36,6 +36,8 @@ Handler = Callable[..., Any]
 F = TypeVar("F", bound=Callable[..., Any])
 
 TEXT_HEADERS = {"Content-Type": "text/plain; charset=utf-8"}
+#: What a non-verbose probe says instead of a failure's output, as Kubernetes does.
+REASON_WITHHELD = "reason withheld"
 
 
 class HealthCheck:
@@ -97,6 +99,7 @@ class HealthCheck:
         self._background_lock = threading.Lock()
         self._template: tuple[tuple[CheckResult, ...], str, BodyTemplate] | None = None
         self._draining = False
+        self._last: dict[Check, CheckResult] = {}
         self._started_up = False
         for func in checkers or ():
             self.add_check(func)
@@ -258,6 +261,36 @@ class HealthCheck:
             raise LookupError(f"no check named {check!r}")
         return self._report(checks)
 
+    async def report_async(
+        self,
+        check: str | None = None,
+        *,
+        tags: Collection[str] | None = None,
+        exclude: Collection[str] = (),
+    ) -> Report:
+        """:meth:`report` for async servers."""
+        checks = self._select(self._checks, check, tags, exclude)
+        if checks is None:
+            raise LookupError(f"no check named {check!r}")
+        return await self._report_async(checks)
+
+    def last_report(self) -> Report:
+        """The latest result of every check that has run, without running anything (for
+        metrics scrapes, which must not trigger checks)."""
+        last = self._last
+        checks = tuple(c for c in self._checks if c in last)
+        return Report(checks, tuple(last[c] for c in checks))
+
+    def status_code(self, status: Status) -> int:
+        """The HTTP status for an overall state."""
+        if status is Status.FAIL:
+            return self.failed_status
+        return self.success_status if status is Status.PASS else self.warn_status
+
+    def render(self, report: Report) -> Response:
+        """The py-healthcheck compatible response for ``report``, as :meth:`run` answers."""
+        return self._respond(report)
+
     def probe(
         self,
         probe: Probe | str,
@@ -265,14 +298,19 @@ class HealthCheck:
         verbose: bool = False,
         exclude: Collection[str] = (),
         check: str | None = None,
+        details: bool = True,
     ) -> Response:
-        """A Kubernetes-style probe (``"live"``, ``"ready"`` or ``"startup"``) as plain text:
-        ``ok``, or with ``verbose`` one ``[+]name ok`` line per check."""
+        """A Kubernetes-style probe (``"live"``, ``"ready"`` or ``"startup"``) as plain text.
+
+        Passing: ``ok``. Failing: one line per check with the reasons withheld
+        (``[-]db failed: reason withheld``) and ``readyz check failed``. With ``verbose``, the
+        lines always, with their reasons. Without ``details``, only the verdict."""
         kind, checks = self._probe_checks(probe, exclude, check)
         if checks is None:
             return f"no check named {check!r} in {kind.path}\n", 404, dict(TEXT_HEADERS)
         complete = check is None and not exclude
-        return self._probe_response(kind, self._report(checks), verbose, complete)
+        mode = _probe_mode(verbose, details)
+        return self._probe_response(kind, self._report(checks), mode, complete)
 
     async def probe_async(
         self,
@@ -281,13 +319,15 @@ class HealthCheck:
         verbose: bool = False,
         exclude: Collection[str] = (),
         check: str | None = None,
+        details: bool = True,
     ) -> Response:
         """:meth:`probe` for async servers."""
         kind, checks = self._probe_checks(probe, exclude, check)
         if checks is None:
             return f"no check named {check!r} in {kind.path}\n", 404, dict(TEXT_HEADERS)
         complete = check is None and not exclude
-        return self._probe_response(kind, await self._report_async(checks), verbose, complete)
+        mode = _probe_mode(verbose, details)
+        return self._probe_response(kind, await self._report_async(checks), mode, complete)
 
     def start(self, interval: float | None = None) -> None:
         """Start background mode: run every check each ``interval`` seconds (default: the
@@ -374,22 +414,28 @@ class HealthCheck:
             selected = ()  # latched: startup checks are not run again once they passed
         return kind, selected
 
-    def _probe_response(
-        self, kind: Probe, report: Report, verbose: bool, complete: bool
-    ) -> Response:
-        lines = [check_line(r.checker, r.status, r.output) for r in report.results]
+    def _probe_response(self, kind: Probe, report: Report, mode: str, complete: bool) -> Response:
+        outcomes = [(r.checker, r.status, r.output) for r in report.results]
         status = report.status
         if kind is Probe.READY and self._draining:
-            lines.append(check_line("draining", Status.FAIL, "shutting down"))
+            outcomes.append(("draining", Status.FAIL, "shutting down"))
             status = Status.FAIL
+        lines = [
+            check_line(name, state, output if mode == "verbose" else REASON_WITHHELD)
+            for name, state, output in outcomes
+        ]
         if kind is Probe.STARTUP and complete and all(_really_passed(r) for r in report.results):
             self._started_up = True
         code = self.failed_status if status is Status.FAIL else 200
-        return render_probe(kind.path, status, lines, verbose), code, dict(TEXT_HEADERS)
+        if mode == "verdict":
+            lines = []
+        body = render_probe(kind.path, status, lines, verbose=mode == "verbose")
+        return body, code, dict(TEXT_HEADERS)
 
     def _settle(self, check: Check, result: CheckResult, repeat: bool) -> CheckResult:
         """Every fresh result passes here once: damping, then the listeners."""
         result = self._damper.apply(check, result, repeat)
+        self._last[check] = result
         self._board.update(check, check.name, result, self._overall)
         return result
 
@@ -406,14 +452,14 @@ class HealthCheck:
 
     def _respond(self, report: Report) -> Response:
         status = report.status
+        code = self.status_code(status)
         if status is Status.FAIL:
-            handler, code, headers = self.failed_handler, self.failed_status, self.failed_headers
+            handler, headers = self.failed_handler, self.failed_headers
         else:
             handler, headers = self.success_handler, self.success_headers
-            code = self.success_status if status is Status.PASS else self.warn_status
         if handler is None:
             body: Any = "NOT OK" if status is Status.FAIL else "OK"
-        elif handler in DEFAULT_HANDLERS:
+        elif any(handler is default for default in DEFAULT_HANDLERS):
             # Ours, not the handler: it knows success and failure, not warning.
             body = self._template_for(report.results, STATUS_WORDS[status]).render()
         else:
@@ -446,6 +492,12 @@ class HealthCheck:
         return body.render(), 404, dict(defaults.JSON_HEADERS)
 
 
+def _probe_mode(verbose: bool, details: bool) -> str:
+    if not details:
+        return "verdict"
+    return "verbose" if verbose else "withheld"
+
+
 def _really_passed(result: CheckResult) -> bool:
     """Passed by its own account: a damped failure is not a pass, a reported warning is."""
     return result.status is Status.PASS or (result.status is Status.WARN and not result.damped)
@@ -459,6 +511,11 @@ def _names(names: Iterable[str]) -> frozenset[str]:
 def _seconds(what: str, value: float | None) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ValueError(f"{what} must be a number of seconds >= 0, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{what} must be a number of seconds, got {value!r}")
+    # Waits beyond threading.TIMEOUT_MAX overflow; nan and inf are not durations.
+    if not 0 <= value <= defaults.MAX_SECONDS:
+        raise ValueError(
+            f"{what} must be between 0 and {defaults.MAX_SECONDS:g} seconds, got {value!r}"
+        )
     return float(value)

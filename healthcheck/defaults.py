@@ -24,6 +24,10 @@ WORKER_IDLE_TIMEOUT: float = 60
 #: Distinct checks whose results are kept; far more than any application registers.
 CACHE_SIZE: int = 1024
 
+#: The longest duration accepted for a timeout, TTL or interval (a year): well within
+#: ``threading.TIMEOUT_MAX``, past which waits overflow. Use 0 or None for "no limit".
+MAX_SECONDS: float = 365 * 24 * 3600
+
 #: What a secret is replaced with (py-healthcheck's mask).
 SECRET_MASK: str = "********"  # noqa: S105 - the mask, not a password
 

@@ -80,7 +80,8 @@ class Engine:
         ]
 
     def _launch(self, check: Check, flight: Flight, loop: asyncio.AbstractEventLoop | None) -> None:
-        self.runner.launch(check, flight, partial(self._land, check, flight), loop)
+        land = partial(self._land, check, flight)
+        self.runner.launch(check, flight, land, partial(self.cache.drop, check, flight), loop)
 
     def _land(self, check: Check, flight: Flight, result: CheckResult) -> None:
         self.cache.land(check, flight, result, partial(self._settle, check))

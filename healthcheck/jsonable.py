@@ -11,6 +11,8 @@ JSON = Union[None, bool, int, float, str, list["JSON"], dict[str, "JSON"]]
 
 # Deeper than any sane payload, shallower than the interpreter's recursion limit.
 _MAX_DEPTH = 64
+# Python refuses to print ints of more than 4300 digits (about 14,284 bits).
+_MAX_BITS = 14_000
 
 
 def to_jsonable(value: object) -> JSON:
@@ -24,6 +26,8 @@ def to_jsonable(value: object) -> JSON:
 
 
 def _convert(value: object, depth: int, seen: set[int]) -> JSON:
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_BITS:
+        return f"<integer of {value.bit_length()} bits>"
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
@@ -37,7 +41,8 @@ def _convert(value: object, depth: int, seen: set[int]) -> JSON:
         try:
             if isinstance(value, Mapping):
                 return {_key(k): _convert(v, depth + 1, seen) for k, v in value.items()}
-            items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
+            # Sets are sorted so bodies do not change between runs; by the guarded str().
+            items = sorted(value, key=_str) if isinstance(value, (set, frozenset)) else value
             return [_convert(v, depth + 1, seen) for v in items]
         finally:
             seen.discard(id(value))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import inspect
 import logging
 import threading
@@ -51,9 +52,11 @@ class Runner:
         check: Check,
         flight: Flight,
         land: Land,
+        drop: Land,
         loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
-        """Start ``check``; its result is passed to ``land`` whatever happens.
+        """Start ``check``; its result is passed to ``land`` whatever happens, or to ``drop``
+        (answer the waiters, cache nothing) if its event loop cancels it first.
 
         Async checkers run on ``loop`` (the caller's running loop) or, for synchronous callers,
         on a private loop in a daemon thread; synchronous ones run on the thread pool.
@@ -61,13 +64,21 @@ class Runner:
         if not check.is_async:
             self._pool.submit(lambda: land(self._execute_sync(check)))
             return
+
+        def dropped(done: asyncio.Future[None] | concurrent.futures.Future[None]) -> None:
+            # A loop that ends (a server shutting down, a client gone) cancels its tasks,
+            # maybe before they start; the flight must not wait for them for ever.
+            if done.cancelled():
+                drop(self.result(check, CANCELLED, 0.0, cache=False, log=False))
+
         coro = self._execute_async(check, flight, land)
         if loop is None:
-            asyncio.run_coroutine_threadsafe(coro, self._private_loop())
+            asyncio.run_coroutine_threadsafe(coro, self._private_loop()).add_done_callback(dropped)
         else:
             task = loop.create_task(coro)
             self._tasks.add(task)  # the loop keeps only weak references to tasks
             task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(dropped)
 
     def close(self, timeout: float | None = None) -> None:
         """Stop the private event loop and the idle check threads."""
@@ -111,13 +122,17 @@ class Runner:
         start = time.perf_counter()
         timeout = None if flight.deadline is None else flight.deadline - flight.started
         try:
-            outcome = interpret(await asyncio.wait_for(check.func(), timeout))
-        except asyncio.TimeoutError:
+            outcome = await asyncio.wait_for(self._outcome_async(check), timeout)
+        except asyncio.TimeoutError:  # only wait_for's own: the checker's are caught below
             land(self.timeout_result(check, timeout or 0))
             return
-        except (Exception, SystemExit) as exc:
-            outcome = self._handle(check, exc)
         land(self.result(check, outcome, time.perf_counter() - start))
+
+    async def _outcome_async(self, check: Check) -> Outcome:
+        try:
+            return interpret(await check.func())
+        except (Exception, SystemExit) as exc:
+            return self._handle(check, exc)
 
     def _handle(self, check: Check, exc: BaseException) -> Outcome:
         logger.error('Health check "%s" raised', check.name, exc_info=exc)
@@ -140,6 +155,7 @@ class Runner:
         *,
         timed_out: bool = False,
         log: bool = True,
+        cache: bool = True,
     ) -> CheckResult:
         if log and outcome.status is Status.FAIL:
             logger.error('Health check "%s" failed with output "%s"', check.name, outcome.output)
@@ -149,7 +165,7 @@ class Runner:
             status=outcome.status,
             output=outcome.output,
             timestamp=now,
-            expires=now + self._ttl(outcome.status is not Status.FAIL),
+            expires=now + (self._ttl(outcome.status is not Status.FAIL) if cache else 0),
             response_time=round(elapsed, 6),
             observed_value=outcome.observed_value,
             observed_unit=outcome.observed_unit,
@@ -159,6 +175,9 @@ class Runner:
     def timeout_result(self, check: Check, seconds: float) -> CheckResult:
         outcome = Outcome(Status.FAIL, f"timed out after {seconds:g} s")
         return self.result(check, outcome, seconds, timed_out=True)
+
+
+CANCELLED = Outcome(Status.FAIL, "cancelled: the event loop running this check stopped")
 
 
 async def _await(awaitable: Awaitable[Any]) -> Any:

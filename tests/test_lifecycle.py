@@ -9,8 +9,8 @@ import time
 from healthcheck import HealthCheck, StatusChange
 
 
-def helper_threads() -> set[str]:
-    return {t.name for t in threading.enumerate() if t.name.startswith("healthcheck")}
+def helper_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name.startswith("healthcheck")}
 
 
 async def async_check() -> tuple[bool, str]:
@@ -29,7 +29,7 @@ def test_close_ends_pool_loop_listener_and_background_threads() -> None:
     while health.run()[1] != 200 and time.monotonic() < deadline:  # first round landed
         time.sleep(0.01)
     health.flush_listeners(5)
-    started = helper_threads() - before
+    started = {t.name for t in helper_threads() - before}
     assert {"healthcheck-async", "healthcheck-background", "healthcheck-listeners"} <= started
 
     health.close()

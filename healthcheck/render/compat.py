@@ -29,8 +29,8 @@ def json_failed_handler(results: Sequence[Mapping[str, Any]], *args: Any, **sect
     return render_body(FAILURE, results, sections)
 
 
-#: The handlers whose output :class:`BodyTemplate` can reproduce, with their status word.
-DEFAULT_HANDLERS = {json_success_handler: SUCCESS, json_failed_handler: FAILURE}
+#: The handlers whose output :class:`BodyTemplate` reproduces (with "warning" besides).
+DEFAULT_HANDLERS = (json_success_handler, json_failed_handler)
 
 
 def render_body(status: str, results: Sequence[Any], sections: Mapping[str, Any]) -> str:
