@@ -57,9 +57,13 @@ class EnvironmentDump:
         """Add a section: a value, or a callable evaluated on every request."""
         self._sections.add(name, func)
 
+    def collect(self) -> dict[str, JSON]:
+        """Every section, evaluated now."""
+        return self._sections.evaluate()
+
     def run(self) -> Response:
         """Evaluate every section; returns ``(body, 200, headers)``."""
-        return json.dumps(self._sections.evaluate()), 200, dict(defaults.JSON_HEADERS)
+        return json.dumps(self.collect()), 200, dict(defaults.JSON_HEADERS)
 
     async def run_async(self) -> Response:
         """:meth:`run` on a worker thread, so an event loop keeps serving meanwhile."""

@@ -9,26 +9,31 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from email.message import Message
 from typing import Any
 
 
 @dataclass
 class Reply:
     status: int
-    headers: dict[str, str]
+    #: Case-insensitive, as HTTP header names are.
+    headers: Message
     body: bytes
 
     def json(self) -> Any:
         return json.loads(self.body)
 
 
-def get(url: str, timeout: float = 10) -> Reply:
+def get(
+    url: str, timeout: float = 10, headers: dict[str, str] | None = None, method: str = "GET"
+) -> Reply:
     """GET ``url``; a 4xx or 5xx answer is returned, not raised."""
+    request = urllib.request.Request(url, headers=headers or {}, method=method)  # noqa: S310
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback
-            return Reply(response.status, dict(response.headers), response.read())
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - loopback
+            return Reply(response.status, response.headers, response.read())
     except urllib.error.HTTPError as error:
-        return Reply(error.code, dict(error.headers), error.read())
+        return Reply(error.code, error.headers, error.read())
 
 
 @contextmanager

@@ -63,7 +63,12 @@ def test_liveness_fails_when_a_live_check_fails(timer: FakeTimer) -> None:
     health.add_check(lambda: (False, "event loop stuck"), name="loop", tags=["live"])
     body, code, _ = health.probe("live")
     assert code == 503
-    assert body == "[-]loop failed: event loop stuck\nlivez check failed\n"
+    # Without ?verbose the reasons are withheld, as the Kubernetes API server does.
+    assert body == "[-]loop failed: reason withheld\nlivez check failed\n"
+    verbose, _, _ = health.probe("live", verbose=True)
+    assert verbose == "[-]loop failed: event loop stuck\nlivez check failed\n"
+    verdict, code, _ = health.probe("live", details=False)
+    assert (verdict, code) == ("livez check failed\n", 503)
 
 
 # -- readiness --------------------------------------------------------------------------------
@@ -112,8 +117,10 @@ def test_readiness_fails_with_failed_status_when_a_check_fails(timer: FakeTimer)
     body, code, headers = health.probe("ready")
     assert code == 503
     assert headers["Content-Type"] == TEXT
-    assert "[-]queue failed: connection refused" in body.splitlines()
+    assert "[-]queue failed: reason withheld" in body.splitlines()
     assert body.endswith("readyz check failed\n")
+    verbose, _, _ = health.probe("ready", verbose=True)
+    assert "[-]queue failed: connection refused" in verbose.splitlines()
 
 
 def test_verbose_lines_for_each_state(timer: FakeTimer) -> None:
@@ -204,7 +211,7 @@ def test_draining_fails_readiness_but_not_liveness(timer: FakeTimer) -> None:
     body, code, _ = health.probe("ready")
     assert code == 500
     lines = body.splitlines()
-    assert "[-]draining failed: shutting down" in lines
+    assert "[-]draining failed: reason withheld" in lines
     assert lines[-1] == "readyz check failed"
 
     verbose, _, _ = health.probe("ready", verbose=True)

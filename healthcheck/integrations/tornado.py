@@ -1,8 +1,11 @@
-"""Tornado: ``("/healthcheck", TornadoHandler, dict(checker=health))``."""
+"""Tornado: ``("/healthcheck", TornadoHandler, dict(checker=health))`` as in py-healthcheck, or
+every endpoint at once with ``routes(health, environment)``."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import unquote
 
 from .._optional import require
 
@@ -11,7 +14,9 @@ require("tornado", extra="tornado")
 from tornado.web import RequestHandler  # noqa: E402 - after the friendly import check
 
 from ..core import HealthCheck  # noqa: E402
+from ..endpoints import Endpoints, Reply, Request  # noqa: E402
 from ..environment import EnvironmentDump  # noqa: E402
+from ._http import strip_prefix  # noqa: E402
 
 
 class TornadoHandler(RequestHandler):
@@ -35,4 +40,63 @@ class TornadoHandler(RequestHandler):
         self.set_status(status)
         for name, value in headers.items():
             self.set_header(name, value)
-        self.finish(body)
+        if self.request.method != "HEAD":
+            self.write(body)
+
+    head = get
+
+
+class EndpointsHandler(RequestHandler):
+    """Serves every endpoint of an :class:`Endpoints`; see :func:`routes`."""
+
+    endpoints: Endpoints
+    prefix: str
+
+    def initialize(self, endpoints: Endpoints, prefix: str = "") -> None:
+        self.endpoints = endpoints
+        self.prefix = prefix
+
+    async def get(self, *args: Any) -> None:
+        request = self.request
+        path = unquote(request.path)
+        reply = await self.endpoints.handle_async(
+            Request(
+                method=request.method or "GET",
+                path=strip_prefix(path, self.prefix) or path,
+                query={
+                    k: [v.decode("utf-8", "replace") for v in vs]
+                    for k, vs in request.query_arguments.items()
+                },
+                headers={k.lower(): v for k, v in request.headers.get_all()},
+                remote_addr=request.remote_ip,
+                native=request,
+            )
+        )
+        self._send(reply or Reply(404, {"Content-Type": "text/plain"}, b"not found\n"))
+
+    head = get
+
+    def _send(self, reply: Reply) -> None:
+        self.set_status(reply.status)
+        for name, value in reply.headers.items():
+            if name.lower() != "content-length":  # Tornado counts the body itself
+                self.set_header(name, value)
+        if self.request.method != "HEAD":
+            self.write(reply.body)
+
+
+def routes(
+    health: HealthCheck | None = None,
+    environment: EnvironmentDump | None = None,
+    *,
+    prefix: str = "",
+    **options: Any,
+) -> list[tuple[str, type[RequestHandler], dict[str, Any]]]:
+    """Routes for ``tornado.web.Application`` serving every endpoint below ``prefix``:
+    ``Application([*routes(health, environment), ...])``. ``options`` are
+    :class:`~healthcheck.endpoints.Endpoints`' (``authorize`` receives the
+    ``HTTPServerRequest``)."""
+    endpoints = Endpoints(health, environment, **options)
+    names = "|".join(re.escape(r) for r in endpoints.routes)
+    pattern = rf"{re.escape(prefix.rstrip('/'))}/(?:{names})(?:/[^/]+)?/?"
+    return [(pattern, EndpointsHandler, {"endpoints": endpoints, "prefix": prefix})]

@@ -1,0 +1,104 @@
+"""An ASGI application serving the health endpoints (Starlette, FastAPI, Litestar, any ASGI
+server). It awaits async checks on the server's loop and never blocks it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import parse_qs
+
+from ..core import HealthCheck
+from ..endpoints import Endpoints, Request
+from ..environment import EnvironmentDump
+from ._http import strip_prefix
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class HealthASGI:
+    """``HealthASGI(health, environment, app=None, prefix="", **options)``.
+
+    Requests for the health routes (below ``prefix``) are answered here with the real HTTP
+    status; the rest go to ``app``, or get a 404 without one. ``options`` are
+    :class:`Endpoints`' (``authorize`` receives the ASGI ``scope``).
+    """
+
+    def __init__(
+        self,
+        health: HealthCheck | None = None,
+        environment: EnvironmentDump | None = None,
+        *,
+        app: ASGIApp | None = None,
+        prefix: str = "",
+        **options: Any,
+    ) -> None:
+        self.endpoints = Endpoints(health, environment, **options)
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            reply = await self._handle(scope)
+            if reply is not None:
+                headers = [
+                    (k.lower().encode("latin-1"), v.encode("latin-1"))
+                    for k, v in reply.headers.items()
+                ]
+                await send(
+                    {"type": "http.response.start", "status": reply.status, "headers": headers}
+                )
+                await send({"type": "http.response.body", "body": reply.body})
+                return
+        if self.app is not None:
+            await self.app(scope, receive, send)
+        elif scope["type"] == "http":
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 404,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+                }
+            )
+            await send({"type": "http.response.body", "body": b"not found\n"})
+        elif scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+
+    async def _handle(self, scope: Scope) -> Any:
+        path = scope.get("path") or "/"
+        root = scope.get("root_path") or ""
+        if root and path.startswith(root):  # mounted (Starlette's Mount keeps the full path)
+            path = path[len(root) :] or "/"
+        below = strip_prefix(path, self.prefix)
+        if below is None:
+            return None
+        client = scope.get("client")
+        return await self.endpoints.handle_async(
+            Request(
+                method=scope.get("method", "GET").upper(),
+                path=below,
+                query=parse_qs(
+                    scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
+                ),
+                headers={
+                    k.decode("latin-1").lower(): v.decode("latin-1")
+                    for k, v in scope.get("headers", ())
+                },
+                remote_addr=client[0] if client else None,
+                native=scope,
+            )
+        )
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    """Acknowledge start-up and shut-down when there is no application behind us."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -1,0 +1,74 @@
+"""Flask: an extension in the framework's own idiom.
+
+health_ext = HealthCheckExtension(health=health, environment=environment)
+health_ext.init_app(app)        # or HealthCheckExtension(app, health=...)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._optional import require
+
+flask = require("flask", extra="flask")
+
+from ..core import HealthCheck  # noqa: E402 - after the friendly import check
+from ..endpoints import CHECK_ROUTES, Endpoints, Request  # noqa: E402
+from ..environment import EnvironmentDump  # noqa: E402
+from ._http import QuietAccessLog, strip_prefix  # noqa: E402
+
+
+class HealthCheckExtension:
+    """Registers a Blueprint serving ``/healthcheck``, ``/environment``, the probes
+    (``/livez``, ``/readyz``, ``/startupz``) and ``/metrics`` below ``prefix``.
+
+    ``options`` are :class:`~healthcheck.endpoints.Endpoints`' (``authorize`` receives
+    ``flask.request``). ``quiet_access_log`` keeps these routes out of werkzeug's and
+    gunicorn's access logs.
+    """
+
+    def __init__(
+        self,
+        app: Any = None,
+        *,
+        health: HealthCheck | None = None,
+        environment: EnvironmentDump | None = None,
+        prefix: str = "",
+        name: str = "healthcheck",
+        quiet_access_log: bool = False,
+        **options: Any,
+    ) -> None:
+        self.endpoints = Endpoints(health, environment, **options)
+        self.prefix = prefix.rstrip("/")
+        self.name = name
+        self.quiet_access_log = quiet_access_log
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Any) -> None:
+        blueprint = flask.Blueprint(self.name, __name__, url_prefix=self.prefix or None)
+        for route in self.endpoints.routes:
+            blueprint.add_url_rule(f"/{route}", route, self._view, methods=["GET"])
+            if route in CHECK_ROUTES:
+                rule = f"/{route}/<check>"
+                blueprint.add_url_rule(rule, f"{route}_check", self._view, methods=["GET"])
+        app.register_blueprint(blueprint)
+        app.extensions[self.name] = self
+        if self.quiet_access_log:
+            QuietAccessLog(self.prefix, self.endpoints.routes).install()
+
+    def _view(self, check: str | None = None) -> Any:
+        request = flask.request
+        reply = self.endpoints.handle(
+            Request(
+                method=request.method,
+                path=strip_prefix(request.path, self.prefix) or request.path,
+                query=request.args.to_dict(flat=False),
+                headers={k.lower(): v for k, v in request.headers.items()},
+                remote_addr=request.remote_addr,
+                native=request._get_current_object(),  # the request, not the proxy
+            )
+        )
+        if reply is None:  # a rule of ours always routes, but be safe
+            return flask.Response(b"not found\n", status=404, mimetype="text/plain")
+        return flask.Response(reply.body, status=reply.status, headers=reply.headers)

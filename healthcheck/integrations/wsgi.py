@@ -1,0 +1,64 @@
+"""A WSGI application serving the health endpoints; mount it in Django, Pyramid, Falcon or
+behind any WSGI server, alone or in front of your own application."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qs
+
+from ..core import HealthCheck
+from ..endpoints import Endpoints, Request
+from ..environment import EnvironmentDump
+from ._http import status_line, strip_prefix
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+class HealthWSGI:
+    """``HealthWSGI(health, environment, app=None, prefix="", **options)``.
+
+    Requests for the health routes (below ``prefix``) are answered here; the rest go to
+    ``app``, or get a 404 without one. ``options`` are :class:`Endpoints`' (``authorize``
+    receives the WSGI ``environ``).
+    """
+
+    def __init__(
+        self,
+        health: HealthCheck | None = None,
+        environment: EnvironmentDump | None = None,
+        *,
+        app: WSGIApp | None = None,
+        prefix: str = "",
+        **options: Any,
+    ) -> None:
+        self.endpoints = Endpoints(health, environment, **options)
+        self.app = app
+        self.prefix = prefix
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = strip_prefix(environ.get("PATH_INFO") or "/", self.prefix)
+        reply = None
+        if path is not None:
+            reply = self.endpoints.handle(
+                Request(
+                    method=environ.get("REQUEST_METHOD", "GET").upper(),
+                    path=path,
+                    query=parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True),
+                    headers={
+                        key[5:].replace("_", "-").lower(): value
+                        for key, value in environ.items()
+                        if key.startswith("HTTP_")
+                    },
+                    remote_addr=environ.get("REMOTE_ADDR"),
+                    native=environ,
+                )
+            )
+        if reply is None:
+            if self.app is not None:
+                return self.app(environ, start_response)
+            start_response(status_line(404), [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"not found\n"]
+        start_response(status_line(reply.status), list(reply.headers.items()))
+        return [reply.body]

@@ -1,0 +1,59 @@
+"""Choosing a response format from ``?format=`` or the ``Accept`` header."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+
+def parse_accept(header: str) -> list[tuple[str, float]]:
+    """``Accept`` as ``(media range, q)`` pairs, in header order; malformed parts are skipped."""
+    ranges = []
+    for part in header.split(","):
+        media, _, params = part.strip().partition(";")
+        media = media.strip().lower()
+        if "/" not in media:
+            continue
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    q = 0.0
+        ranges.append((media, q))
+    return ranges
+
+
+def _quality(offer: str, ranges: Sequence[tuple[str, float]]) -> tuple[float, int]:
+    """The q the most specific matching range gives ``offer``, and that specificity."""
+    kind = offer.split("/")[0]
+    best = (0.0, -1)
+    for media, q in ranges:
+        if media == offer:
+            specificity = 2
+        elif media == f"{kind}/*":
+            specificity = 1
+        elif media == "*/*":
+            specificity = 0
+        else:
+            continue
+        if specificity > best[1]:
+            best = (q, specificity)
+    return best
+
+
+def choose(accept: str | None, offers: Mapping[str, str], default: str) -> str:
+    """The format (a key of ``offers``, which maps format -> media type, in the server's order
+    of preference) the client prefers; ``default`` when it states no preference or accepts
+    none of them (a health endpoint answers rather than 406)."""
+    ranges = parse_accept(accept or "")
+    if not ranges:
+        return default
+    best, best_rank = default, (0.0, -1)
+    # The default first, so that */* (curl, probes) keeps it; a named type beats a wildcard.
+    for name in sorted(offers, key=lambda n: n != default):
+        rank = _quality(offers[name], ranges)
+        if rank[0] > 0 and rank > best_rank:
+            best, best_rank = name, rank
+    return best

@@ -1,0 +1,295 @@
+"""Self-contained HTML pages: the status page and the environment dump.
+
+No scripts, fonts or images: a page must render on a machine that can only reach the service.
+Everything that comes from checkers or sections is escaped.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from html import escape
+
+from ..check import Check
+from ..jsonable import JSON, to_jsonable
+from ..result import CheckResult, Report, Status
+
+_HEADLINES = {Status.PASS: "All checks passing", Status.WARN: "Degraded", Status.FAIL: "Failing"}
+# Symbols as well as colours, so the state never depends on colour vision alone.
+_ICONS = {Status.PASS: "\u2713", Status.WARN: "!", Status.FAIL: "\u2715"}
+
+#: Column headings for mappings that read as two-column tables in the environment page.
+ENVIRONMENT_COLUMNS = {"packages": ("Package", "Version"), "environ": ("Variable", "Value")}
+
+_CSS = """
+:root{--fg:#1f2328;--muted:#57606a;--bg:#f6f8fa;--card:#fff;--line:#d0d7de;
+--pass:#1a7f37;--warn:#f4b400;--fail:#b42318;
+--pass-soft:#dafbe1;--pass-ink:#116329;--warn-soft:#fff1c2;--warn-ink:#7a4a00;
+--fail-soft:#ffe2de;--fail-ink:#a40e26}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--fg);line-height:1.5;
+font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+main{max-width:1100px;margin:0 auto;padding:32px 24px 48px}
+header{display:flex;flex-wrap:wrap;align-items:baseline;justify-content:space-between;gap:8px}
+h1{font-size:24px;margin:0 0 16px}
+h2{font-size:18px;margin:0 0 12px}
+.meta,.muted{color:var(--muted)}
+span.muted{font-size:13px;font-style:italic}
+.meta{margin:0 0 16px;font-size:13px}
+code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;
+font-size:13px}
+.card{background:var(--card);border:1px solid var(--line);border-radius:10px;
+box-shadow:0 1px 2px rgba(31,35,40,.06);overflow:auto}
+table{width:100%;border-collapse:collapse}
+th,td{text-align:left;vertical-align:top;padding:10px 14px;border-bottom:1px solid var(--line)}
+tbody tr:last-child>*{border-bottom:0}
+thead th{background:#f0f3f6;font-size:12px;text-transform:uppercase;letter-spacing:.04em;
+color:var(--muted);white-space:nowrap}
+.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.nowrap{white-space:nowrap}
+.sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);
+white-space:nowrap}
+.wrap{white-space:pre-wrap;overflow-wrap:break-word}
+"""
+
+_STATUS_CSS = """
+.banner{display:flex;align-items:center;gap:16px;padding:20px 24px;border-radius:10px;
+margin:0 0 24px;color:#fff}
+.banner p{margin:0}
+.banner .icon{flex:none;display:grid;place-items:center;width:48px;height:48px;
+border-radius:50%;background:rgba(255,255,255,.22);font-size:26px;font-weight:700}
+.banner .headline{font-size:26px;font-weight:700;line-height:1.2}
+.banner .summary{font-size:15px;opacity:.95}
+.banner-pass{background:var(--pass)}
+.banner-warn{background:var(--warn);color:#1f1300}
+.banner-warn .icon{background:rgba(0,0,0,.12)}
+.banner-fail{background:var(--fail)}
+.pill{display:inline-flex;align-items:center;gap:6px;padding:2px 10px;border-radius:999px;
+font-size:13px;font-weight:600;white-space:nowrap}
+.pill-pass{background:var(--pass-soft);color:var(--pass-ink)}
+.pill-warn{background:var(--warn-soft);color:var(--warn-ink)}
+.pill-fail{background:var(--fail-soft);color:var(--fail-ink)}
+tbody tr.row-pass>th{box-shadow:inset 4px 0 var(--pass)}
+tbody tr.row-warn>th{box-shadow:inset 4px 0 var(--warn)}
+tbody tr.row-fail>th{box-shadow:inset 4px 0 var(--fail)}
+tbody th{font-weight:600;overflow-wrap:break-word}
+.output{width:40%;min-width:14em}
+.observed{display:block;margin-top:2px;color:var(--muted);font-size:13px}
+.badge{display:inline-block;margin-left:8px;padding:2px 8px;border-radius:6px;
+background:rgba(0,0,0,.16);font-size:13px;letter-spacing:.06em;vertical-align:middle}
+.banner-warn .badge{background:rgba(0,0,0,.1)}
+.flag{display:inline-block;margin-left:6px;font-size:12px;color:var(--muted)}
+.empty{padding:24px;margin:0;color:var(--muted)}
+"""
+
+_ENVIRONMENT_CSS = """
+nav{margin:0 0 24px;display:flex;flex-wrap:wrap;gap:8px}
+nav a{padding:4px 12px;border:1px solid var(--line);border-radius:999px;background:var(--card);
+color:var(--fg);text-decoration:none;font-size:14px}
+nav a:hover,nav a:focus{border-color:var(--fg)}
+section.card{margin:0 0 24px;padding:16px 20px}
+section.card>table{margin:0 -20px -16px;width:calc(100% + 40px)}
+table table{border:1px solid var(--line);border-radius:6px;border-collapse:separate;
+border-spacing:0}
+table table th,table table td{padding:6px 10px}
+table.columns{width:auto;min-width:50%}
+table.columns tbody th{font-weight:400}
+section.card>table>tbody>tr>th{padding-left:20px}
+tbody th{white-space:nowrap;font-weight:600}
+table:not(.columns)>tbody>tr>td{width:99%}
+ol.list{margin:0;padding-left:2.4em}
+ol.list li,code.wrap{overflow-wrap:anywhere}
+ol.list li::marker{color:var(--muted);font-size:12px}
+"""
+
+
+def render_html(
+    report: Report,
+    *,
+    title: str = "Health",
+    refresh: int = 10,
+    now: float | None = None,
+    details: bool = True,
+) -> str:
+    """A status page: a banner with the overall state and, with ``details``, a table of the
+    checks. The page reloads itself every ``refresh`` seconds (never, if 0)."""
+    now = time.time() if now is None else now
+    status = report.status
+    parts = [
+        f'<header><h1>{escape(title)}</h1><p class="meta">Updated {_utc(now)}'
+        + (f" &middot; refreshes every {int(refresh)} s" if refresh > 0 else "")
+        + "</p></header>",
+        _banner(report, details),
+    ]
+    if details:
+        parts.append(_checks_table(report, now))
+    head = f'<meta http-equiv="refresh" content="{int(refresh)}">' if refresh > 0 else ""
+    return _page(f"{title}: {status.value}", _CSS + _STATUS_CSS, "".join(parts), head)
+
+
+def render_environment_html(data: Mapping[str, object], *, title: str = "Environment") -> str:
+    """The environment dump as a page: one section per top-level key, nested mappings as
+    tables, lists as numbered lists, ``packages`` as a package/version table."""
+    sections = {str(name): to_jsonable(value) for name, value in data.items()}
+    nav = "".join(f'<a href="#{_anchor(name)}">{escape(name)}</a>' for name in sections)
+    body = [f"<header><h1>{escape(title)}</h1></header>"]
+    if nav:
+        body.append(f'<nav aria-label="Sections">{nav}</nav>')
+    for name, value in sections.items():
+        body.append(
+            f'<section class="card" id="{_anchor(name)}" aria-labelledby="h-{_anchor(name)}">'
+            f'<h2 id="h-{_anchor(name)}">{escape(name)}</h2>{_value(value, name)}</section>'
+        )
+    if not sections:
+        body.append('<p class="muted">No sections.</p>')
+    return _page(title, _CSS + _ENVIRONMENT_CSS, "".join(body))
+
+
+def age_text(seconds: float) -> str:
+    """``"12 s ago"``, ``"3 min ago"``, ``"2 h ago"`` or ``"4 d ago"``."""
+    seconds = max(0, int(seconds))  # a clock step back shows as "0 s ago", not negative
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit} ago"
+    return f"{seconds} s ago"
+
+
+# -- the status page ------------------------------------------------------------------------
+
+
+def _banner(report: Report, details: bool) -> str:
+    status = report.status
+    summary = ""
+    if details:
+        counts = {s: 0 for s in Status}
+        for result in report.results:
+            counts[result.status] += 1
+        total = len(report.results)
+        summary = f"{total} check{'' if total == 1 else 's'}"
+        if total:
+            summary += ": " + ", ".join(f"{counts[s]} {s.value}" for s in Status if counts[s])
+        summary = f'<p class="summary">{summary}</p>'
+    return (
+        f'<section class="banner banner-{status.value}" role="status" aria-live="polite">'
+        f'<span class="icon" aria-hidden="true">{_ICONS[status]}</span>'
+        f'<div><p class="headline">{_HEADLINES[status]} '
+        f'<span class="badge">{status.value.upper()}</span></p>'
+        f"{summary}</div></section>"
+    )
+
+
+def _checks_table(report: Report, now: float) -> str:
+    if not report.results:
+        return '<div class="card"><p class="empty">No checks are registered.</p></div>'
+    head = "".join(
+        f'<th scope="col"{cls}>{label}</th>'
+        for label, cls in (
+            ("Check", ""),
+            ("State", ""),
+            ("Output", ' class="output"'),
+            ("Duration (ms)", ' class="num"'),
+            ("Last run", ""),
+            ("Critical", ""),
+        )
+    )
+    rows = "".join(_check_row(c, r, now) for c, r in zip(report.checks, report.results))
+    return (
+        '<div class="card"><table><caption class="sr-only">Checks</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
+    )
+
+
+def _check_row(check: Check, result: CheckResult, now: float) -> str:
+    state = result.status.value
+    flags = "".join(
+        f'<span class="flag">{word}</span>'
+        for word, on in (("timed out", result.timed_out), ("damped", result.damped))
+        if on
+    )
+    observed = ""
+    if result.observed_value is not None:
+        unit = f" {result.observed_unit}" if result.observed_unit else ""
+        observed = (
+            f'<span class="observed">observed: {escape(f"{result.observed_value}{unit}")}</span>'
+        )
+    moment = datetime.fromtimestamp(result.timestamp, timezone.utc).isoformat(timespec="seconds")
+    return (
+        f'<tr class="row-{state}"><th scope="row">{escape(check.name)}</th>'
+        f'<td><span class="pill pill-{state}"><span aria-hidden="true">'
+        f"{_ICONS[result.status]}</span>{state}</span>{flags}</td>"
+        f'<td><span class="wrap">{_output(result.output)}</span>{observed}</td>'
+        f'<td class="num">{_milliseconds(result.response_time)}</td>'
+        f'<td class="nowrap"><time datetime="{moment}">'
+        f"{age_text(now - result.timestamp)}</time></td>"
+        f"<td>{'yes' if check.critical else 'no'}</td></tr>"
+    )
+
+
+def _milliseconds(seconds: float) -> str:
+    # A fast check would otherwise read "0.0", as if it had not run at all.
+    milliseconds = seconds * 1000
+    return f"{milliseconds:.1f}" if milliseconds >= 0.05 else "&lt;0.1"
+
+
+def _output(output: JSON) -> str:
+    if output is None or output == "":
+        return '<span class="muted">&mdash;</span>'
+    if isinstance(output, str):
+        return escape(output)
+    return f"<code>{escape(json.dumps(output, separators=(', ', ': ')))}</code>"
+
+
+def _utc(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+# -- the environment page -------------------------------------------------------------------
+
+
+def _value(value: JSON, key: str | None = None) -> str:
+    if isinstance(value, dict):
+        return _mapping(value, key)
+    if isinstance(value, list):
+        if not value:
+            return '<span class="muted">(empty list)</span>'
+        items = "".join(f"<li>{_value(v)}</li>" for v in value)
+        return f'<ol class="list">{items}</ol>'
+    if value == "":
+        return '<span class="muted">(empty string)</span>'
+    text = value if isinstance(value, str) else json.dumps(value)
+    return f'<code class="wrap">{escape(text)}</code>'
+
+
+def _mapping(value: dict[str, JSON], key: str | None) -> str:
+    if not value:
+        return '<span class="muted">(empty)</span>'
+    head = table = ""
+    columns = ENVIRONMENT_COLUMNS.get(key or "")
+    if columns is not None:
+        table = ' class="columns"'
+        head = "<thead><tr>" + "".join(f'<th scope="col">{c}</th>' for c in columns)
+        head += "</tr></thead>"
+    rows = "".join(
+        f'<tr><th scope="row"><code>{escape(k)}</code></th><td>{_value(v, k)}</td></tr>'
+        for k, v in value.items()
+    )
+    return f"<table{table}>{head}<tbody>{rows}</tbody></table>"
+
+
+def _anchor(name: str) -> str:
+    # Ids must not hold spaces; any other character is fine once escaped.
+    return "section-" + escape("-".join(name.split()) or "_")
+
+
+# -- shared ---------------------------------------------------------------------------------
+
+
+def _page(title: str, css: str, body: str, head: str = "") -> str:
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"{head}<title>{escape(title)}</title><style>{css}</style></head>"
+        f"<body><main>{body}</main></body></html>\n"
+    )

@@ -1,0 +1,82 @@
+"""Prometheus text and OpenMetrics exposition of a report, through ``prometheus_client``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .._optional import require
+
+require("prometheus_client", extra="prometheus")
+
+# After the friendly import check.
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest  # noqa: E402
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric  # noqa: E402
+from prometheus_client.openmetrics import exposition as om_exposition  # noqa: E402
+
+from ..result import Report, Status  # noqa: E402
+
+#: OpenMetrics 1.0, which every Prometheus since 2.5 scrapes.
+OPENMETRICS_CONTENT_TYPE: str = om_exposition.CONTENT_TYPE_LATEST
+
+
+def render_prometheus(report: Report, *, openmetrics: bool = False) -> tuple[bytes, str]:
+    """The report as ``(body, content type)``: Prometheus text, or OpenMetrics if asked."""
+    # A registry per call: the report is a snapshot, and the global one holds other metrics.
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(ReportCollector(report))
+    if openmetrics:
+        return _openmetrics_latest(registry), OPENMETRICS_CONTENT_TYPE
+    return generate_latest(registry), CONTENT_TYPE_LATEST
+
+
+class ReportCollector:
+    """A custom collector yielding one report's gauges."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+
+    def collect(self) -> Iterator[Metric]:
+        status = GaugeMetricFamily(
+            "healthcheck_check_status",
+            "The state of each check: 1 for the current state, 0 for the others.",
+            labels=["check", "state"],
+        )
+        duration = GaugeMetricFamily(
+            "healthcheck_check_duration_seconds",
+            "How long the check's last run took.",
+            labels=["check"],
+            unit="seconds",
+        )
+        last_run = GaugeMetricFamily(
+            "healthcheck_check_last_run_timestamp_seconds",
+            "When the check last ran, in seconds since the Unix epoch.",
+            labels=["check"],
+            unit="seconds",
+        )
+        critical = GaugeMetricFamily(
+            "healthcheck_check_critical",
+            "1 if a failure of the check fails the whole run, 0 if it only warns.",
+            labels=["check"],
+        )
+        for check, result in zip(self.report.checks, self.report.results):
+            _add_states(status, [check.name], result.status)
+            duration.add_metric([check.name], result.response_time)
+            last_run.add_metric([check.name], result.timestamp)
+            critical.add_metric([check.name], 1.0 if check.critical else 0.0)
+        overall = GaugeMetricFamily(
+            "healthcheck_status",
+            "The overall state: 1 for the current state, 0 for the others.",
+            labels=["state"],
+        )
+        _add_states(overall, [], self.report.status)
+        yield from (status, duration, last_run, critical, overall)
+
+
+def _add_states(family: GaugeMetricFamily, labels: list[str], current: Status) -> None:
+    for state in Status:
+        family.add_metric([*labels, state.value], 1.0 if state is current else 0.0)
+
+
+def _openmetrics_latest(registry: CollectorRegistry) -> bytes:
+    body: bytes = om_exposition.generate_latest(registry)  # type: ignore[no-untyped-call]
+    return body

@@ -1,0 +1,159 @@
+"""What differs between adapters: mounting, prefixes, delegation, the native request handed
+to ``authorize``, and keeping probes out of the access log."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from healthcheck import HealthCheck
+from healthcheck.integrations._http import QuietAccessLog
+from healthcheck.integrations.asgi import HealthASGI
+from healthcheck.integrations.flask import HealthCheckExtension
+from healthcheck.integrations.wsgi import HealthWSGI
+from tests.http import get, wsgi_server
+from tests.servers import SERVERS, free_port, wait_for_port
+
+
+@pytest.fixture
+def health() -> Iterator[HealthCheck]:
+    health = HealthCheck()
+    health.add_check(lambda: (True, "ok"), name="database")
+    yield health
+    health.close()
+
+
+def test_the_flask_extension_supports_application_factories(health: HealthCheck) -> None:
+    extension = HealthCheckExtension(health=health, prefix="/ops")
+    apps = [Flask("one"), Flask("two")]
+    for app in apps:
+        extension.init_app(app)
+    for app in apps:
+        client = app.test_client()
+        assert client.get("/ops/healthcheck").status_code == 200
+        assert client.get("/ops/readyz").data == b"ok"
+        assert client.get("/healthcheck").status_code == 404
+        assert app.extensions["healthcheck"] is extension
+
+
+def test_the_plain_view_func_keeps_working_beside_the_extension(health: HealthCheck) -> None:
+    app = Flask(__name__)
+    HealthCheckExtension(app, health=health, prefix="/ops")
+    app.add_url_rule("/healthcheck", "legacy", view_func=lambda: health.run())
+    assert app.test_client().get("/healthcheck").get_json()["status"] == "success"
+
+
+def test_quiet_access_log_drops_only_health_routes(
+    health: HealthCheck, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = Flask(__name__)
+    HealthCheckExtension(app, health=health, quiet_access_log=True)
+    app.add_url_rule("/orders", "orders", view_func=lambda: "orders")
+    try:
+        with caplog.at_level(logging.INFO, logger="werkzeug"), wsgi_server(app) as base:
+            for path in ("/healthcheck", "/readyz?verbose", "/livez", "/orders"):
+                get(base + path)
+        lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+        assert any("/orders" in line for line in lines)
+        assert not any(p in line for line in lines for p in ("/healthcheck", "/readyz", "/livez"))
+    finally:
+        for name in QuietAccessLog.LOGGERS:
+            for installed in [
+                f for f in logging.getLogger(name).filters if isinstance(f, QuietAccessLog)
+            ]:
+                logging.getLogger(name).removeFilter(installed)
+
+
+def test_the_quiet_filter_reads_gunicorn_access_lines() -> None:
+    quiet = QuietAccessLog("/ops", ["healthcheck", "readyz"])
+    record = logging.LogRecord("gunicorn.access", logging.INFO, "", 0, "%s", ("x",), None)
+    line = '127.0.0.1 - - [22/Nov/2026:10:00:00 +0000] "GET /ops/readyz?verbose HTTP/1.1" 200 2'
+    record.msg, record.args = line, None
+    assert quiet.filter(record) is False
+    record.msg = line.replace("/ops/readyz", "/ops/orders")
+    assert quiet.filter(record) is True
+
+
+def test_wsgi_hands_other_paths_to_the_application(health: HealthCheck) -> None:
+    def application(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"the app"]
+
+    with wsgi_server(HealthWSGI(health, app=application, prefix="/ops")) as base:
+        assert get(base + "/ops/healthcheck").status == 200
+        assert get(base + "/orders").body == b"the app"
+        assert get(base + "/healthcheck").body == b"the app"  # not below the prefix
+
+
+def test_asgi_mounted_in_starlette_on_a_real_server(health: HealthCheck) -> None:
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Mount, Route
+
+    failing = HealthCheck()
+    failing.add_check(lambda: (False, "down"), name="queue")
+
+    async def home(request: Any) -> PlainTextResponse:
+        return PlainTextResponse("home")
+
+    app = Starlette(
+        routes=[
+            Route("/", home),
+            Mount("/ops", app=HealthASGI(health)),
+            Mount("/broken", app=HealthASGI(failing)),
+        ]
+    )
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        wait_for_port(port)
+        base = f"http://127.0.0.1:{port}"
+        assert get(base + "/").body == b"home"
+        assert get(base + "/ops/healthcheck").status == 200
+        assert get(base + "/ops/readyz/database").body == b"ok"
+        assert get(base + "/broken/healthcheck").status == 500
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        failing.close()
+
+
+NATIVE_TYPES = {
+    "flask": "Request",
+    "wsgi": "dict",
+    "tornado": "HTTPServerRequest",
+    "asgi": "dict",
+}
+
+
+@pytest.mark.parametrize("adapter", sorted(SERVERS))
+def test_authorize_gets_the_framework_request_with_its_headers(
+    adapter: str, health: HealthCheck
+) -> None:
+    def token(native: Any) -> str | None:
+        if isinstance(native, dict) and "PATH_INFO" in native:  # WSGI environ
+            return native.get("HTTP_X_TOKEN")
+        if isinstance(native, dict):  # ASGI scope
+            return dict(native["headers"]).get(b"x-token", b"").decode() or None
+        return native.headers.get("X-Token")
+
+    seen: list[str] = []
+
+    def authorize(native: Any) -> bool:
+        seen.append(type(native).__name__)
+        return token(native) == "secret"
+
+    with SERVERS[adapter](health, None, authorize=authorize, details="when_authorized") as base:
+        anonymous = get(base + "/healthcheck")
+        trusted = get(base + "/healthcheck", headers={"X-Token": "secret"})
+    assert anonymous.json() == {"status": "success"}
+    assert len(trusted.json()["results"]) == 1
+    assert set(seen) == {NATIVE_TYPES[adapter]}

@@ -1,0 +1,233 @@
+"""One contract, every adapter: the same endpoint tests against Flask, WSGI, Tornado and
+ASGI, each on a real server on a loopback port."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any
+
+import pytest
+
+from healthcheck import EnvironmentDump, HealthCheck
+from tests.conftest import Counter
+from tests.http import Reply, get
+from tests.servers import SERVERS
+
+Serve = Callable[..., AbstractContextManager[str]]
+
+
+@pytest.fixture(params=sorted(SERVERS))
+def serve(request: pytest.FixtureRequest) -> Serve:
+    return SERVERS[request.param]
+
+
+@pytest.fixture
+def health(counter: Counter) -> Iterator[HealthCheck]:
+    def database() -> tuple[bool, str]:
+        counter.hit()
+        return True, "database ok"
+
+    health = HealthCheck()
+    health.add_check(database)
+    health.add_check(lambda: (True, "cache ok"), name="cache", tags=["live"])
+    yield health
+    health.close()
+
+
+@pytest.fixture
+def failing() -> Iterator[HealthCheck]:
+    health = HealthCheck()
+    health.add_check(lambda: (True, "ok"), name="database")
+    health.add_check(lambda: (False, "queue unreachable"), name="queue")
+    yield health
+    health.close()
+
+
+def fetch(base: str, path: str, accept: str | None = None, method: str = "GET") -> Reply:
+    return get(base + path, headers={"Accept": accept} if accept else None, method=method)
+
+
+def test_passing_checks_answer_200_with_the_compat_json(serve: Serve, health: HealthCheck) -> None:
+    with serve(health, None) as base:
+        reply = fetch(base, "/healthcheck")
+    assert reply.status == 200
+    assert reply.headers["Content-Type"] == "application/json"
+    assert reply.headers["Cache-Control"] == "no-store"
+    body = reply.json()
+    assert body["status"] == "success"
+    assert [r["checker"] for r in body["results"]] == ["database", "cache"]
+
+
+def test_a_failure_answers_with_the_failure_status(serve: Serve, failing: HealthCheck) -> None:
+    # A peer's FastAPI adapter returned a tuple and answered 200 here.
+    with serve(failing, None) as base:
+        reply = fetch(base, "/healthcheck")
+    assert reply.status == 500
+    assert reply.json()["status"] == "failure"
+
+
+def test_head_answers_like_get_without_a_body(serve: Serve, failing: HealthCheck) -> None:
+    with serve(failing, None) as base:
+        head = fetch(base, "/healthcheck", method="HEAD")
+        ready = fetch(base, "/readyz", method="HEAD")
+    assert (head.status, head.body) == (500, b"")
+    assert head.headers["Content-Type"] == "application/json"
+    assert (ready.status, ready.body) == (500, b"")
+
+
+def test_one_check_by_name_and_an_unknown_name(serve: Serve, health: HealthCheck) -> None:
+    with serve(health, None) as base:
+        one = fetch(base, "/healthcheck/cache")
+        unknown = fetch(base, "/healthcheck/nope")
+    assert [r["checker"] for r in one.json()["results"]] == ["cache"]
+    assert unknown.status == 404
+
+
+@pytest.mark.parametrize(
+    ("accept", "query", "media_type"),
+    [
+        ("application/health+json", "", "application/health+json"),
+        (None, "?format=health+json", "application/health+json"),
+        ("text/plain", "", "text/plain"),
+        ("text/html,application/xhtml+xml,*/*;q=0.8", "", "text/html"),
+        (None, "?format=html", "text/html"),
+        ("*/*", "", "application/json"),
+    ],
+)
+def test_the_format_follows_accept_or_the_query(
+    serve: Serve, failing: HealthCheck, accept: str | None, query: str, media_type: str
+) -> None:
+    with serve(failing, None) as base:
+        reply = fetch(base, "/healthcheck" + query, accept)
+    assert reply.status == 500
+    assert reply.headers["Content-Type"].startswith(media_type)
+    assert reply.headers["Vary"] == "Accept"
+    text = reply.body.decode()
+    if media_type == "application/health+json":
+        assert reply.json()["status"] == "fail"
+        assert "queue:status" in reply.json()["checks"] or any(
+            key.startswith("queue") for key in reply.json()["checks"]
+        )
+    elif media_type == "text/plain":
+        assert "[+]database ok" in text and "[-]queue failed: queue unreachable" in text
+    else:
+        assert "queue unreachable" in text
+
+
+def test_an_unknown_format_is_a_clear_400(serve: Serve, health: HealthCheck) -> None:
+    with serve(health, None) as base:
+        reply = fetch(base, "/healthcheck?format=yaml")
+    assert reply.status == 400
+    assert "yaml" in reply.json()["error"]
+
+
+def test_probes(serve: Serve, failing: HealthCheck) -> None:
+    failing.add_check(lambda: (True, "alive"), name="heartbeat", tags=["live"])
+    with serve(failing, None) as base:
+        live = fetch(base, "/livez")
+        ready = fetch(base, "/readyz?verbose")
+        ready_one = fetch(base, "/readyz/database")
+        ready_excluding = fetch(base, "/readyz?exclude=queue")
+        startup = fetch(base, "/startupz")
+        failing.set_draining()
+        draining = fetch(base, "/readyz?exclude=queue&verbose")
+    assert (live.status, live.body) == (200, b"ok")
+    assert ready.status == 500
+    assert "[-]queue failed: queue unreachable" in ready.body.decode()
+    assert "readyz check failed" in ready.body.decode()
+    assert (ready_one.status, ready_one.body) == (200, b"ok")
+    assert ready_excluding.status == 200
+    assert startup.status == 200
+    assert draining.status == 500
+    assert "[-]draining failed" in draining.body.decode()
+
+
+def test_the_environment_is_served_to_local_callers(serve: Serve, health: HealthCheck) -> None:
+    environment = EnvironmentDump(application={"name": "shop"})
+    with serve(health, environment) as base:
+        data = fetch(base, "/environment")
+        page = fetch(base, "/environment?format=html")
+    assert data.status == 200
+    assert data.json()["application"] == {"name": "shop"}
+    assert {"os", "python", "process"} <= set(data.json())
+    assert page.status == 200 and "shop" in page.body.decode()
+
+
+def test_unauthorised_callers_see_only_the_overall_status(
+    serve: Serve, failing: HealthCheck
+) -> None:
+    seen: list[Any] = []
+
+    def deny(request: Any) -> bool:
+        seen.append(request)
+        return False
+
+    options = {"authorize": deny, "details": "when_authorized"}
+    with serve(failing, EnvironmentDump(), **options) as base:
+        health = fetch(base, "/healthcheck")
+        health_json = fetch(base, "/healthcheck", "application/health+json")
+        ready = fetch(base, "/readyz?verbose")
+        environment = fetch(base, "/environment")
+        metrics = fetch(base, "/metrics")
+    assert (health.status, health.json()) == (500, {"status": "failure"})
+    assert (health_json.status, health_json.json()) == (500, {"status": "fail"})
+    assert ready.status == 500 and "queue" not in ready.body.decode()
+    assert environment.status == 403
+    assert metrics.status == 403
+    assert seen and all(native is not None for native in seen)
+
+
+def test_authorised_callers_see_everything(serve: Serve, failing: HealthCheck) -> None:
+    options = {"authorize": lambda request: True, "details": "when_authorized"}
+    with serve(failing, EnvironmentDump(), **options) as base:
+        health = fetch(base, "/healthcheck")
+        environment = fetch(base, "/environment")
+    assert len(health.json()["results"]) == 2
+    assert environment.status == 200
+
+
+def test_details_never_and_a_disabled_environment(serve: Serve, failing: HealthCheck) -> None:
+    options = {"details": "never", "environment_details": "never"}
+    with serve(failing, EnvironmentDump(), **options) as base:
+        health = fetch(base, "/healthcheck")
+        environment = fetch(base, "/environment")
+    assert health.json() == {"status": "failure"}
+    assert environment.status == 404
+
+
+def test_cache_control_max_age_follows_the_cache(serve: Serve, health: HealthCheck) -> None:
+    with serve(health, None, cache_control="max-age") as base:
+        reply = fetch(base, "/healthcheck")
+    directive, _, seconds = reply.headers["Cache-Control"].partition("=")
+    assert directive == "max-age"
+    assert 0 <= int(seconds) <= 27
+
+
+def test_metrics_are_served_from_cached_results(
+    serve: Serve, health: HealthCheck, counter: Counter
+) -> None:
+    with serve(health, None) as base:
+        fetch(base, "/healthcheck")
+        runs = counter.calls
+        first = fetch(base, "/metrics")
+        fetch(base, "/metrics")
+    assert first.status == 200
+    assert 'healthcheck_check_status{check="database",state="pass"} 1.0' in first.body.decode()
+    assert counter.calls == runs  # scrapes never run checks
+
+
+def test_other_methods_and_paths(serve: Serve, health: HealthCheck) -> None:
+    with serve(health, None) as base:
+        post = fetch(base, "/healthcheck", method="POST")
+        missing = fetch(base, "/nothing-here")
+    assert post.status == 405
+    assert missing.status == 404
+
+
+def test_the_compat_body_is_exactly_what_run_gives(serve: Serve, health: HealthCheck) -> None:
+    with serve(health, None) as base:
+        reply = fetch(base, "/healthcheck")
+    expected = json.loads(health.run()[0])
+    assert reply.json()["results"] == expected["results"]

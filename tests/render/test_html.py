@@ -1,0 +1,308 @@
+"""The HTML status page and environment page: content, escaping, states, self-containment."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+
+from healthcheck import EnvironmentDump, HealthCheck, Outcome, Report, Status
+from healthcheck.render.html import age_text, render_environment_html, render_html
+
+SCRIPT = "<script>alert('pwned')</script>"
+
+
+class Page(HTMLParser):
+    """Collects what tests look at: text, table rows, attributes, and the open-tag balance."""
+
+    VOID = frozenset({"meta", "br", "hr", "img", "input", "link"})
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.rows: list[list[str]] = []
+        self.text: list[str] = []
+        self.stack: list[str] = []
+        self._cell: list[str] | None = None
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag not in self.VOID:
+            self.stack.append(tag)
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes {self.stack[-1:]}"
+        self.stack.pop()
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def find(self, tag: str, **attrs: str) -> list[dict[str, str | None]]:
+        return [
+            a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in attrs.items())
+        ]
+
+
+def report_of(*checks: tuple[str, Any], **options: Any) -> Report:
+    health = HealthCheck()
+    for name, value in checks:
+        health.add_check(lambda value=value: value, name=name, **options)
+    return health.report()
+
+
+def mixed_report() -> Report:
+    health = HealthCheck()
+    health.add_check(lambda: (True, "connected"), name="db")
+    health.add_check(lambda: Outcome("warn", "81% used", 81, "%"), name="disk", critical=False)
+    health.add_check(lambda: (False, SCRIPT), name="cache")
+    return health.report()
+
+
+def rows_by_check(page: Page) -> dict[str, list[str]]:
+    return {row[0]: row for row in page.rows[1:]}
+
+
+# -- the status page ------------------------------------------------------------------------
+
+
+def test_a_table_row_per_check_with_name_state_output_duration_age_critical() -> None:
+    report = mixed_report()
+    now = report.results[0].timestamp + 12.4
+    page = Page(render_html(report, now=now))
+    assert page.rows[0] == ["Check", "State", "Output", "Duration (ms)", "Last run", "Critical"]
+    rows = rows_by_check(page)
+    assert list(rows) == ["db", "disk", "cache"]
+    db = rows["db"]
+    assert db[1].endswith("pass") and db[2] == "connected" and db[4] == "12 s ago"
+    assert db[5] == "yes"
+    assert rows["disk"][1].endswith("warn") and "observed: 81 %" in rows["disk"][2]
+    assert rows["disk"][5] == "no"
+    assert rows["cache"][1].endswith("fail") and rows["cache"][2] == SCRIPT
+
+
+def test_duration_is_in_milliseconds() -> None:
+    report = mixed_report()
+    page = Page(render_html(report))
+    for result, row in zip(report.results, page.rows[1:]):
+        ms = result.response_time * 1000
+        assert row[3] == (f"{ms:.1f}" if ms >= 0.05 else "<0.1")
+
+
+def test_outputs_are_escaped_so_no_script_reaches_the_page() -> None:
+    html = render_html(mixed_report())
+    assert SCRIPT not in html
+    assert "&lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt;" in html
+    assert "<script" not in html
+
+
+def test_names_titles_and_structured_outputs_are_escaped() -> None:
+    report = report_of(('<b onclick="x">', (False, {"<i>": "</td>"})))
+    html = render_html(report, title="<Ops & co>")
+    assert "<b onclick" not in html and "<i>" not in html
+    page = Page(html)  # still balanced: no injected tag closed a cell early
+    assert page.find("title") and "<Ops & co>: fail" in "".join(page.text)
+    assert rows_by_check(page)['<b onclick="x">'][2] == '{"<i>": "</td>"}'
+
+
+@pytest.mark.parametrize(
+    ("value", "state", "headline"),
+    [
+        ((True, "ok"), "pass", "All checks passing"),
+        (Outcome("warn", "slow"), "warn", "Degraded"),
+        ((False, "down"), "fail", "Failing"),
+    ],
+)
+def test_banner_shows_the_overall_state_in_words(value: Any, state: str, headline: str) -> None:
+    html = render_html(report_of(("api", value)))
+    page = Page(html)
+    banner = page.find("section", role="status")
+    assert banner and banner[0]["class"] == f"banner banner-{state}"
+    text = "".join(page.text)
+    assert headline in text and state.upper() in text
+    assert f"<title>Health: {state}</title>" in html
+
+
+def test_a_non_critical_failure_makes_the_banner_warn() -> None:
+    html = render_html(report_of(("search", (False, "down")), critical=False))
+    assert 'class="banner banner-warn"' in html
+    assert "1 check: 1 fail" in html
+
+
+def test_banner_summary_counts_states() -> None:
+    assert "3 checks: 1 pass, 1 warn, 1 fail" in render_html(mixed_report())
+
+
+def test_refresh_meta_tag() -> None:
+    page = Page(render_html(mixed_report(), refresh=30))
+    assert page.find("meta", **{"http-equiv": "refresh", "content": "30"})
+    assert "refreshes every 30 s" in "".join(page.text)
+    assert not Page(render_html(mixed_report(), refresh=0)).find(
+        "meta", **{"http-equiv": "refresh"}
+    )
+
+
+def test_default_refresh_is_ten_seconds() -> None:
+    assert '<meta http-equiv="refresh" content="10">' in render_html(mixed_report())
+
+
+def test_age_uses_the_given_now() -> None:
+    report = report_of(("api", (True, "ok")))
+    then = report.results[0].timestamp
+    assert "3 min ago" in render_html(report, now=then + 200)
+    assert "2 h ago" in render_html(report, now=then + 7300)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0, "0 s ago"),
+        (12.9, "12 s ago"),
+        (59, "59 s ago"),
+        (60, "1 min ago"),
+        (3599, "59 min ago"),
+        (3600, "1 h ago"),
+        (86400 * 3 + 5, "3 d ago"),
+        (-4, "0 s ago"),
+    ],
+)
+def test_age_text(seconds: float, text: str) -> None:
+    assert age_text(seconds) == text
+
+
+def test_without_details_only_the_banner() -> None:
+    html = render_html(mixed_report(), details=False)
+    assert "<table" not in html
+    assert "cache" not in html and "connected" not in html and "3 checks" not in html
+    assert 'class="banner banner-fail"' in html
+
+
+def test_no_checks() -> None:
+    html = render_html(HealthCheck().report())
+    assert "No checks are registered." in html and "banner-pass" in html
+
+
+def test_accessible_markup() -> None:
+    html = render_html(mixed_report())
+    page = Page(html)
+    assert page.find("html", lang="en")
+    assert len(page.find("th", scope="col")) == 6
+    assert len(page.find("th", scope="row")) == 3
+    assert page.find("caption")
+    # State is carried by words, never by colour alone.
+    assert all(any(w in row[1] for w in ("pass", "warn", "fail")) for row in page.rows[1:])
+
+
+def self_contained(html: str) -> None:
+    lowered = html.lower()
+    for marker in ("http://", "https://", "src=", "<link", "<script", "@import", "url("):
+        assert marker not in lowered, marker
+    assert Page(html).stack == []  # every element closed
+
+
+def test_status_page_is_self_contained_and_well_formed() -> None:
+    html = render_html(mixed_report())
+    assert html.startswith("<!doctype html>")
+    self_contained(html)
+
+
+# -- the environment page -------------------------------------------------------------------
+
+
+def environment() -> dict[str, Any]:
+    return {
+        "os": {"platform": "linux", "uname": ["Linux", "host", ""]},
+        "python": {
+            "version": "3.12.1",
+            "pythonpath": ["", "/usr/lib/python3.12"],
+            "version_info": {"major": 3, "minor": 12},
+            "packages": {"Flask": "3.0.0", "psutil": "5.9.8"},
+        },
+        "process": {"environ": {"EVIL": SCRIPT, "HOME": "/root"}, "pid": 42},
+        "custom": 7,
+    }
+
+
+def test_environment_has_a_section_per_top_level_key_and_a_nav() -> None:
+    page = Page(render_environment_html(environment()))
+    headings = [t for t, _ in page.tags if t == "h2"]
+    assert len(headings) == 4
+    sections = [a["id"] for a in page.find("section")]
+    assert sections == ["section-os", "section-python", "section-process", "section-custom"]
+    assert [a["href"] for a in page.find("a")] == [f"#{s}" for s in sections]
+
+
+def test_packages_are_a_two_column_table() -> None:
+    page = Page(render_environment_html(environment()))
+    assert ["Package", "Version"] in page.rows
+    assert ["Flask", "3.0.0"] in page.rows and ["psutil", "5.9.8"] in page.rows
+
+
+def test_lists_are_numbered_items_and_empty_strings_are_shown() -> None:
+    html = render_environment_html(environment())
+    page = Page(html)
+    items = [a for t, a in page.tags if t == "li"]
+    assert len(items) == 5  # uname (3) and pythonpath (2)
+    assert "/usr/lib/python3.12" in html
+    assert html.count("(empty string)") == 2
+
+
+def test_nested_mappings_are_nested_tables() -> None:
+    page = Page(render_environment_html(environment()))
+    assert ["major", "3"] in page.rows and ["minor", "12"] in page.rows
+    assert ["pid", "42"] in page.rows and ["HOME", "/root"] in page.rows
+
+
+def test_environment_values_and_keys_are_escaped() -> None:
+    data = environment()
+    data["<img src=x>"] = {"<k>": "<v>"}
+    html = render_environment_html(data, title="<env>")
+    assert SCRIPT not in html and "<img" not in html and "<k>" not in html
+    assert "&lt;script&gt;" in html and "&lt;env&gt;" in html
+
+
+def test_environment_page_is_self_contained() -> None:
+    self_contained(render_environment_html(environment()))
+
+
+def test_environment_page_of_a_real_dump() -> None:
+    data = json.loads(EnvironmentDump().run()[0])
+    html = render_environment_html(data)
+    self_contained(html)
+    page = Page(html)
+    assert ["Package", "Version"] in page.rows
+    assert any(row[0] == "pytest" for row in page.rows)
+
+
+def test_odd_values_do_not_break_the_environment_page() -> None:
+    cycle: list[Any] = []
+    cycle.append(cycle)
+    html = render_environment_html({"odd": {"set": {3, 1}, "obj": object(), "cycle": cycle}})
+    assert "<cycle>" not in html and "&lt;cycle&gt;" in html
+    assert re.search(r"&lt;object object at 0x[0-9a-f]+&gt;", html)
+    assert Page(html).stack == []
+
+
+def test_empty_environment() -> None:
+    html = render_environment_html({})
+    assert "No sections." in html
+    self_contained(html)
+
+
+def test_status_states_use_pills() -> None:
+    page = Page(render_html(mixed_report()))
+    pills = [a["class"] for t, a in page.tags if t == "span" and "pill" in (a.get("class") or "")]
+    assert pills == [f"pill pill-{s.value}" for s in (Status.PASS, Status.WARN, Status.FAIL)]

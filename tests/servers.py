@@ -1,0 +1,114 @@
+"""Real servers on loopback ports for every adapter, each yielding its base URL."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from tests.http import wsgi_server
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.02)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
+
+
+@contextmanager
+def flask_server(health: Any, environment: Any, **options: Any) -> Iterator[str]:
+    from flask import Flask
+
+    from healthcheck.integrations.flask import HealthCheckExtension
+
+    app = Flask(__name__)
+    HealthCheckExtension(app, health=health, environment=environment, **options)
+    with wsgi_server(app) as base:
+        yield base
+
+
+@contextmanager
+def wsgi_app_server(health: Any, environment: Any, **options: Any) -> Iterator[str]:
+    from healthcheck.integrations.wsgi import HealthWSGI
+
+    with wsgi_server(HealthWSGI(health, environment, **options)) as base:
+        yield base
+
+
+@contextmanager
+def tornado_server(health: Any, environment: Any, **options: Any) -> Iterator[str]:
+    import tornado.httpserver
+    import tornado.web
+
+    from healthcheck.integrations.tornado import routes
+
+    port = free_port()
+    ready = threading.Event()
+    state: dict[str, Any] = {}
+
+    async def serve() -> None:
+        app = tornado.web.Application(routes(health, environment, **options))
+        server = tornado.httpserver.HTTPServer(app)
+        server.listen(port, address="127.0.0.1")
+        state["stop"] = asyncio.Event()
+        state["loop"] = asyncio.get_running_loop()
+        ready.set()
+        await state["stop"].wait()
+        server.stop()
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+    thread.start()
+    ready.wait(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        state["loop"].call_soon_threadsafe(state["stop"].set)
+        thread.join(10)
+
+
+@contextmanager
+def asgi_server(health: Any, environment: Any, **options: Any) -> Iterator[str]:
+    import uvicorn
+
+    from healthcheck.integrations.asgi import HealthASGI
+
+    port = free_port()
+    config = uvicorn.Config(
+        HealthASGI(health, environment, **options),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for_port(port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+SERVERS = {
+    "flask": flask_server,
+    "wsgi": wsgi_app_server,
+    "tornado": tornado_server,
+    "asgi": asgi_server,
+}
