@@ -24,6 +24,8 @@ from .result import Outcome as Outcome
 from .result import Report as Report
 from .result import Status as Status
 from .runner import basic_exception_handler as basic_exception_handler
+from .runner import traceback_exception_handler as traceback_exception_handler
+from .scrub import Scrubber as Scrubber
 
 if TYPE_CHECKING:
     from .integrations.tornado import TornadoHandler as TornadoHandler
@@ -42,12 +44,14 @@ __all__ = [
     "Outcome",
     "Probe",
     "Report",
+    "Scrubber",
     "Status",
     "StatusChange",
     "TornadoHandler",
     "basic_exception_handler",
     "json_failed_handler",
     "json_success_handler",
+    "traceback_exception_handler",
 ]
 
 

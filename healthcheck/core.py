@@ -16,6 +16,7 @@ from .check import Check, checker_name
 from .damping import Damper
 from .engine import Engine
 from .exceptions import DuplicateNameError
+from .jsonable import JSON, bound
 from .listeners import Listener, StatusBoard
 from .probes import Probe, install_drain_handler, probe_checks
 from .render.compat import (
@@ -28,6 +29,8 @@ from .render.compat import (
 from .render.text import check_line, render_probe
 from .result import CheckResult, Report, Status, effective_status
 from .runner import ExceptionHandler, basic_exception_handler
+from .scrub import DEFAULT as DEFAULT_SCRUBBER
+from .scrub import Scrubber
 from .sections import Sections
 
 #: ``run()``'s answer: ``(body, status, headers)``, which Flask accepts as a view's return.
@@ -67,6 +70,9 @@ class HealthCheck:
         grace_period: float = 0,
         build_info: BuildInfo | None = None,
         interval: float | None = None,
+        scrubber: Scrubber | None = None,
+        max_output: int | None = defaults.MAX_OUTPUT,
+        max_section: int | None = defaults.MAX_SECTION,
         max_workers: int = defaults.MAX_WORKERS,
         timer: Timer = time.monotonic,
         **custom_sections: Any,
@@ -82,6 +88,9 @@ class HealthCheck:
         self.failed_ttl = float(failed_ttl or 0)
         self.error_timeout = _seconds("error_timeout", error_timeout)
         self.build_info = build_info
+        self.scrubber = scrubber or DEFAULT_SCRUBBER
+        self.max_output = max_output
+        self.max_section = max_section
         self.interval = None if interval is None else float(interval)
         self._checks: tuple[Check, ...] = ()
         self._sections = Sections()
@@ -94,6 +103,8 @@ class HealthCheck:
             max_workers=max_workers,
             timer=timer,
             settle=self._settle,
+            clean=self._clean_output,
+            scrubber=self.scrubber,
         )
         self._background: Background | None = None
         self._background_lock = threading.Lock()
@@ -150,7 +161,7 @@ class HealthCheck:
             raise ValueError(f"fail_after must be a whole number >= 1, got {fail_after!r}")
         check = Check(
             func,
-            name or checker_name(func),
+            self.scrubber.scrub_text(name or checker_name(func)),
             timeout=_seconds("timeout", timeout),
             critical=bool(critical),
             tags=_names(tags),
@@ -468,7 +479,14 @@ class HealthCheck:
 
     def _body_sections(self) -> dict[str, Any]:
         build = self.build_info.fields() if self.build_info else {}
-        return {**build, **self._sections.evaluate()}
+        sections = {
+            name: bound(self.scrubber.scrub_values(value), self.max_section)
+            for name, value in self._sections.evaluate({"scrubber": self.scrubber}).items()
+        }
+        return {**build, **sections}
+
+    def _clean_output(self, output: JSON) -> JSON:
+        return bound(self.scrubber.scrub(output), self.max_output)
 
     def _template_for(self, results: Sequence[CheckResult], word: str) -> BodyTemplate:
         # The body only changes when a result object does; identity is the cheap test.

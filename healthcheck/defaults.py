@@ -28,6 +28,15 @@ CACHE_SIZE: int = 1024
 #: ``threading.TIMEOUT_MAX``, past which waits overflow. Use 0 or None for "no limit".
 MAX_SECONDS: float = 365 * 24 * 3600
 
+#: Longest check output, in characters of JSON: room for an error message with context or a
+#: small payload; anything longer is cut with a marker, so one runaway checker cannot make
+#: every response megabytes long.
+MAX_OUTPUT: int = 16_384
+
+#: Longest custom section (and environment section) in characters of JSON; generous, since
+#: ``python.packages`` alone runs to tens of kilobytes in a large virtualenv.
+MAX_SECTION: int = 1_048_576
+
 #: What a secret is replaced with (py-healthcheck's mask).
 SECRET_MASK: str = "********"  # noqa: S105 - the mask, not a password
 

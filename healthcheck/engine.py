@@ -11,8 +11,11 @@ from typing import Union
 
 from .cache import Flight, ResultCache, Timer
 from .check import Check
+from .jsonable import JSON
 from .result import CheckResult
 from .runner import ExceptionHandler, Runner
+from .scrub import DEFAULT as DEFAULT_SCRUBBER
+from .scrub import Scrubber
 
 #: ``settle(check, result, repeat)``: every fresh result passes here once before it is cached;
 #: ``repeat`` marks the late real result of an execution already reported as timed out.
@@ -37,11 +40,19 @@ class Engine:
         max_workers: int,
         timer: Timer,
         settle: Settle = lambda check, result, repeat: result,
+        clean: Callable[[JSON], JSON] = lambda output: output,
+        scrubber: Scrubber = DEFAULT_SCRUBBER,
     ) -> None:
         self._timeout = timeout
         self._settle = settle
         self.cache = ResultCache(timer=timer)
-        self.runner = Runner(exception_handler=exception_handler, ttl=ttl, max_workers=max_workers)
+        self.runner = Runner(
+            exception_handler=exception_handler,
+            ttl=ttl,
+            max_workers=max_workers,
+            clean=clean,
+            scrubber=scrubber,
+        )
 
     def results(self, checks: Sequence[Check]) -> list[CheckResult]:
         """Fresh results for ``checks``, running what is missing; blocks the calling thread."""

@@ -16,13 +16,15 @@ from typing import Any
 import psutil
 
 from . import defaults
-from .jsonable import JSON
-from .scrub import scrub_mapping
+from .jsonable import JSON, bound
+from .scrub import DEFAULT as DEFAULT_SCRUBBER
+from .scrub import Scrubber
 from .sections import Sections
 
 logger = logging.getLogger("healthcheck")
 
 Response = tuple[str, int, dict[str, str]]
+BUILT_IN = ("os", "python", "process")
 
 
 class EnvironmentDump:
@@ -36,8 +38,13 @@ class EnvironmentDump:
         include_os: bool = True,
         include_python: bool = True,
         include_process: bool = True,
+        *,
+        scrubber: Scrubber | None = None,
+        max_section: int | None = defaults.MAX_SECTION,
         **custom_sections: Any,
     ) -> None:
+        self.scrubber = scrubber or DEFAULT_SCRUBBER
+        self.max_section = max_section
         self._sections = Sections()
         for name, include, section in (
             ("os", include_os, os_section),
@@ -58,8 +65,26 @@ class EnvironmentDump:
         self._sections.add(name, func)
 
     def collect(self) -> dict[str, JSON]:
-        """Every section, evaluated now."""
-        return self._sections.evaluate()
+        """Every section, evaluated now, secrets masked (see :class:`Scrubber`)."""
+        return {
+            name: bound(self._scrub(name, value), self.max_section)
+            for name, value in self._sections.evaluate({"scrubber": self.scrubber}).items()
+        }
+
+    def _scrub(self, name: str, value: JSON) -> JSON:
+        scrubber = self.scrubber
+        scrubbed = scrubber.scrub(value)
+        if name == "process" and isinstance(scrubbed, dict):
+            # The environment and the command line are where secrets live: in mask-all mode
+            # their values go entirely; the figures beside them stay.
+            return {
+                key: scrubber.scrub_values(item) if key in ("environ", "argv") else item
+                for key, item in scrubbed.items()
+            }
+        if name in BUILT_IN:
+            # Keys here name packages and fields (a package called "keyring" hides nothing).
+            return scrubber.scrub(value, by_key=False)
+        return scrubber.scrub_values(value)
 
     def run(self) -> Response:
         """Evaluate every section; returns ``(body, 200, headers)``."""
@@ -107,7 +132,7 @@ def process_section() -> dict[str, JSON]:
         "cwd": os.getcwd(),
         "user": _user(),
         "pid": os.getpid(),
-        "environ": dict(scrub_mapping(os.environ)),
+        "environ": dict(os.environ),  # scrubbed in EnvironmentDump.collect
     }
     try:
         data.update(_process_figures())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from typing import Union
@@ -58,3 +59,19 @@ def _str(value: object) -> str:
         return str(value)
     except Exception:  # a broken __str__ must not break a response
         return f"<unprintable {type(value).__name__}>"
+
+
+def bound(value: JSON, limit: int | None) -> JSON:
+    """``value``, or if its JSON is longer than ``limit`` characters, a string holding the
+    start of that JSON and a marker, so one runaway output cannot make a response huge."""
+    if limit is None:
+        return value
+    if isinstance(value, str):
+        text = value
+    elif value is None or isinstance(value, (bool, int, float)):
+        return value
+    else:
+        text = json.dumps(value)
+    if len(text) <= limit:
+        return value
+    return f"{text[:limit]}... [truncated: {len(text) - limit} more characters]"

@@ -8,13 +8,17 @@ import inspect
 import logging
 import threading
 import time
+import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .cache import Flight
 from .check import Check
+from .jsonable import JSON
 from .pool import DaemonThreadPool
 from .result import CheckResult, Outcome, Status, interpret
+from .scrub import DEFAULT as DEFAULT_SCRUBBER
+from .scrub import Scrubber
 
 logger = logging.getLogger("healthcheck")
 
@@ -23,8 +27,15 @@ Land = Callable[[CheckResult], None]
 
 
 def basic_exception_handler(checker: Any, exc: BaseException) -> tuple[bool, str]:
-    """py-healthcheck's default: a failed result whose output is the exception's message."""
+    """py-healthcheck's default: a failed result whose output is the exception's message.
+    The traceback goes to the log, never into the response."""
     return False, str(exc) or type(exc).__name__
+
+
+def traceback_exception_handler(checker: Any, exc: BaseException) -> tuple[bool, str]:
+    """Opt-in: a failed result whose output is the whole traceback (secrets still masked).
+    For debugging on private networks; ``HealthCheck(exception_handler=...)``."""
+    return False, "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
 
 
 class Runner:
@@ -36,9 +47,13 @@ class Runner:
         exception_handler: ExceptionHandler,
         ttl: Callable[[bool], float],
         max_workers: int,
+        clean: Callable[[JSON], JSON] = lambda output: output,
+        scrubber: Scrubber = DEFAULT_SCRUBBER,
     ) -> None:
         self.exception_handler = exception_handler
         self._ttl = ttl
+        self._clean = clean
+        self._log_extra = {"scrubber": scrubber}
         self._pool = DaemonThreadPool(max_workers)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: threading.Thread | None = None
@@ -135,11 +150,11 @@ class Runner:
             return self._handle(check, exc)
 
     def _handle(self, check: Check, exc: BaseException) -> Outcome:
-        logger.error('Health check "%s" raised', check.name, exc_info=exc)
+        logger.error('Health check "%s" raised', check.name, exc_info=exc, extra=self._log_extra)
         try:
             return interpret(self.exception_handler(check.func, exc))
         except Exception as handler_exc:
-            logger.exception("exception_handler failed for %r", check.name)
+            logger.exception("exception_handler failed for %r", check.name, extra=self._log_extra)
             return Outcome(
                 Status.FAIL,
                 f"{type(exc).__name__}: {exc} (exception_handler failed: {handler_exc})",
@@ -157,13 +172,19 @@ class Runner:
         log: bool = True,
         cache: bool = True,
     ) -> CheckResult:
+        output = self._clean(outcome.output)
         if log and outcome.status is Status.FAIL:
-            logger.error('Health check "%s" failed with output "%s"', check.name, outcome.output)
+            logger.error(
+                'Health check "%s" failed with output "%s"',
+                check.name,
+                output,
+                extra=self._log_extra,
+            )
         now = time.time()
         return CheckResult(
             checker=check.name,
             status=outcome.status,
-            output=outcome.output,
+            output=output,
             timestamp=now,
             expires=now + (self._ttl(outcome.status is not Status.FAIL) if cache else 0),
             response_time=round(elapsed, 6),

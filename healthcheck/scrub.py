@@ -1,31 +1,250 @@
-"""The one place that decides what is secret and masks it."""
+"""The one place that decides what is secret and masks it.
+
+Two rules, applied at every depth of dicts and lists (and inside JSON held in a string):
+
+- by key name: a value under a key such as ``DB_PASSWORD``, ``clientSecret`` or ``X-Api-Key``
+  is masked whatever it holds;
+- by value, whatever the key: URL passwords, ``password=`` pairs, command-line password
+  options, ``Bearer``/``Basic`` credentials, PEM private keys and well-known token shapes.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
 import re
-from collections.abc import Mapping
+import traceback
+from collections.abc import Iterable, Mapping, Sequence
 
 from .defaults import SECRET_MASK
+from .jsonable import JSON, to_jsonable
 
-# py-healthcheck's rule: a key containing one of these words, in any case, holds a secret.
-_SECRET_KEY = re.compile(r"key|token|pass", re.IGNORECASE)
+# Secret if the key contains one of these anywhere (py-healthcheck's rule was key, token,
+# pass; the longer words are the same rule for spellings the short ones miss).
+_SUBSTRINGS = (
+    "key",
+    "token",
+    "pass",
+    "pwd",
+    "secret",
+    "credential",
+    "private",
+    "signature",
+    "signing",
+    "cookie",
+    "session",
+    "jwt",
+    "bearer",
+    "salt",
+    "dsn",
+)
+# Secret only as a whole word: "auth" is, "author" is not.
+_WORDS = frozenset({"auth", "authorization", "authentication", "creds", "sig"})
+
+# Names that contain a secret word but hold none (the working directory, in POSIX shells).
+_NOT_SECRET = frozenset({"PWD", "OLDPWD"})
+
+_WORD_SPLIT = re.compile(r"[^a-zA-Z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
+
+# Every pattern runs in linear time: quantifiers are bounded or start only where a token
+# starts, so a megabyte of dots or dashes cannot stall a worker (no quadratic backtracking).
+_URL_USERINFO = re.compile(
+    r"(?P<keep>[a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^:/?#@\s]{0,256}:)"
+    r"[^@/?#\s]{1,256}(?=@)"
+)
+_PAIR = re.compile(
+    r"(?P<keep>(?<![a-zA-Z0-9])(?:password|passwd|pwd|secret|token|api[_-]?key)[\"']?\s*[=:]\s*)"
+    r"(?:'(?:[^'\\]|\\.){0,1024}'|\"(?:[^\"\\]|\\.){0,1024}\"|[^\s&;,'\"]{1,1024})",
+    re.IGNORECASE,
+)
+_OPTION = re.compile(
+    r"(?P<keep>(?<![\w-])--[\w-]{0,64}?(?:password|passwd|pwd|secret|token|api-?key|credential)"
+    r"[\w-]{0,64}=)\S+",
+    re.IGNORECASE,
+)
+_OPTION_NAME = re.compile(
+    r"--[\w-]*(?:password|passwd|pwd|secret|token|api-?key|credential)[\w-]*", re.IGNORECASE
+)
+# The scheme in any case (RFC 7235); the credential must hold a digit or base64 punctuation,
+# so prose such as "basic configuration" is left alone.
+_AUTH_HEADER = re.compile(
+    r"(?P<keep>\b(?:bearer|basic|token)\s+)(?=[A-Za-z0-9._~+/=-]{0,2048}[0-9+/=])"
+    r"[A-Za-z0-9._~+/=-]{8,2048}",
+    re.IGNORECASE,
+)
+_PEM = re.compile(
+    r"-----BEGIN (?P<kind>[A-Z0-9 ]{0,32}PRIVATE KEY)-----"
+    r".*?(?:-----END [A-Z0-9 ]{0,32}PRIVATE KEY-----|\Z)",
+    re.DOTALL,
+)
+_TOKENS = re.compile(
+    r"\b(?:"
+    r"gh[pousr]_[A-Za-z0-9]{30,}"  # GitHub tokens
+    r"|github_pat_[A-Za-z0-9_]{40,}"
+    r"|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}"  # Stripe keys
+    r"|xox[abposr]-[A-Za-z0-9-]{10,}"  # Slack tokens
+    r"|(?:AKIA|ASIA|AGPA|AIDA|AROA)[A-Z0-9]{16}"  # AWS access key ids
+    r"|AIza[0-9A-Za-z_-]{35}"  # Google API keys
+    r"|glpat-[A-Za-z0-9_-]{20,}"  # GitLab personal access tokens
+    r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"  # JWTs
+    r")\b"
+)
+
+
+class Scrubber:
+    """Masks secrets in keys, values and text.
+
+    ``keys`` and ``values`` add regular expressions (strings or compiled) to the built-in
+    rules: a key matching one of ``keys`` is secret; any match of one of ``values`` in a
+    string is masked. ``mask_all`` masks every value of what it is asked to scrub with
+    :meth:`scrub_values` (Spring Boot's default), for locked-down deployments.
+    """
+
+    def __init__(
+        self,
+        *,
+        keys: Iterable[str | re.Pattern[str]] = (),
+        values: Iterable[str | re.Pattern[str]] = (),
+        mask: str = SECRET_MASK,
+        mask_all: bool = False,
+    ) -> None:
+        self.mask = mask
+        self.mask_all = mask_all
+        self._keys = [re.compile(k, re.IGNORECASE) if isinstance(k, str) else k for k in keys]
+        self._values = [re.compile(v) if isinstance(v, str) else v for v in values]
+
+    def is_secret_key(self, key: object) -> bool:
+        """True when a mapping key names a secret."""
+        name = str(key)
+        if name in _NOT_SECRET:
+            return False
+        lowered = name.lower()
+        if any(word in lowered for word in _SUBSTRINGS):
+            return True
+        if any(word.lower() in _WORDS for word in _WORD_SPLIT.split(name) if word):
+            return True
+        return any(pattern.search(name) for pattern in self._keys)
+
+    def scrub_text(self, text: str) -> str:
+        """``text`` with every secret-looking value masked."""
+        mask = self.mask
+
+        def keep(match: re.Match[str]) -> str:
+            return match.group("keep") + mask
+
+        # Each pattern only where its marker occurs: most text has none, and stays cheap.
+        if "PRIVATE KEY" in text:
+            text = _PEM.sub(lambda m: f"-----{m.group('kind')} {mask}-----", text)
+        if "://" in text:
+            text = _URL_USERINFO.sub(keep, text)
+        if "--" in text:
+            text = _OPTION.sub(keep, text)
+        text = _PAIR.sub(keep, text)
+        text = _AUTH_HEADER.sub(keep, text)
+        text = _TOKENS.sub(mask, text)
+        for pattern in self._values:
+            text = pattern.sub(mask, text)
+        return text
+
+    def scrub(self, data: JSON, *, by_key: bool = True) -> JSON:
+        """A copy of JSON-like ``data`` with secrets masked at every depth.
+
+        ``data`` must be what :func:`~healthcheck.jsonable.to_jsonable` returns (no cycles,
+        bounded depth); strings holding a JSON object or array are scrubbed inside. With
+        ``by_key`` false only values are judged (for data whose keys are names of things,
+        such as installed packages).
+        """
+        if isinstance(data, str):
+            return self._scrub_string(data)
+        if isinstance(data, Mapping):
+            return {
+                # A key can hold a secret too: {"postgresql://app:pw@db/x": "up"}
+                (self.scrub_text(k) if isinstance(k, str) else k): self.mask
+                if by_key and v not in (None, "") and self.is_secret_key(k)
+                else self.scrub(v, by_key=by_key)
+                for k, v in data.items()
+            }
+        if isinstance(data, list):
+            strings = [v for v in data if isinstance(v, str)]
+            if strings and len(strings) == len(data):  # maybe a command line
+                return self.scrub_argv(strings)
+            return [self.scrub(v, by_key=by_key) for v in data]
+        return data
+
+    def scrub_values(self, data: JSON) -> JSON:
+        """:meth:`scrub`, or with ``mask_all`` every leaf value masked."""
+        if not self.mask_all:
+            return self.scrub(data)
+        if isinstance(data, Mapping):
+            return {k: self.scrub_values(v) for k, v in data.items()}
+        if isinstance(data, list):
+            return [self.scrub_values(v) for v in data]
+        return self.mask
+
+    def scrub_argv(self, argv: Sequence[str]) -> list[JSON]:
+        """A command line with secrets masked, including ``--password value`` pairs."""
+        scrubbed: list[JSON] = []
+        hide_next = False
+        for arg in argv:
+            if hide_next and not arg.startswith("-"):
+                scrubbed.append(self.mask)
+                hide_next = False
+                continue
+            hide_next = bool(_OPTION_NAME.fullmatch(arg))
+            scrubbed.append(self._scrub_string(arg))
+        return scrubbed
+
+    def _scrub_string(self, text: str) -> JSON:
+        if text.lstrip()[:1] in ("{", "["):
+            try:
+                nested = json.loads(text)
+            except (ValueError, RecursionError):  # not JSON, or nested beyond the parser
+                nested = None
+            if isinstance(nested, (dict, list)):
+                # to_jsonable cuts absurd nesting, so scrubbing it cannot recurse too deep
+                return json.dumps(self.scrub(to_jsonable(nested)))
+        return self.scrub_text(text)
+
+
+#: The default rules, shared by everything that is not given its own scrubber.
+DEFAULT = Scrubber()
 
 
 def is_secret_key(key: object) -> bool:
-    """True when a mapping key names a secret."""
-    return bool(_SECRET_KEY.search(str(key)))
+    """True when a mapping key names a secret (the default rules)."""
+    return DEFAULT.is_secret_key(key)
 
 
 def scrub_mapping(mapping: Mapping[str, str], mask: str = SECRET_MASK) -> dict[str, str]:
-    """A copy of ``mapping`` with the values of secret keys replaced by ``mask``."""
-    return {k: mask if is_secret_key(k) else v for k, v in mapping.items()}
-
-
-# scheme://user:password@host — any scheme, including postgresql+psycopg, mongodb+srv, and
-# redis://:password@host with an empty user.
-_URL_USERINFO = re.compile(r"(?P<prefix>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/?#@\s]*:)[^@/?#\s]+@")
+    """A copy of ``mapping`` with secret keys' values, and secrets in other values, masked."""
+    scrubber = DEFAULT if mask == DEFAULT.mask else Scrubber(mask=mask)
+    return {
+        k: mask if scrubber.is_secret_key(k) else scrubber.scrub_text(v) for k, v in mapping.items()
+    }
 
 
 def mask_url(text: str, mask: str = "***") -> str:
     """``text`` with every URL password masked: ``postgresql://app:***@db/x``."""
-    return _URL_USERINFO.sub(lambda m: f"{m.group('prefix')}{mask}@", text)
+    return _URL_USERINFO.sub(lambda m: m.group("keep") + mask, text)
+
+
+class LogScrubber(logging.Filter):
+    """Masks secrets in this package's log records, tracebacks included: a driver error that
+    quotes a DSN must not put its password in the log either."""
+
+    def __init__(self, scrubber: Scrubber = DEFAULT) -> None:
+        super().__init__()
+        self.scrubber = scrubber
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # A HealthCheck with its own scrubber passes it along: extra={"scrubber": ...}
+        scrubber = getattr(record, "scrubber", None) or self.scrubber
+        record.msg = scrubber.scrub_text(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            text = "".join(traceback.format_exception(*record.exc_info))
+            record.exc_text = scrubber.scrub_text(text.rstrip("\n"))
+        return True
+
+
+logging.getLogger("healthcheck").addFilter(LogScrubber())

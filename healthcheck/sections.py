@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from .exceptions import DuplicateNameError
@@ -39,15 +39,21 @@ class Sections:
     def __len__(self) -> int:
         return len(self._items)
 
-    def evaluate(self) -> dict[str, JSON]:
-        return {name: evaluate_section(name, value) for name, value in self._items.items()}
+    def evaluate(self, log_extra: Mapping[str, Any] | None = None) -> dict[str, JSON]:
+        """Every section's value now; ``log_extra`` goes with the log record of one that
+        raises (the owner's scrubber)."""
+        return {
+            name: evaluate_section(name, value, log_extra) for name, value in self._items.items()
+        }
 
 
-def evaluate_section(name: str, value: Any | Callable[[], Any]) -> JSON:
+def evaluate_section(
+    name: str, value: Any | Callable[[], Any], log_extra: Mapping[str, Any] | None = None
+) -> JSON:
     if callable(value):
         try:
             value = value()
         except Exception as exc:
-            logger.exception("section %r raised", name)
+            logger.exception("section %r raised", name, extra=log_extra)
             return {"error": f"{type(exc).__name__}: {exc}"}
     return to_jsonable(value)
