@@ -1,15 +1,337 @@
-"""The ``healthcheck`` command (standard library only)."""
+"""The ``healthcheck`` command: probe a URL, run checks in-process, or start the demo.
+
+Standard library only, so it works in slim images with neither curl nor requests: Docker
+``HEALTHCHECK``, Kubernetes exec probes, cron, monit and Nagios.
+
+Exit codes: 0 healthy (warnings included), 1 unhealthy, 2 unreachable, timed out or misused.
+With ``--format nagios`` the plugin convention instead: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import json
+import os
+import socket
 import sys
+import threading
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+HEALTHY, UNHEALTHY, UNREACHABLE = 0, 1, 2
+NAGIOS = {"pass": (0, "OK"), "warn": (1, "WARNING"), "fail": (2, "CRITICAL")}
+NAGIOS_UNKNOWN = 3
+
+# What each body's status word means, across our formats and py-healthcheck's.
+_STATES = {
+    "success": "pass", "pass": "pass", "ok": "pass", "up": "pass",
+    "warning": "warn", "warn": "warn",
+    "failure": "fail", "fail": "fail", "down": "fail", "error": "fail",
+}  # fmt: skip
+_MARKS = {"+": "pass", "!": "warn", "-": "fail"}
+_WORDS = {"pass": "ok", "warn": "warn", "fail": "failed"}
+
+
+@dataclass
+class CheckLine:
+    name: str
+    state: str
+    output: str = ""
+    seconds: float | None = None
+
+    def text(self) -> str:
+        mark = {"pass": "+", "warn": "!", "fail": "-"}[self.state]
+        line = f"[{mark}]{self.name} {_WORDS[self.state]}"
+        if self.state != "pass" and self.output:
+            line += f": {self.output}"
+        return line + (f" ({self.seconds:.3f} s)" if self.seconds is not None else "")
+
+
+@dataclass
+class Verdict:
+    """What a health answer says, whichever format it came in."""
+
+    state: str  # pass, warn, fail
+    summary: str
+    checks: list[CheckLine] = field(default_factory=list)
+
+
+class Misuse(Exception):
+    """A usage error: reported as one line on stderr, exit 2 (3 for Nagios)."""
+
+
+class Unreachable(Exception):
+    """No health answer at all: connection refused, timed out, DNS failure."""
+
+
+# -- probe ------------------------------------------------------------------------------
+
+
+def probe(url: str, timeout: float) -> Verdict:
+    """GET ``url`` and judge the answer: the HTTP status, and the body when it is ours."""
+    if not url.startswith(("http://", "https://")):
+        raise Misuse(f"not an http(s) URL: {url!r}")
+    request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
+        url,
+        headers={
+            "Accept": "application/json, application/health+json;q=0.9, text/*;q=0.5, */*;q=0.1",
+            "User-Agent": "healthcheck-probe",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            code, body = response.status, response.read(1 << 20)
+    except urllib.error.HTTPError as error:
+        code, body = error.code, error.read(1 << 20)
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        if isinstance(reason, (TimeoutError, socket.timeout)):
+            raise Unreachable(f"{url}: no answer within {timeout:g} s") from error
+        raise Unreachable(f"{url}: {reason}") from error
+    return judge(code, body.decode("utf-8", "replace"), url)
+
+
+def judge(code: int, body: str, url: str) -> Verdict:
+    checks, word = parse_body(body)
+    if not 200 <= code < 400:
+        state = "fail"
+    else:
+        state = _STATES.get(word or "", "pass")
+    return Verdict(state, _summary(state, f"{url} answered {code}", checks), checks)
+
+
+def parse_body(body: str) -> tuple[list[CheckLine], str | None]:
+    """The checks and the overall status word of one of our bodies; nothing for others."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return _parse_text(body)
+    if not isinstance(data, dict):
+        return [], None
+    word = str(data.get("status", "")).lower() or None
+    return _json_checks(data), word
+
+
+def _json_checks(data: dict[str, Any]) -> list[CheckLine]:
+    checks = []
+    for result in data.get("results") or []:  # py-healthcheck JSON
+        if isinstance(result, dict):
+            state = _STATES.get(str(result.get("status", "")).lower())
+            if state is None:
+                state = "pass" if result.get("passed") else "fail"
+            seconds = result.get("response_time")
+            checks.append(
+                CheckLine(
+                    str(result.get("checker", "?")),
+                    state,
+                    _text(result.get("output")),
+                    float(seconds) if isinstance(seconds, (int, float)) else None,
+                )
+            )
+    detail = data.get("checks")
+    if isinstance(detail, dict):  # application/health+json
+        for key, entries in detail.items():
+            for entry in entries if isinstance(entries, list) else [entries]:
+                if isinstance(entry, dict):
+                    state = _STATES.get(str(entry.get("status", "")).lower(), "fail")
+                    checks.append(CheckLine(str(key), state, _text(entry.get("output"))))
+    return checks
+
+
+def _parse_text(body: str) -> tuple[list[CheckLine], str | None]:
+    """Kubernetes-style ``ok`` / ``[+]name ok`` / ``readyz check failed`` bodies."""
+    checks, word = [], None
+    for line in body.splitlines():
+        line = line.strip()
+        if len(line) > 3 and line[0] == "[" and line[2] == "]" and line[1] in _MARKS:
+            name, _, rest = line[3:].partition(" ")
+            output = rest.partition(": ")[2]
+            checks.append(CheckLine(name, _MARKS[line[1]], output))
+        elif line.endswith("check failed"):
+            word = "fail"
+        elif line in ("ok", "OK") or line.endswith("check passed"):
+            word = word or "pass"
+    return checks, word
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value) if value is not None else ""
+
+
+def _summary(state: str, what: str, checks: Sequence[CheckLine]) -> str:
+    word = {"pass": "healthy", "warn": "healthy with warnings", "fail": "unhealthy"}[state]
+    if not checks:
+        return f"{word}: {what}"
+    failing = [c.name for c in checks if c.state != "pass"]
+    counts = ", ".join(
+        f"{sum(c.state == s for c in checks)} {s}"
+        for s in ("pass", "warn", "fail")
+        if any(c.state == s for c in checks)
+    )
+    tail = f"; not passing: {', '.join(failing)}" if failing else ""
+    return f"{word}: {what}, {len(checks)} checks ({counts}){tail}"
+
+
+# -- run --------------------------------------------------------------------------------
+
+
+def run_in_process(target: str, check: str | None, tags: list[str], timeout: float) -> Verdict:
+    """Import ``MODULE:ATTR``, a HealthCheck, and run its checks here."""
+    health = load(target)
+    health.stop()  # one-shot: run the checks now, not in background mode
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["report"] = health.report(check, tags=tags or None)
+        except BaseException as exc:  # reported on the main thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, name="healthcheck-cli", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise Unreachable(f"{target}: the checks did not finish within {timeout:g} s")
+    error = outcome.get("error")
+    if isinstance(error, LookupError):
+        raise Misuse(f"{target} has no check named {check!r}")
+    if error is not None:
+        raise Misuse(f"{target}: running the checks failed: {type(error).__name__}: {error}")
+    report = outcome["report"]
+    checks = [
+        CheckLine(r.checker, r.status.value, _text(r.output), r.response_time)
+        for r in report.results
+    ]
+    state = report.status.value
+    return Verdict(state, _summary(state, f"{target} ran in-process", checks), checks)
+
+
+def load(target: str) -> Any:
+    from .core import HealthCheck
+
+    module_name, _, attribute = target.partition(":")
+    if not module_name or not attribute:
+        raise Misuse(f"expected MODULE:ATTR, e.g. myapp.health:health, got {target!r}")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # as python -m does: the user's own modules
+    try:
+        obj: Any = importlib.import_module(module_name)
+    except Exception as exc:  # a broken module is a usage problem here, not a crash
+        raise Misuse(f"cannot import {module_name!r}: {type(exc).__name__}: {exc}") from exc
+    for part in attribute.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise Misuse(f"{module_name!r} has no attribute {attribute!r}") from None
+    if not isinstance(obj, HealthCheck):
+        raise Misuse(f"{target} is a {type(obj).__name__}, not a HealthCheck")
+    return obj
+
+
+# -- output -----------------------------------------------------------------------------
+
+
+def render(verdict: Verdict, fmt: str, verbose: bool) -> tuple[str, int]:
+    """The text to print and the exit code."""
+    if fmt == "nagios":
+        code, word = NAGIOS[verdict.state]
+        perfdata = " ".join(
+            f"{_perf_label(c.name)}={c.seconds:.6f}s;;;0"
+            for c in verdict.checks
+            if c.seconds is not None
+        )
+        line = f"HEALTHCHECK {word} - {verdict.summary}"
+        lines = [f"{line} | {perfdata}" if perfdata else line]
+        if verbose:
+            lines += [c.text() for c in verdict.checks]
+        return "\n".join(lines), code
+    code = UNHEALTHY if verdict.state == "fail" else HEALTHY
+    if fmt == "json":
+        data = {
+            "status": verdict.state,
+            "summary": verdict.summary,
+            "checks": [c.__dict__ for c in verdict.checks],
+        }
+        return json.dumps(data), code
+    lines = [verdict.summary]
+    if verbose:
+        lines += [c.text() for c in verdict.checks]
+    return "\n".join(lines), code
+
+
+def _perf_label(name: str) -> str:
+    # Nagios labels: quote when they hold spaces or '=', doubling single quotes.
+    if any(ch in name for ch in " ='"):
+        return "'" + name.replace("'", "''") + "'"
+    return name
+
+
+# -- the command ------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One clear line, no usage dump: scripts read the exit code and a person the line.
+        self.exit(UNREACHABLE, f"{self.prog}: {message} (see --help)\n")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="healthcheck", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser = _Parser(
+        prog="healthcheck",
+        description="Probe a health endpoint, run checks in-process, or start the demo.",
+        epilog="Exit codes: 0 healthy, 1 unhealthy, 2 unreachable or misused "
+        "(Nagios format: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).",
+    )
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
+    probe_cmd = commands.add_parser(
+        "probe",
+        help="GET a health URL and exit 0, 1 or 2",
+        description="GET URL; exit 0 for a 2xx/3xx answer whose body is not failing, 1 for an "
+        "unhealthy answer, 2 when the service is unreachable or too slow.",
+    )
+    probe_cmd.add_argument("url", metavar="URL")
+    probe_cmd.add_argument(
+        "--timeout",
+        type=_positive,
+        default=5.0,
+        metavar="S",
+        help="seconds to wait for the answer (default 5)",
+    )
+    run_cmd = commands.add_parser(
+        "run",
+        help="import a HealthCheck (MODULE:ATTR) and run its checks here",
+        description="Import MODULE:ATTR, a HealthCheck, and run its checks in this process.",
+    )
+    run_cmd.add_argument("target", metavar="MODULE:ATTR")
+    run_cmd.add_argument("--check", metavar="NAME", help="run only the check with this name")
+    run_cmd.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="T",
+        help="run only checks with this tag (repeatable)",
+    )
+    run_cmd.add_argument(
+        "--timeout",
+        type=_positive,
+        default=30.0,
+        metavar="S",
+        help="give up after this many seconds (default 30)",
+    )
+    for sub in (probe_cmd, run_cmd):
+        sub.add_argument(
+            "--format",
+            choices=("text", "json", "nagios"),
+            default="text",
+            help="text (default), json, or a Nagios plugin status line",
+        )
+        sub.add_argument("--verbose", "-v", action="store_true", help="one line per check")
     demo = commands.add_parser("demo", help="start the demo app", description="Start the demo app.")
     demo.add_argument("--framework", choices=("flask", "tornado"), default="flask")
     demo.add_argument("--host", default="127.0.0.1")
@@ -17,17 +339,49 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value < 86400:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 86400 seconds: {text!r}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "demo":
-        from . import demo
-        from .exceptions import MissingDependencyError
+        return _demo(args)
+    nagios = args.format == "nagios"
+    try:
+        if args.command == "probe":
+            verdict = probe(args.url, args.timeout)
+        else:
+            verdict = run_in_process(args.target, args.check, args.tag, args.timeout)
+    except Misuse as exc:
+        print(f"healthcheck: {exc}", file=sys.stderr)
+        return NAGIOS_UNKNOWN if nagios else UNREACHABLE
+    except Unreachable as exc:
+        if nagios:
+            print(f"HEALTHCHECK CRITICAL - unreachable: {exc}")
+            return NAGIOS["fail"][0]
+        print(f"unreachable: {exc}", file=sys.stderr)
+        return UNREACHABLE
+    text, code = render(verdict, args.format, args.verbose)
+    print(text)
+    return code
 
-        try:
-            demo.serve(args.framework, args.host, args.port)
-        except MissingDependencyError as exc:
-            print(f"healthcheck: {exc}", file=sys.stderr)
-            return 2
-        except KeyboardInterrupt:
-            return 0
-    return 0
+
+def _demo(args: argparse.Namespace) -> int:
+    from . import demo
+    from .exceptions import MissingDependencyError
+
+    try:
+        demo.serve(args.framework, args.host, args.port)
+    except MissingDependencyError as exc:
+        print(f"healthcheck: {exc}", file=sys.stderr)
+        return UNREACHABLE
+    except KeyboardInterrupt:
+        return HEALTHY
+    return HEALTHY

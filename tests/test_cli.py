@@ -1,0 +1,242 @@
+"""The real ``healthcheck`` command, in a subprocess, against real servers on loopback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from healthcheck import HealthCheck, Status
+from healthcheck.integrations.wsgi import HealthWSGI
+from tests.http import wsgi_server
+from tests.servers import free_port
+
+COMMAND = [sys.executable, "-m", "healthcheck"]
+
+
+def healthcheck(
+    *args: str, cwd: Path | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*COMMAND, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd
+    )
+
+
+@pytest.fixture(scope="module")
+def servers() -> Iterator[dict[str, str]]:
+    """A healthy, a failing, a warning and a slow service, plus a plain non-health app."""
+    healthy = HealthCheck()
+    healthy.add_check(lambda: (True, "database ok"), name="database")
+    healthy.add_check(lambda: (True, "cache ok"), name="cache")
+    failing = HealthCheck()
+    failing.add_check(lambda: (True, "database ok"), name="database")
+    failing.add_check(lambda: (False, "queue unreachable"), name="queue")
+    warning = HealthCheck()
+    warning.add_check(lambda: (Status.WARN, "disk 91% full"), name="disk")
+    release = threading.Event()
+
+    def hangs() -> tuple[bool, str]:
+        release.wait(30)
+        return True, "too late"
+
+    slow = HealthCheck()
+    slow.add_check(hangs, name="slow")
+
+    def plain(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        bad = environ["PATH_INFO"] == "/down"
+        start_response(
+            "503 Service Unavailable" if bad else "200 OK", [("Content-Type", "text/plain")]
+        )
+        return [b"down" if bad else b"hello"]
+
+    apps = {
+        "healthy": HealthWSGI(healthy),
+        "failing": HealthWSGI(failing),
+        "warning": HealthWSGI(warning),
+        "slow": HealthWSGI(slow),
+        "plain": plain,
+    }
+    with (
+        wsgi_server(apps["healthy"]) as h,
+        wsgi_server(apps["failing"]) as f,
+        wsgi_server(apps["warning"]) as w,
+        wsgi_server(apps["slow"]) as s,
+        wsgi_server(apps["plain"]) as p,
+    ):
+        yield {"healthy": h, "failing": f, "warning": w, "slow": s, "plain": p}
+    release.set()
+    for health in (healthy, failing, warning, slow):
+        health.close(timeout=5)
+
+
+def test_probe_a_healthy_service(servers: dict[str, str]) -> None:
+    done = healthcheck("probe", servers["healthy"] + "/healthcheck")
+    assert done.returncode == 0
+    assert done.stdout.startswith("healthy: ")
+    assert "2 checks (2 pass)" in done.stdout
+    assert len(done.stdout.splitlines()) == 1
+
+
+def test_probe_a_failing_service_verbose(servers: dict[str, str]) -> None:
+    done = healthcheck("probe", servers["failing"] + "/healthcheck", "--verbose")
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("unhealthy: ") and "not passing: queue" in lines[0]
+    assert "[-]queue failed: queue unreachable" in lines[1:][1]
+    assert lines[1].startswith("[+]database ok (")
+
+
+def test_probe_understands_every_format_of_ours(servers: dict[str, str]) -> None:
+    base = servers["failing"]
+    for path in (
+        "/healthcheck?format=health%2Bjson",
+        "/healthcheck?format=text",
+        "/readyz?verbose",
+    ):
+        done = healthcheck("probe", base + path, "--verbose")
+        assert done.returncode == 1, path
+        assert any(line.startswith("[-]queue") for line in done.stdout.splitlines()), path
+    assert healthcheck("probe", servers["healthy"] + "/livez").returncode == 0
+
+
+def test_probe_a_plain_body_by_its_status_code(servers: dict[str, str]) -> None:
+    assert healthcheck("probe", servers["plain"] + "/").returncode == 0
+    assert healthcheck("probe", servers["plain"] + "/down").returncode == 1
+
+
+def test_probe_a_warning_is_healthy_but_says_so(servers: dict[str, str]) -> None:
+    done = healthcheck("probe", servers["warning"] + "/healthcheck")
+    assert done.returncode == 0
+    assert done.stdout.startswith("healthy with warnings: ")
+
+
+def test_probe_a_slow_service_times_out(servers: dict[str, str]) -> None:
+    started = time.monotonic()
+    done = healthcheck("probe", servers["slow"] + "/healthcheck", "--timeout", "0.5")
+    assert done.returncode == 2
+    assert "no answer within 0.5 s" in done.stderr
+    assert time.monotonic() - started < 20  # a hang would hit the subprocess timeout
+
+
+def test_probe_a_closed_port() -> None:
+    done = healthcheck("probe", f"http://127.0.0.1:{free_port()}/healthcheck")
+    assert done.returncode == 2
+    assert done.stderr.startswith("unreachable: ")
+    assert "Traceback" not in done.stderr
+
+
+def test_nagios_format(servers: dict[str, str]) -> None:
+    ok = healthcheck("probe", servers["healthy"] + "/healthcheck", "--format", "nagios")
+    warn = healthcheck("probe", servers["warning"] + "/healthcheck", "--format", "nagios")
+    critical = healthcheck("probe", servers["failing"] + "/healthcheck", "--format", "nagios")
+    closed = healthcheck("probe", f"http://127.0.0.1:{free_port()}/", "--format", "nagios")
+    misused = healthcheck("probe", "ftp://example.invalid/", "--format", "nagios")
+    assert ok.returncode == 0 and ok.stdout.startswith("HEALTHCHECK OK - ")
+    perfdata = ok.stdout.strip().partition(" | ")[2]
+    labels = [item.split("=")[0] for item in perfdata.split()]
+    assert labels == ["database", "cache"]
+    assert all(item.endswith("s;;;0") for item in perfdata.split())
+    assert (warn.returncode, warn.stdout.split(" - ")[0]) == (1, "HEALTHCHECK WARNING")
+    assert (critical.returncode, critical.stdout.split(" - ")[0]) == (2, "HEALTHCHECK CRITICAL")
+    assert closed.returncode == 2 and closed.stdout.startswith("HEALTHCHECK CRITICAL - unreachable")
+    assert misused.returncode == 3
+
+
+@pytest.fixture
+def app_module(tmp_path: Path) -> Path:
+    (tmp_path / "shop_health.py").write_text(
+        "import threading\n"
+        "from healthcheck import HealthCheck\n"
+        "health = HealthCheck()\n"
+        "health.add_check(lambda: (True, 'db ok'), name='database', tags=['ready'])\n"
+        "health.add_check(lambda: (False, 'no stock feed'), name='feed', tags=['feeds'])\n"
+        "hung = HealthCheck()\n"
+        "hung.add_check(lambda: threading.Event().wait(), name='forever')\n"
+        "not_a_health = 42\n"
+    )
+    return tmp_path
+
+
+def test_run_in_process(app_module: Path) -> None:
+    everything = healthcheck("run", "shop_health:health", "--verbose", cwd=app_module)
+    ready = healthcheck("run", "shop_health:health", "--tag", "ready", cwd=app_module)
+    one = healthcheck(
+        "run", "shop_health:health", "--check", "feed", "--format", "json", cwd=app_module
+    )
+    assert everything.returncode == 1
+    assert "[-]feed failed: no stock feed" in everything.stdout
+    assert ready.returncode == 0 and "1 checks (1 pass)" in ready.stdout
+    assert one.returncode == 1
+    assert '"name": "feed"' in one.stdout and '"status": "fail"' in one.stdout
+
+
+def test_run_with_nagios_output(app_module: Path) -> None:
+    done = healthcheck(
+        "run", "shop_health:health", "--tag", "ready", "--format", "nagios", cwd=app_module
+    )
+    assert done.returncode == 0
+    assert done.stdout.startswith("HEALTHCHECK OK - ")
+    assert "database=" in done.stdout.split(" | ")[1]
+
+
+def test_run_gives_up_after_its_timeout(app_module: Path) -> None:
+    done = healthcheck("run", "shop_health:hung", "--timeout", "0.5", cwd=app_module)
+    assert done.returncode == 2
+    assert "did not finish within 0.5 s" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("shop_health", "expected MODULE:ATTR"),
+        ("no_such_module:health", "cannot import 'no_such_module'"),
+        ("shop_health:missing", "has no attribute 'missing'"),
+        ("shop_health:not_a_health", "is a int, not a HealthCheck"),
+    ],
+)
+def test_run_misuse_is_one_clear_line(app_module: Path, target: str, message: str) -> None:
+    done = healthcheck("run", target, cwd=app_module)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1 and message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_an_unknown_check_name_is_misuse(app_module: Path) -> None:
+    done = healthcheck("run", "shop_health:health", "--check", "nope", cwd=app_module)
+    assert done.returncode == 2 and "no check named 'nope'" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["probe"], ["probe", "http://x", "--timeout", "soon"], ["frobnicate"], ["run"]],
+)
+def test_bad_arguments_are_one_line_and_exit_2(args: list[str]) -> None:
+    done = healthcheck(*args)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "see --help" in done.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["probe"], ["run"], ["demo"]])
+def test_every_command_has_help(command: list[str]) -> None:
+    done = healthcheck(*command, "--help")
+    assert done.returncode == 0
+    assert "usage: healthcheck" in done.stdout
+
+
+def test_the_console_script_is_installed(servers: dict[str, str]) -> None:
+    script = Path(sys.executable).parent / ("healthcheck.exe" if os.name == "nt" else "healthcheck")
+    done = subprocess.run(
+        [str(script), "probe", servers["healthy"] + "/healthcheck"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0 and done.stdout.startswith("healthy")
