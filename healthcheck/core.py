@@ -6,6 +6,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
 from . import defaults
@@ -239,10 +240,10 @@ class HealthCheck:
     ) -> Response:
         """Run the checks and build the response: all of them, those named ``check``, those
         carrying one of ``tags``, less those named in ``exclude``."""
-        checks = self._select(self._checks, check, tags, exclude)
-        if checks is None:
+        try:
+            return self._respond(self.report(check, tags=tags, exclude=exclude))
+        except LookupError:
             return self._unknown(check)
-        return self._respond(self._report(checks))
 
     async def run_async(
         self,
@@ -253,10 +254,10 @@ class HealthCheck:
     ) -> Response:
         """Like :meth:`run`, for async servers: awaits async checkers on the running loop and
         never blocks it (synchronous checkers run on the thread pool)."""
-        checks = self._select(self._checks, check, tags, exclude)
-        if checks is None:
+        try:
+            return self._respond(await self.report_async(check, tags=tags, exclude=exclude))
+        except LookupError:
             return self._unknown(check)
-        return self._respond(await self._report_async(checks))
 
     def report(
         self,
@@ -267,10 +268,7 @@ class HealthCheck:
     ) -> Report:
         """The results themselves, for renderers and tools; ``LookupError`` for an unknown
         ``check`` name."""
-        checks = self._select(self._checks, check, tags, exclude)
-        if checks is None:
-            raise LookupError(f"no check named {check!r}")
-        return self._report(checks)
+        return self._report(self._checks_for(check, tags, exclude))
 
     async def report_async(
         self,
@@ -280,10 +278,7 @@ class HealthCheck:
         exclude: Collection[str] = (),
     ) -> Report:
         """:meth:`report` for async servers."""
-        checks = self._select(self._checks, check, tags, exclude)
-        if checks is None:
-            raise LookupError(f"no check named {check!r}")
-        return await self._report_async(checks)
+        return await self._report_async(self._checks_for(check, tags, exclude))
 
     def last_report(self) -> Report:
         """The latest result of every check that has run, without running anything (for
@@ -316,12 +311,10 @@ class HealthCheck:
         Passing: ``ok``. Failing: one line per check with the reasons withheld
         (``[-]db failed: reason withheld``) and ``readyz check failed``. With ``verbose``, the
         lines always, with their reasons. Without ``details``, only the verdict."""
-        kind, checks = self._probe_checks(probe, exclude, check)
-        if checks is None:
-            return f"no check named {check!r} in {kind.path}\n", 404, dict(TEXT_HEADERS)
-        complete = check is None and not exclude
-        mode = _probe_mode(verbose, details)
-        return self._probe_response(kind, self._report(checks), mode, complete)
+        plan = self._probe_plan(probe, verbose, exclude, check, details)
+        if isinstance(plan, tuple):
+            return plan
+        return plan.respond(self._report(plan.checks))
 
     async def probe_async(
         self,
@@ -333,12 +326,10 @@ class HealthCheck:
         details: bool = True,
     ) -> Response:
         """:meth:`probe` for async servers."""
-        kind, checks = self._probe_checks(probe, exclude, check)
-        if checks is None:
-            return f"no check named {check!r} in {kind.path}\n", 404, dict(TEXT_HEADERS)
-        complete = check is None and not exclude
-        mode = _probe_mode(verbose, details)
-        return self._probe_response(kind, await self._report_async(checks), mode, complete)
+        plan = self._probe_plan(probe, verbose, exclude, check, details)
+        if isinstance(plan, tuple):
+            return plan
+        return plan.respond(await self._report_async(plan.checks))
 
     def start(self, interval: float | None = None) -> None:
         """Start background mode: run every check each ``interval`` seconds (default: the
@@ -393,6 +384,14 @@ class HealthCheck:
             self.start()
         return self._background
 
+    def _checks_for(
+        self, name: str | None, tags: Collection[str] | None, exclude: Collection[str]
+    ) -> tuple[Check, ...]:
+        checks = self._select(self._checks, name, tags, exclude)
+        if checks is None:
+            raise LookupError(f"no check named {name!r}")
+        return checks
+
     @staticmethod
     def _select(
         checks: tuple[Check, ...],
@@ -416,32 +415,23 @@ class HealthCheck:
             return None
         return selected
 
-    def _probe_checks(
-        self, probe: Probe | str, exclude: Collection[str], name: str | None
-    ) -> tuple[Probe, tuple[Check, ...] | None]:
+    def _probe_plan(
+        self,
+        probe: Probe | str,
+        verbose: bool,
+        exclude: Collection[str],
+        name: str | None,
+        details: bool,
+    ) -> _ProbePlan | Response:
+        """What a probe runs and how it answers; a 404 response for an unknown check."""
         kind = Probe(probe)
-        selected = self._select(probe_checks(kind, self._checks), name, None, exclude)
-        if kind is Probe.STARTUP and self._started_up and selected is not None:
-            selected = ()  # latched: startup checks are not run again once they passed
-        return kind, selected
-
-    def _probe_response(self, kind: Probe, report: Report, mode: str, complete: bool) -> Response:
-        outcomes = [(r.checker, r.status, r.output) for r in report.results]
-        status = report.status
-        if kind is Probe.READY and self._draining:
-            outcomes.append(("draining", Status.FAIL, "shutting down"))
-            status = Status.FAIL
-        lines = [
-            check_line(name, state, output if mode == "verbose" else REASON_WITHHELD)
-            for name, state, output in outcomes
-        ]
-        if kind is Probe.STARTUP and complete and all(_really_passed(r) for r in report.results):
-            self._started_up = True
-        code = self.failed_status if status is Status.FAIL else 200
-        if mode == "verdict":
-            lines = []
-        body = render_probe(kind.path, status, lines, verbose=mode == "verbose")
-        return body, code, dict(TEXT_HEADERS)
+        checks = self._select(probe_checks(kind, self._checks), name, None, exclude)
+        if checks is None:
+            return f"no check named {name!r} in {kind.path}\n", 404, dict(TEXT_HEADERS)
+        if kind is Probe.STARTUP and self._started_up:
+            checks = ()  # latched: startup checks are not run again once they passed
+        mode = "verbose" if verbose and details else "withheld" if details else "verdict"
+        return _ProbePlan(self, kind, checks, mode, complete=name is None and not exclude)
 
     def _settle(self, check: Check, result: CheckResult, repeat: bool) -> CheckResult:
         """Every fresh result passes here once: damping, then the listeners."""
@@ -510,10 +500,38 @@ class HealthCheck:
         return body.render(), 404, dict(defaults.JSON_HEADERS)
 
 
-def _probe_mode(verbose: bool, details: bool) -> str:
-    if not details:
-        return "verdict"
-    return "verbose" if verbose else "withheld"
+@dataclass(frozen=True)
+class _ProbePlan:
+    health: HealthCheck
+    kind: Probe
+    checks: tuple[Check, ...]
+    #: verbose (reasons shown), withheld (lines, reasons withheld) or verdict (no lines)
+    mode: str
+    #: The whole probe ran (no check named, none excluded): only then may startup latch.
+    complete: bool
+
+    def respond(self, report: Report) -> Response:
+        health, kind = self.health, self.kind
+        outcomes = [(r.checker, r.status, r.output) for r in report.results]
+        status = report.status
+        if kind is Probe.READY and health.draining:
+            outcomes.append(("draining", Status.FAIL, "shutting down"))
+            status = Status.FAIL
+        lines = [
+            check_line(name, state, output if self.mode == "verbose" else REASON_WITHHELD)
+            for name, state, output in outcomes
+        ]
+        if kind is Probe.STARTUP and self.complete:
+            if all(_really_passed(r) for r in report.results):
+                health._started_up = True
+        if self.mode == "verdict":
+            lines = []
+        code = health.failed_status if status is Status.FAIL else 200
+        return (
+            render_probe(kind.path, status, lines, self.mode == "verbose"),
+            code,
+            dict(TEXT_HEADERS),
+        )
 
 
 def _really_passed(result: CheckResult) -> bool:

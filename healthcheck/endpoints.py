@@ -91,6 +91,14 @@ class _Job:
     exclude: tuple[str, ...] = ()
     verbose: bool = False
 
+    def probe_options(self) -> dict[str, Any]:
+        return {
+            "verbose": self.verbose,
+            "exclude": self.exclude,
+            "check": self.check,
+            "details": self.details,
+        }
+
 
 class Endpoints:
     """Serves a :class:`HealthCheck` and an :class:`EnvironmentDump` over HTTP.
@@ -220,13 +228,7 @@ class Endpoints:
         if job.route == "metrics":
             return health.last_report()
         if job.route != "healthcheck":
-            return health.probe(
-                job.route[:-1],
-                verbose=job.verbose,
-                exclude=job.exclude,
-                check=job.check,
-                details=job.details,
-            )
+            return health.probe(job.route[:-1], **job.probe_options())
         try:
             return health.report(job.check, exclude=job.exclude)
         except LookupError:
@@ -240,13 +242,7 @@ class Endpoints:
         if job.route == "metrics":
             return health.last_report()
         if job.route != "healthcheck":
-            return await health.probe_async(
-                job.route[:-1],
-                verbose=job.verbose,
-                exclude=job.exclude,
-                check=job.check,
-                details=job.details,
-            )
+            return await health.probe_async(job.route[:-1], **job.probe_options())
         try:
             return await health.report_async(job.check, exclude=job.exclude)
         except LookupError:
