@@ -1,0 +1,196 @@
+"""Real backends on loopback, and stand-ins for broken ones: a closed port and a silent listener.
+
+Tests only ever connect to 127.0.0.1. A backend that does not answer skips its tests with the
+reason, except with ``CI=true``, where that is a failure: CI starts every service (.ci/services).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import importlib
+import os
+import selectors
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import psutil
+import pytest
+
+from healthcheck import Outcome, Status
+from healthcheck.check import is_async_checker
+
+LOOPBACK = "127.0.0.1"
+
+#: What "within the timeout" means in these tests: a bound on behaviour, not a benchmark.
+MARGIN = 3
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI") == "true"
+
+
+def unavailable(reason: str) -> None:
+    """Skip with ``reason``; under ``CI=true`` fail with it instead."""
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true: every service and driver must be there)")
+    pytest.skip(reason)
+
+
+def answers(port: int, host: str = LOOPBACK, timeout: float = 1.0) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, port: int) -> None:
+    """Skip (or, under CI, fail) unless something listens on 127.0.0.1:``port``."""
+    if not answers(port):
+        unavailable(f"{name} does not answer on {LOOPBACK}:{port}")
+
+
+def require_driver(module: str) -> ModuleType:
+    """Import a driver, or skip the whole test module (fail under CI) when it is missing."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        if in_ci():
+            raise
+        pytest.skip(f"{module} is not installed", allow_module_level=True)
+        raise  # unreachable: skip raises
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A loopback port where connections are refused: bound (so nobody else takes it) but
+    never listening."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind((LOOPBACK, 0))
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        sock.close()
+
+
+class SilentListener:
+    """Accepts TCP connections on 127.0.0.1 and holds them, never sending a byte: the
+    stand-in for a blackholed or hung backend."""
+
+    def __init__(self) -> None:
+        self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._server.bind((LOOPBACK, 0))
+        self._server.listen(64)
+        self._server.setblocking(False)
+        self.port: int = self._server.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="silent-listener", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._server, selectors.EVENT_READ)
+            while not self._stop.is_set():
+                for _ in selector.select(timeout=0.05):
+                    try:
+                        conn, _ = self._server.accept()
+                    except BlockingIOError:
+                        continue
+                    self.accepted.append(conn)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        for conn in self.accepted:
+            conn.close()
+        self._server.close()
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    listener = SilentListener()
+    try:
+        yield listener.port
+    finally:
+        listener.close()
+
+
+def call(check: Callable[[], Any]) -> Outcome:
+    """Run a checker, sync or async, and return its outcome."""
+    if is_async_checker(check):
+        outcome = asyncio.run(check())
+    else:
+        outcome = check()
+    assert isinstance(outcome, Outcome)
+    return outcome
+
+
+@dataclass
+class Timed:
+    outcome: Outcome
+    elapsed: float
+
+
+def timed(check: Callable[[], Any]) -> Timed:
+    start = time.perf_counter()
+    outcome = check()
+    return Timed(outcome, time.perf_counter() - start)
+
+
+async def timed_async(check: Callable[[], Any]) -> Timed:
+    start = time.perf_counter()
+    outcome = await check()
+    return Timed(outcome, time.perf_counter() - start)
+
+
+def assert_fails_within(result: Timed, timeout: float, *words: str) -> None:
+    """Failed, in less than ``MARGIN`` times ``timeout``, with each of ``words`` (any case) in
+    the output."""
+    assert result.outcome.status is Status.FAIL, result.outcome
+    assert result.elapsed < timeout * MARGIN, f"took {result.elapsed:.2f} s"
+    output = str(result.outcome.output).lower()
+    for word in words:
+        assert word.lower() in output, result.outcome.output
+
+
+# -- leaks ------------------------------------------------------------------------------------
+
+#: File descriptors that may come and go for reasons of their own (a lazily opened log file,
+#: the selector of a thread pool), not one per run.
+FD_TOLERANCE = 8
+
+
+def open_fds() -> int:
+    gc.collect()
+    return psutil.Process().num_fds()
+
+
+def connections_to(port: int) -> int:
+    """This process's TCP sockets to 127.0.0.1:``port`` that are not closed yet."""
+    gc.collect()
+    process = psutil.Process()
+    listing = getattr(process, "net_connections", None) or process.connections
+    return sum(
+        1
+        for c in listing(kind="tcp")
+        if c.raddr and c.raddr.port == port and c.status != psutil.CONN_TIME_WAIT
+    )
+
+
+def assert_no_leak(run: Callable[[], object], port: int | None, times: int = 1000) -> None:
+    """``run()`` ``times`` times leaves no more open file descriptors, nor sockets to
+    ``port``, than one run did."""
+    run()
+    fds, sockets = open_fds(), connections_to(port) if port else 0
+    for _ in range(times):
+        run()
+    assert open_fds() - fds <= FD_TOLERANCE
+    if port:
+        assert connections_to(port) <= sockets
