@@ -100,7 +100,7 @@ def query_outcome(query: str, value: object) -> Outcome:
     ``False`` fails, anything else passes and is reported as the observed value."""
     if value is False:
         return Outcome(Status.FAIL, f"{query!r} returned false")
-    return Outcome(Status.PASS, f"{query!r} returned {value!r}", observed(value))
+    return Outcome(Status.PASS, f"{query!r} returned {value}", observed(value))
 
 
 def threshold_status(value: float, warn: float | None, fail: float | None) -> Status:
