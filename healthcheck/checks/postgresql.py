@@ -88,7 +88,10 @@ def _settings(dsn: str, timeout: float) -> tuple[str, str, str | None]:
         raise ValueError(f"invalid PostgreSQL DSN: {redact(str(exc))}") from None
     password = params.pop("password", None)
     password = None if password is None else str(password)
-    target = display_url(dsn) if "://" in dsn else redact(psycopg.conninfo.make_conninfo("", **params))
+    if "://" in dsn:
+        target = display_url(dsn)
+    else:
+        target = psycopg.conninfo.make_conninfo("", **params)
     # libpq counts connect_timeout in whole seconds, at least 2; statement_timeout also bounds
     # a custom query that waits on locks. Settings already in the DSN win.
     params.setdefault("connect_timeout", max(2, math.ceil(timeout)))
