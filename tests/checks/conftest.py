@@ -7,11 +7,14 @@ reason, except with ``CI=true``, where that is a failure: CI starts every servic
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import importlib
 import os
 import selectors
+import shutil
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -130,6 +133,38 @@ def call(check: Callable[[], Any]) -> Outcome:
         outcome = check()
     assert isinstance(outcome, Outcome)
     return outcome
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def private_server(argv: list[str], port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a server of our own (``argv``, listening on 127.0.0.1:``port``) for one test, for
+    what the shared one cannot show, such as refused credentials."""
+    if shutil.which(argv[0]) is None:
+        unavailable(f"{argv[0]} is not installed")
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 10
+        while not answers(port, timeout=0.2):
+            if process.poll() is not None or time.monotonic() > deadline:
+                error = process.stderr.read().decode() if process.poll() is not None else ""
+                unavailable(f"{argv[0]} did not start on {LOOPBACK}:{port}: {error[-500:]}")
+            time.sleep(0.02)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
 
 
 @dataclass
