@@ -13,6 +13,7 @@ import pytest
 from healthcheck import Status
 from tests.checks.conftest import (
     LOOPBACK,
+    SilentListener,
     assert_fails_within,
     assert_no_leak,
     free_port,
@@ -113,5 +114,12 @@ def test_refused_logins_leak_nothing(guarded: str) -> None:
     assert_no_leak(mqtt_check(guarded.replace("//", "//alice:wrong@")), port, times=200)
 
 
-def test_failed_connections_leak_nothing(closed_port: int) -> None:
-    assert_no_leak(mqtt_check(f"mqtt://127.0.0.1:{closed_port}"), None)
+def test_refused_connections_leak_nothing(closed_port: int) -> None:
+    port = closed_port
+    assert_no_leak(mqtt_check(f"mqtt://127.0.0.1:{port}"), None)
+
+
+def test_silent_listeners_leak_nothing(silent_listener: SilentListener) -> None:
+    port = silent_listener.port
+    check = mqtt_check(f"mqtt://127.0.0.1:{port}", timeout=0.05)
+    assert_no_leak(check, port, times=20, listener=silent_listener)

@@ -7,6 +7,7 @@ import pytest
 
 from healthcheck import Status
 from tests.checks.conftest import (
+    SilentListener,
     assert_fails_within,
     assert_no_leak,
     require_driver,
@@ -88,3 +89,14 @@ def test_a_thousand_runs_leak_nothing(server: str) -> None:
 
 def test_runs_with_the_default_tls_setting_leak_nothing(server: str) -> None:
     assert_no_leak(mysql_check(server), PORT, times=100)
+
+
+def test_refused_connections_leak_nothing(closed_port: int) -> None:
+    port = closed_port
+    assert_no_leak(mysql_check(f"mysql://root@127.0.0.1:{port}/test", tls=False), None)
+
+
+def test_silent_listeners_leak_nothing(silent_listener: SilentListener) -> None:
+    port = silent_listener.port
+    check = mysql_check(f"mysql://root@127.0.0.1:{port}/test", tls=False, timeout=0.05)
+    assert_no_leak(check, port, times=20, listener=silent_listener)

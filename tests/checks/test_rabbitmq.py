@@ -7,6 +7,7 @@ import pytest
 
 from healthcheck import Status
 from tests.checks.conftest import (
+    SilentListener,
     assert_fails_within,
     assert_no_leak,
     require_driver,
@@ -63,3 +64,14 @@ def test_missing_vhost_fails_clearly(server: str) -> None:
 
 def test_a_thousand_runs_leak_nothing(server: str) -> None:
     assert_no_leak(rabbitmq_check(server), PORT)
+
+
+def test_refused_connections_leak_nothing(closed_port: int) -> None:
+    port = closed_port
+    assert_no_leak(rabbitmq_check(f"amqp://guest:guest@127.0.0.1:{port}/%2F"), None)
+
+
+def test_silent_listeners_leak_nothing(silent_listener: SilentListener) -> None:
+    port = silent_listener.port
+    check = rabbitmq_check(f"amqp://guest:guest@127.0.0.1:{port}/%2F", timeout=0.05)
+    assert_no_leak(check, port, times=20, listener=silent_listener)

@@ -9,6 +9,7 @@ import pytest
 
 from healthcheck import HealthCheck, Status
 from tests.checks.conftest import (
+    SilentListener,
     assert_fails_within,
     assert_no_leak,
     call,
@@ -106,3 +107,14 @@ def test_a_thousand_async_runs_leak_nothing(server: str) -> None:
     finally:
         loop.close()
     assert clients_named(tag) == 0
+
+
+def test_refused_connections_leak_nothing(closed_port: int) -> None:
+    port = closed_port
+    assert_no_leak(redis_check(f"redis://127.0.0.1:{port}/0"), None)
+
+
+def test_silent_listeners_leak_nothing(silent_listener: SilentListener) -> None:
+    port = silent_listener.port
+    check = redis_check(f"redis://127.0.0.1:{port}/0", timeout=0.05)
+    assert_no_leak(check, port, times=20, listener=silent_listener)
