@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import math
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from ..result import Observed, Outcome, Status
 from ..scrub import mask_url
+
+T = TypeVar("T")
 
 MASK = "***"
 
@@ -110,3 +115,41 @@ def threshold_status(value: float, warn: float | None, fail: float | None) -> St
     if warn is not None and value >= warn:
         return Status.WARN
     return Status.PASS
+
+
+def in_thread(func: Callable[[], T], timeout: float, name: str) -> T:
+    """``func()`` on a daemon thread of its own, for system calls that take no timeout
+    (getaddrinfo, statvfs on a hung NFS mount); ``TimeoutError`` when it is not done in
+    ``timeout`` seconds, leaving the thread to finish when the system call does."""
+    future: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+    def run() -> None:
+        try:
+            future.set_result(func())
+        except BaseException as exc:
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    try:
+        return future.result(timeout)
+    except concurrent.futures.TimeoutError:
+        raise TimeoutError(f"no answer within {timeout:g} s") from None
+
+
+def percent_limits(warn: float | None, fail: float | None) -> tuple[float | None, float | None]:
+    """``(warn, fail)`` checked: each ``None`` or within 0-100, and warn no higher than fail."""
+    for what, value in (("warn_percent", warn), ("fail_percent", fail)):
+        if value is not None and not 0 <= value <= 100:
+            raise ValueError(f"{what} must be between 0 and 100, got {value!r}")
+    if warn is not None and fail is not None and warn > fail:
+        raise ValueError(f"warn_percent {warn} is above fail_percent {fail}")
+    return warn, fail
+
+
+def size(count: float) -> str:
+    """A byte count for people: ``"7.6 GiB"``."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if count < 1024 or unit == "TiB":
+            return f"{count:.1f} {unit}" if unit != "B" else f"{int(count)} B"
+        count /= 1024
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import socket
-import threading
 from dataclasses import dataclass
 from typing import Any
 
 from .. import defaults
 from ..result import Outcome, Status
-from ._base import BuiltinCheck, failure, seconds
+from ._base import BuiltinCheck, failure, in_thread, seconds
 
 __all__ = ["AsyncDNSCheck", "DNSCheck", "async_dns_check", "dns_check"]
 
@@ -34,20 +32,14 @@ class DNSCheck(BuiltinCheck):
     host: str
 
     def __call__(self) -> Outcome:
-        # getaddrinfo() takes no timeout, so it runs on a thread of its own that is left to
-        # the resolver's own timeouts if it outlives ours.
-        future: concurrent.futures.Future[_AddrInfo] = concurrent.futures.Future()
-
-        def resolve() -> None:
-            try:
-                future.set_result(socket.getaddrinfo(self.host, None, type=socket.SOCK_STREAM))
-            except BaseException as exc:
-                future.set_exception(exc)
-
-        threading.Thread(target=resolve, name="healthcheck-dns", daemon=True).start()
+        # If the resolver outlives our timeout, its thread is left to the resolver's own.
         try:
-            infos = future.result(self.timeout)
-        except concurrent.futures.TimeoutError:
+            infos = in_thread(
+                lambda: socket.getaddrinfo(self.host, None, type=socket.SOCK_STREAM),
+                self.timeout,
+                "healthcheck-dns",
+            )
+        except TimeoutError:
             return Outcome(Status.FAIL, f"no answer for {self.host} within {self.timeout:g} s")
         except (OSError, UnicodeError) as exc:
             return failure(exc)
