@@ -95,5 +95,7 @@ def async_mongodb_check(
     name: str | None = None,
     timeout: float = defaults.CHECK_TIMEOUT,
 ) -> AsyncMongoDBCheck:
-    """:func:`mongodb_check` for event loops (``pymongo.AsyncMongoClient``)."""
+    """:func:`mongodb_check` for event loops (``pymongo.AsyncMongoClient``). Against a server
+    that accepts connections and never answers, PyMongo's async monitor leaves its socket to
+    the garbage collector (with a ``ResourceWarning``); the synchronous check does not."""
     return AsyncMongoDBCheck(name or "mongodb", seconds(timeout), display_url(url), url)
