@@ -148,8 +148,8 @@ def percent_limits(warn: float | None, fail: float | None) -> tuple[float | None
 
 def size(count: float) -> str:
     """A byte count for people: ``"7.6 GiB"``."""
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if count < 1024 or unit == "TiB":
-            return f"{count:.1f} {unit}" if unit != "B" else f"{int(count)} B"
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if count < 1024:
+            return f"{count:.1f} {unit}"
         count /= 1024
-    raise AssertionError("unreachable")  # pragma: no cover
+    return f"{count:.1f} TiB"
