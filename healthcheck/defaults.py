@@ -42,3 +42,21 @@ SECRET_MASK: str = "********"  # noqa: S105 - the mask, not a password
 
 #: Media type of the py-healthcheck compatible body.
 JSON_HEADERS: dict[str, str] = {"Content-Type": "application/json"}
+
+#: Built-in checks give up on a backend after this many seconds, at the driver level (connect
+#: and socket timeouts): a healthy backend on the same network answers in milliseconds, and a
+#: probe (Kubernetes' default ``timeoutSeconds`` is 1-10 s) should hear "down", not time out.
+CHECK_TIMEOUT: float = 2
+
+#: disk_check: warn when a volume is 80% full and fail at 90%, leaving time to act before
+#: writes start failing.
+DISK_WARN_PERCENT: float = 80
+DISK_FAIL_PERCENT: float = 90
+
+#: memory_check: warn only. Page cache and overcommit make "90% used" normal on many hosts,
+#: and failing readiness on memory pressure moves load onto the remaining instances.
+MEMORY_WARN_PERCENT: float = 90
+
+#: load_check: warn when the 5-minute load average exceeds 2 per CPU (twice as much runnable
+#: work as cores); warn only, for the same cascade reason as memory.
+LOAD_WARN_PER_CPU: float = 2

@@ -1,0 +1,122 @@
+"""HTTP: an upstream service's health endpoint, by status code and, when the body is a health
+report, by the status it reports (standard library only)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Container, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import __version__, defaults
+from ..result import Outcome, Status
+from ._base import BuiltinCheck, display_url, failure, redact, seconds, url_password
+
+__all__ = ["HTTPCheck", "http_check", "reported_status"]
+
+#: Only the start of a body is read: a health report is small, a misconfigured URL may not be.
+_MAX_BODY = 1 << 20
+
+_ACCEPT = "application/health+json, application/json;q=0.9, */*;q=0.1"
+
+# py-healthcheck (success/warning/failure), draft-inadarei-api-health-check (pass/warn/fail
+# and ok/up/down/error), Spring Boot Actuator (UP/DOWN/OUT_OF_SERVICE).
+_WORDS = {
+    "success": Status.PASS,
+    "pass": Status.PASS,
+    "ok": Status.PASS,
+    "up": Status.PASS,
+    "warning": Status.WARN,
+    "warn": Status.WARN,
+    "failure": Status.FAIL,
+    "fail": Status.FAIL,
+    "error": Status.FAIL,
+    "down": Status.FAIL,
+    "out_of_service": Status.FAIL,
+}
+
+_SECRET_HEADER = re.compile(r"auth|cookie|key|token|pass|secret", re.IGNORECASE)
+
+# Health endpoints are internal: go straight to them, whatever *_proxy variables say.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def reported_status(body: bytes, content_type: str) -> tuple[Status, str] | None:
+    """The status a JSON health report states, with its word; ``None`` for any other body."""
+    if not (content_type.endswith("/json") or content_type.endswith("+json")):
+        return None
+    try:
+        report = json.loads(body)
+    except ValueError:
+        return None
+    word = report.get("status") if isinstance(report, dict) else None
+    if not isinstance(word, str) or word.lower() not in _WORDS:
+        return None
+    return _WORDS[word.lower()], word
+
+
+@dataclass(frozen=True, eq=False)
+class HTTPCheck(BuiltinCheck):
+    """GET ``url``; the worse of what its status code and its health report say."""
+
+    url: str = field(repr=False)
+    expect_status: Container[int]
+    headers: Mapping[str, str] = field(repr=False)
+
+    def __call__(self) -> Outcome:
+        request = urllib.request.Request(self.url, headers=self.headers)  # noqa: S310 - http(s) only, checked by http_check
+        try:
+            with _OPENER.open(request, timeout=self.timeout) as response:
+                code, body, content_type = _read(response)
+        except urllib.error.HTTPError as exc:  # a 4xx or 5xx still has a body worth reading
+            with exc:
+                code, body, content_type = _read(exc)
+        except urllib.error.URLError as exc:
+            cause = exc.reason if isinstance(exc.reason, BaseException) else exc
+            return failure(cause, self._secrets())
+        except (OSError, http.client.HTTPException) as exc:
+            return failure(exc, self._secrets())
+        statuses = [Status.PASS if code in self.expect_status else Status.FAIL]
+        output = f"HTTP {code}"
+        reported = reported_status(body, content_type)
+        if reported is not None:
+            statuses.append(reported[0])
+            output += f", status {reported[1]!r}"
+        return Outcome(Status.worst(statuses), redact(output, self._secrets()))
+
+    def _secrets(self) -> list[str | None]:
+        hidden = [v for k, v in self.headers.items() if _SECRET_HEADER.search(k)]
+        return [url_password(self.url), *hidden]
+
+
+def _read(response: Any) -> tuple[int, bytes, str]:
+    return response.status, response.read(_MAX_BODY), response.headers.get_content_type()
+
+
+def http_check(
+    url: str,
+    *,
+    expect_status: Container[int] = range(200, 400),
+    headers: Mapping[str, str] | None = None,
+    name: str | None = None,
+    timeout: float = defaults.CHECK_TIMEOUT,
+) -> HTTPCheck:
+    """A checker that GETs ``url`` and passes when the status code is in ``expect_status``.
+
+    When the body is a JSON health report (py-healthcheck's ``success``/``warning``/
+    ``failure``, ``application/health+json``'s ``pass``/``warn``/``fail``, Spring Boot's
+    ``UP``/``DOWN``), its status counts too: the worse of the two wins, so an upstream that
+    answers 200 with ``"status": "warning"`` makes this check warn. ``headers`` (an
+    ``Authorization`` token, say) are sent with the request, and the values of those whose
+    names suggest a secret never shown. Proxy settings
+    from the environment are ignored.
+    """
+    if not url.lower().startswith(("http://", "https://")):
+        raise ValueError(f"not an http(s) URL: {display_url(url)}")
+    sent = {"Accept": _ACCEPT, "User-Agent": f"healthcheck/{__version__}", **(headers or {})}
+    shown = display_url(url)
+    return HTTPCheck(name or shown, seconds(timeout), shown, url, expect_status, sent)

@@ -1,0 +1,182 @@
+"""http_check against loopback HTTP servers: plain pages, health reports in each format
+(including this library's own), a closed port and a silent listener."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import pytest
+
+from healthcheck import HealthCheck, Outcome, Status
+from healthcheck.checks.http import http_check, reported_status
+from tests.checks.conftest import (
+    SilentListener,
+    assert_fails_within,
+    assert_no_leak,
+    timed,
+)
+from tests.http import wsgi_server
+
+pytest.importorskip("werkzeug")
+
+Start = Callable[[str, list[tuple[str, str]]], Any]
+PAGES: dict[str, tuple[str, str, object]] = {
+    # path: (status line, content type, body)
+    "/plain": ("200 OK", "text/plain", "fine"),
+    "/redirect": ("302 Found", "text/plain", ""),
+    "/teapot": ("418 I'm a teapot", "text/plain", "no"),
+    "/py-warning": ("200 OK", "application/json", {"status": "warning", "results": []}),
+    "/py-failure": ("500 Internal Server Error", "application/json", {"status": "failure"}),
+    "/ietf-warn": ("200 OK", "application/health+json", {"status": "warn"}),
+    "/ietf-pass": ("200 OK", "application/health+json", {"status": "pass"}),
+    "/spring-down": (
+        "503 Service Unavailable",
+        "application/vnd.spring-boot.actuator.v3+json",
+        {"status": "DOWN"},
+    ),
+    "/spring-up": ("200 OK", "application/json", {"status": "UP"}),
+    "/odd-word": ("200 OK", "application/json", {"status": "sleepy"}),
+    "/not-json": ("200 OK", "application/json", "{not json"),
+}
+
+
+def app(environ: dict[str, Any], start: Start) -> Iterable[bytes]:
+    path = environ["PATH_INFO"]
+    if path == "/secured":
+        ok = environ.get("HTTP_AUTHORIZATION") == "Bearer t0ken-value"
+        start("200 OK" if ok else "401 Unauthorized", [("Content-Type", "text/plain")])
+        return [b"ok" if ok else b"who are you"]
+    if path == "/health":
+        body, code, headers = environ["health"].run()
+        start(f"{code} X", list(headers.items()))
+        return [body.encode()]
+    status, content_type, body = PAGES[path]
+    text = body if isinstance(body, str) else json.dumps(body)
+    headers = [("Content-Type", content_type)]
+    if path == "/redirect":
+        headers.append(("Location", "/plain"))
+    start(status, headers)
+    return [text.encode()]
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[tuple[str, HealthCheck]]:
+    """A server of the pages above, and at /health a HealthCheck the test can fill."""
+    health = HealthCheck(success_ttl=0, failed_ttl=0)
+
+    def with_health(environ: dict[str, Any], start: Start) -> Iterable[bytes]:
+        environ["health"] = health
+        return app(environ, start)
+
+    with wsgi_server(with_health) as base:
+        yield base, health
+    health.close()
+
+
+@pytest.fixture
+def base(upstream: tuple[str, HealthCheck]) -> str:
+    return upstream[0]
+
+
+def check(url: str, **options: Any) -> Outcome:
+    return http_check(url, **options)()
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "output"),
+    [
+        ("/plain", Status.PASS, "HTTP 200"),
+        ("/redirect", Status.PASS, "HTTP 200"),  # followed
+        ("/teapot", Status.FAIL, "HTTP 418"),
+        ("/py-warning", Status.WARN, "HTTP 200, status 'warning'"),
+        ("/py-failure", Status.FAIL, "HTTP 500, status 'failure'"),
+        ("/ietf-warn", Status.WARN, "HTTP 200, status 'warn'"),
+        ("/ietf-pass", Status.PASS, "HTTP 200, status 'pass'"),
+        ("/spring-down", Status.FAIL, "HTTP 503, status 'DOWN'"),
+        ("/spring-up", Status.PASS, "HTTP 200, status 'UP'"),
+        ("/odd-word", Status.PASS, "HTTP 200"),
+        ("/not-json", Status.PASS, "HTTP 200"),
+    ],
+)
+def test_status_code_and_reported_status(base: str, path: str, status: Status, output: str) -> None:
+    outcome = check(base + path)
+    assert (outcome.status, outcome.output) == (status, output)
+
+
+def test_expect_status_is_honoured(base: str) -> None:
+    assert check(base + "/teapot", expect_status={418}).status is Status.PASS
+    assert check(base + "/plain", expect_status={204}).status is Status.FAIL
+
+
+def test_a_health_report_cannot_pass_a_bad_status_code(base: str) -> None:
+    # /ietf-pass answers 200 "pass"; expecting only 204 makes the code fail, and the worse wins.
+    assert check(base + "/ietf-pass", expect_status={204}).status is Status.FAIL
+
+
+def test_upstream_healthcheck_warn_and_fail_map_through(
+    upstream: tuple[str, HealthCheck],
+) -> None:
+    base, health = upstream
+    state = {"value": (Status.PASS, "ok")}
+    health.add_check(lambda: state["value"], name="dependency")
+    assert check(base + "/health").status is Status.PASS
+    state["value"] = (Status.WARN, "slow")
+    outcome = check(base + "/health")
+    assert (outcome.status, outcome.output) == (Status.WARN, "HTTP 200, status 'warning'")
+    state["value"] = (Status.FAIL, "down")
+    outcome = check(base + "/health")
+    assert (outcome.status, outcome.output) == (Status.FAIL, "HTTP 500, status 'failure'")
+
+
+def test_headers_are_sent_and_secret_ones_hidden(base: str) -> None:
+    headers = {"Authorization": "Bearer t0ken-value"}
+    checker = http_check(base + "/secured", headers=headers)
+    assert checker().status is Status.PASS
+    assert http_check(base + "/secured")().status is Status.FAIL
+    assert "t0ken-value" not in repr(checker)
+
+
+def test_name_and_repr_hide_credentials_and_query(base: str) -> None:
+    checker = http_check("http://user:s3cr3t-pw@127.0.0.1:1/health?token=abc")
+    assert checker.name == checker.__name__ == "http://user:***@127.0.0.1:1/health"
+    outcome = checker()
+    assert "s3cr3t-pw" not in f"{outcome} {checker!r}" and "abc" not in repr(checker)
+
+
+def test_only_http_urls_are_taken() -> None:
+    with pytest.raises(ValueError, match="not an http"):
+        http_check("file:///etc/passwd")
+
+
+def test_closed_port_fails_at_once(closed_port: int) -> None:
+    result = timed(http_check(f"http://127.0.0.1:{closed_port}/", timeout=1))
+    assert_fails_within(result, 1, "connection refused")
+
+
+def test_silent_listener_fails_within_the_timeout(silent_port: int) -> None:
+    result = timed(http_check(f"http://127.0.0.1:{silent_port}/", timeout=0.5))
+    assert_fails_within(result, 0.5, "timed out")
+
+
+def test_reported_status_reads_only_json_health_reports() -> None:
+    assert reported_status(b'{"status": "fail"}', "application/health+json") == (
+        Status.FAIL,
+        "fail",
+    )
+    assert reported_status(b'{"status": "fail"}', "text/html") is None
+    assert reported_status(b'["fail"]', "application/json") is None
+    assert reported_status(b'{"status": 1}', "application/json") is None
+
+
+def test_a_thousand_runs_leak_nothing(base: str) -> None:
+    port = int(base.rsplit(":", 1)[1])
+    assert_no_leak(http_check(base + "/plain"), port)
+
+
+def test_failed_runs_leak_nothing(closed_port: int, silent_listener: SilentListener) -> None:
+    assert_no_leak(http_check(f"http://127.0.0.1:{closed_port}/"), None)
+    port = silent_listener.port
+    checker = http_check(f"http://127.0.0.1:{port}/", timeout=0.05)
+    assert_no_leak(checker, port, times=20, listener=silent_listener)
