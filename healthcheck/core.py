@@ -149,13 +149,17 @@ class HealthCheck:
 
         ``name`` defaults to the callable's name (several checkers may share a derived name, as
         in py-healthcheck; an explicit one must be unique). ``timeout`` overrides
-        ``error_timeout``. A failing non-``critical`` check makes the whole ``warn``.
+        ``error_timeout``; a checker with a ``timeout`` attribute (the built-in checks) brings
+        its own. A failing non-``critical`` check makes the whole ``warn``.
         ``tags`` put it in groups (``"live"``, ``"ready"``, ``"startup"`` or your own).
         ``fail_after`` and ``warn_for`` damp flapping: ``warn`` until that many consecutive
         failures, and until it has been failing for that many seconds.
         """
         if not callable(func):
             raise TypeError(f"add_check() needs a callable, got {type(func).__name__}")
+        if timeout is None:
+            own = getattr(func, "timeout", None)
+            timeout = own if isinstance(own, (int, float)) and not isinstance(own, bool) else None
         if name is not None and any(c.name == name for c in self._checks):
             raise DuplicateNameError("check", name)
         if isinstance(fail_after, bool) or not isinstance(fail_after, int) or fail_after < 1:
