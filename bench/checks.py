@@ -92,8 +92,10 @@ def has_background() -> bool:
     ``start()``/``stop()``."""
     param = inspect.signature(HealthCheck.__init__).parameters.get("interval")
     named = param is not None and param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY)
-    return named and callable(getattr(HealthCheck, "start", None)) and callable(
-        getattr(HealthCheck, "stop", None)
+    return (
+        named
+        and callable(getattr(HealthCheck, "start", None))
+        and callable(getattr(HealthCheck, "stop", None))
     )
 
 

@@ -36,3 +36,25 @@ def test_example_runs(source: str) -> None:
     health = namespace.get("health")
     if health is not None and hasattr(health, "stop"):
         health.stop()
+
+
+def test_the_readme_is_valid_restructuredtext() -> None:
+    import io
+
+    import docutils.core
+
+    warnings = io.StringIO()
+    docutils.core.publish_doctree(
+        README.read_text(),
+        settings_overrides={"report_level": 2, "halt_level": 5, "warning_stream": warnings},
+    )
+    assert warnings.getvalue() == ""
+
+
+def test_the_readme_opens_with_the_two_commands() -> None:
+    lines = README.read_text().splitlines()
+    first_block = lines.index(".. code-block:: console")
+    commands = [
+        line.strip().split("#")[0].strip() for line in lines[first_block + 2 : first_block + 4]
+    ]
+    assert commands == ["python3 dev.py demo", "python3 dev.py test"]

@@ -1,0 +1,301 @@
+"""In-process measurements (scenarios 1c, 2, 3, 5 and 7), run inside a target's virtualenv.
+
+    python inproc.py probe|cached-cost|concurrent-checks|single-flight|hung-check|thread-bound
+                     [--quick]
+
+Prints one JSON object on stdout. The process leaves with ``os._exit`` once it has printed,
+so a checker that is still hung (a bug being measured) cannot keep it alive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import statistics
+import sys
+import threading
+import time
+import timeit
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
+from typing import Any
+
+from apps import KINDS, make_flask_app
+from checks import CountingSleeper, Hang, bare_body, build_health, describe, ok, sleeper
+
+from healthcheck import HealthCheck
+
+Result = dict[str, Any]
+
+
+def _results(body: Any) -> list[dict[str, Any]]:
+    """The ``results`` list of a JSON body, as ``{checker, passed, output}``."""
+    try:
+        data = json.loads(body)
+    except (TypeError, ValueError):
+        return []
+    return [
+        {"checker": r.get("checker"), "passed": r.get("passed"), "output": r.get("output")}
+        for r in data.get("results", [])
+    ]
+
+
+def _call_in_thread(func: Callable[[], Any], limit: float) -> tuple[Any, str, float]:
+    """``func()`` on a new (non-main) thread: its value, the error it raised, and seconds."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = func()
+        except Exception as exc:
+            box["error"] = f"{type(exc).__name__}: {exc}"
+
+    thread = threading.Thread(target=target, name="bench-caller", daemon=True)
+    start = time.perf_counter()
+    thread.start()
+    thread.join(limit)
+    elapsed = time.perf_counter() - start
+    if thread.is_alive():
+        return None, f"still running after {limit:g} s", elapsed
+    return box.get("value"), box.get("error", ""), elapsed
+
+
+# -- scenario 1, in process ----------------------------------------------------------------
+
+
+def cached_cost(quick: bool) -> Result:
+    """Microseconds per call of a cached run() (and run_async(), where it exists) and of the
+    bare route's body: the part of a request that is the library's, without the HTTP stack."""
+    health = build_health("cached")
+    health.run()
+    number, repeat = (20_000, 3) if quick else (100_000, 7)
+
+    def cost(func: Callable[[], Any]) -> float:
+        return min(timeit.repeat(func, number=number, repeat=repeat)) / number
+
+    result: Result = {"run": cost(health.run), "bare": cost(bare_body), "run_async": None}
+    run_async = getattr(health, "run_async", None)
+    if run_async is not None:
+
+        async def calls() -> float:
+            start = time.perf_counter()
+            for _ in range(number):
+                await run_async()
+            return (time.perf_counter() - start) / number
+
+        result["run_async"] = min(asyncio.run(calls()) for _ in range(repeat))
+    result["flask"] = flask_paired(quick)
+    return result
+
+
+def flask_paired(quick: bool) -> Result:
+    """A whole Flask request to /healthcheck (test client: routing, view, response; no
+    socket), against the bare route's app in the same process: batches alternate, and each
+    pair's CPU-time ratio is taken, so the machine's drift cancels out."""
+    clients = {kind: make_flask_app(kind, "cached").test_client() for kind in KINDS}
+    pairs, batch = (10, 200) if quick else (40, 500)
+
+    def cost(kind: str) -> float:
+        client = clients[kind]
+        start = time.process_time()
+        for _ in range(batch):
+            client.get("/healthcheck")
+        return (time.process_time() - start) / batch
+
+    for kind in KINDS:
+        cost(kind)  # warm up
+    costs: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    for i in range(pairs):
+        for kind in KINDS if i % 2 else KINDS[::-1]:
+            costs[kind].append(cost(kind))
+    ratios = [a / b for a, b in zip(costs["healthcheck"], costs["bare"])]
+    return {
+        "healthcheck": statistics.median(costs["healthcheck"]),
+        "bare": statistics.median(costs["bare"]),
+        "ratio": statistics.median(ratios),
+        "ratio_quartiles": statistics.quantiles(ratios, n=4),
+    }
+
+
+# -- scenario 2 ----------------------------------------------------------------------------
+
+
+def concurrent_checks(quick: bool) -> Result:
+    """Five checks sleeping 100 ms each, cold cache: seconds for one run(), fresh instances."""
+    times, statuses = [], []
+    for _ in range(3 if quick else 5):
+        health = HealthCheck()
+        for i in range(5):
+            health.add_check(sleeper(0.1, f"sleep_100ms_{i}"))
+        start = time.perf_counter()
+        _body, status, _headers = health.run()
+        times.append(time.perf_counter() - start)
+        statuses.append(status)
+    return {
+        "seconds": times,
+        "median": statistics.median(times),
+        "max": max(times),
+        "statuses": statuses,
+    }
+
+
+# -- scenario 3 ----------------------------------------------------------------------------
+
+
+def single_flight(quick: bool) -> Result:
+    """50 threads call run() at once on a cold cache; the 0.2 s checker counts its runs."""
+    callers = 50
+    checker = CountingSleeper(0.2)
+    health = HealthCheck()
+    health.add_check(checker)
+    barrier = threading.Barrier(callers)
+
+    def call() -> tuple[int, float]:
+        barrier.wait(10)
+        start = time.perf_counter()
+        _body, status, _headers = health.run()
+        return status, time.perf_counter() - start
+
+    start = time.perf_counter()
+    pool = ThreadPoolExecutor(callers)
+    futures = [pool.submit(call) for _ in range(callers)]
+    done, _ = wait(futures, timeout=60)
+    pool.shutdown(wait=False, cancel_futures=True)
+    answers = [f.result() for f in done if f.exception() is None]
+    return {
+        "invocations": checker.calls,
+        "callers": callers,
+        "answered": len(answers),
+        "ok_answers": sum(1 for status, _ in answers if status == 200),
+        "slowest_caller": max((t for _, t in answers), default=None),
+        "wall": time.perf_counter() - start,
+    }
+
+
+# -- scenario 5 ----------------------------------------------------------------------------
+
+
+def _hung_check(in_main_thread: bool) -> Result:
+    hang = Hang()
+    health = HealthCheck(error_timeout=0.5)
+    health.add_check(hang)
+    health.add_check(ok)
+    limit = 10.0
+    if in_main_thread:
+        start = time.perf_counter()
+        error, answer = "", None
+        try:
+            answer = health.run()
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        elapsed = time.perf_counter() - start
+    else:
+        answer, error, elapsed = _call_in_thread(health.run, limit)
+    hang.release()
+    results = _results(answer[0]) if answer else []
+    by_name = {r["checker"]: r for r in results}
+    other, hung = by_name.get("ok", {}), by_name.get("hangs", {})
+    return {
+        "seconds": elapsed,
+        "error": error,
+        "status": answer[1] if answer else None,
+        "results": results,
+        "other_intact": other.get("passed") is True and other.get("output") == "ok",
+        "hung_timed_out": hung.get("passed") is False and "timed out" in str(hung.get("output")),
+        "hung_invocations": hang.calls,
+    }
+
+
+def hung_check(quick: bool) -> Result:
+    """A check hung on an Event (error_timeout=0.5) next to a passing one."""
+    return {"worker_thread": _hung_check(False), "main_thread": _hung_check(True)}
+
+
+# -- scenario 7 ----------------------------------------------------------------------------
+
+
+def _os_threads() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("Threads:"):
+                return int(line.split()[1])
+    return threading.active_count()
+
+
+def thread_bound(quick: bool) -> Result:
+    """2,000 run() calls from 16 threads against a checker that hangs (error_timeout=0.1,
+    failed_ttl=0): the most threads alive at once."""
+    calls, callers = (500 if quick else 2000), 16
+    hang = Hang()
+    health = HealthCheck(error_timeout=0.1, failed_ttl=0)
+    health.add_check(hang)
+    before = {"python": threading.active_count(), "os": _os_threads()}
+    peak = dict(before)
+    finished = threading.Event()
+
+    def sample() -> None:
+        deadline = time.monotonic() + 300
+        while not finished.is_set() and time.monotonic() < deadline:
+            peak["python"] = max(peak["python"], threading.active_count())
+            peak["os"] = max(peak["os"], _os_threads())
+            finished.wait(0.002)
+
+    sampler = threading.Thread(target=sample, name="bench-sampler", daemon=True)
+    sampler.start()
+    start = time.perf_counter()
+    pool = ThreadPoolExecutor(callers, thread_name_prefix="bench-caller")
+    futures = [pool.submit(health.run) for _ in range(calls)]
+    done, not_done = wait(futures, timeout=120)
+    elapsed = time.perf_counter() - start
+    finished.set()
+    sampler.join(5)
+    pool.shutdown(wait=False, cancel_futures=True)
+    answers = [f.result() for f in done if f.exception() is None]
+    outputs = [r["output"] for a in answers for r in _results(a[0])]
+    hang.release()
+    return {
+        "calls": calls,
+        "callers": callers,
+        "answered": len(answers),
+        "raised": sum(1 for f in done if f.exception() is not None),
+        "unanswered": len(not_done),
+        "timed_out_results": sum(1 for o in outputs if "timed out" in str(o)),
+        "sample_output": outputs[0] if outputs else None,
+        "hung_invocations": hang.calls,
+        "threads_before": before,
+        "threads_max": peak,
+        # the harness's own threads: main, the sampler and the 16 callers
+        "harness_threads": 2 + callers,
+        "seconds": elapsed,
+    }
+
+
+MEASUREMENTS: dict[str, Callable[[bool], Result]] = {
+    "probe": lambda quick: describe(),
+    "cached-cost": cached_cost,
+    "concurrent-checks": concurrent_checks,
+    "single-flight": single_flight,
+    "hung-check": hung_check,
+    "thread-bound": thread_bound,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("measurement", choices=sorted(MEASUREMENTS))
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    # Failing checks log at ERROR in both packages; the measurements are not about logging.
+    logging.getLogger("healthcheck").setLevel(logging.CRITICAL + 1)
+    result = MEASUREMENTS[args.measurement](args.quick)
+    sys.stdout.write(json.dumps({"describe": describe(), "result": result}) + "\n")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

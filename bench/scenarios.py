@@ -1,0 +1,758 @@
+"""The seven scenarios, driven from the benchmark's own interpreter (standard library only).
+
+Every target runs in a subprocess started with its own virtualenv's interpreter and bench/ as
+its working directory: servers from apps.py (gunicorn or Tornado), in-process measurements
+from inproc.py. Load and latency come from wrk or load.py, in processes of their own. Each
+scenario returns :class:`Row` objects: one line of the results table each.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from load import HttpClient, split_url
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+OURS, PEER, BARE = "ours", "peer", "bare"
+
+Data = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str  # ours, peer or bare
+    python: Path  # the interpreter of the target's virtualenv
+    kind: str  # what /healthcheck is: "healthcheck" (the installed package) or "bare"
+
+
+@dataclass
+class Context:
+    ours_python: Path
+    peer_python: Path
+    wrk: str | None
+    quick: bool
+    rounds: int
+    #: Scenario 1: run servers on one CPU and the load generator on another.
+    pin: bool = True
+    info: dict[str, Data] = field(default_factory=dict)
+
+    def targets(self, *, bare: bool) -> list[Target]:
+        targets = [
+            Target(OURS, self.ours_python, "healthcheck"),
+            Target(PEER, self.peer_python, "healthcheck"),
+        ]
+        if bare:  # the bare route needs no healthcheck: it runs on ours' virtualenv
+            targets.append(Target(BARE, self.ours_python, "bare"))
+        return targets
+
+
+@dataclass
+class Row:
+    id: str
+    title: str
+    ours: str = "-"
+    peer: str = "-"
+    bare: str = "n/a"
+    ratio: str = "-"
+    goal: str = "-"
+    #: True/False when the goal was checked; None when it could not be (not available, error).
+    met: bool | None = None
+    details: list[str] = field(default_factory=list)
+
+
+# -- formatting ----------------------------------------------------------------------------
+
+
+def ms(seconds: float | None) -> str:
+    return "?" if seconds is None else f"{seconds * 1000:.2f} ms"
+
+
+def us(seconds: float | None) -> str:
+    return "?" if seconds is None else f"{seconds * 1e6:.0f} us"
+
+
+def us2(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds * 1e6:.2f} us"
+
+
+def secs(seconds: float | None) -> str:
+    return "?" if seconds is None else f"{seconds:.3f} s"
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return None if a is None or not b else a / b
+
+
+def times(x: float | None) -> str:
+    return "?" if x is None else f"{x:.2f}x"
+
+
+# -- subprocesses --------------------------------------------------------------------------
+
+
+def target_env() -> dict[str, str]:
+    """The environment for target processes: no inherited virtualenv or import path."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def split_cpus() -> tuple[set[int] | None, set[int] | None]:
+    """Scenario 1's CPUs: the servers get the last one, the load generator the others (wrk's
+    two threads share them), so that they do not take turns on one core. ``None`` where that
+    cannot be done (one CPU, or no ``sched_setaffinity``)."""
+    if not hasattr(os, "sched_setaffinity"):
+        return None, None
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return None, None
+    return {cpus[-1]}, set(cpus[:-1])
+
+
+SERVER_CPUS, LOAD_CPUS = split_cpus()
+
+
+def pinned(cpus: set[int] | None) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that confines the child (and what it starts) to ``cpus``."""
+    if cpus is None:
+        return None
+    return lambda: os.sched_setaffinity(0, cpus)
+
+
+def run_json(command: list[str], timeout: float, cpus: set[int] | None = None) -> Data:
+    """Run ``command`` in bench/ and parse the JSON object on the last line of its stdout."""
+    done = subprocess.run(
+        command,
+        cwd=BENCH,
+        env=target_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=pinned(cpus),
+    )
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
+        raise RuntimeError(f"{Path(command[1]).name} exited {done.returncode}: {' | '.join(tail)}")
+    data: Data = json.loads(lines[-1])
+    return data
+
+
+def inproc(target: Target, measurement: str, quick: bool) -> Data:
+    """Run an inproc.py measurement in ``target``'s virtualenv; its ``result`` part."""
+    command = [str(target.python), "inproc.py", measurement, *(["--quick"] if quick else [])]
+    data = run_json(command, timeout=240)
+    verify_module(target, data["describe"]["module"])
+    result: Data = data["result"]
+    return result
+
+
+def verify_module(target: Target, module: str) -> None:
+    """Fail loudly if a target imported the wrong ``healthcheck`` (they share the name)."""
+    expected = {OURS: ROOT / "healthcheck", PEER: BENCH / ".venv-peer"}.get(target.name)
+    if expected is not None and not Path(module).resolve().is_relative_to(expected):
+        raise RuntimeError(f"{target.name} imported healthcheck from {module}, not {expected}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    target: Target
+    url: str
+    info: Data
+    #: The session its processes run in (the server's pid: it was started in a new session).
+    session: int
+
+
+@contextmanager
+def serve(
+    framework: str, target: Target, setup: str, cpus: set[int] | None = None
+) -> Iterator[Server]:
+    """Start ``target``'s app (``framework``: gunicorn or tornado) on a free loopback port,
+    on ``cpus`` if given."""
+    port = free_port()
+    if framework == "gunicorn":
+        command = [
+            str(target.python), "-m", "gunicorn", "-w", "1", "--threads", "8",
+            "-b", f"127.0.0.1:{port}", "--graceful-timeout", "1", "--log-level", "warning",
+            f"apps:make_flask_app({target.kind!r}, {setup!r})",
+        ]  # fmt: skip
+    elif framework == "tornado":
+        command = [
+            str(target.python), "apps.py", "--kind", target.kind, "--setup", setup,
+            "--port", str(port),
+        ]  # fmt: skip
+    else:
+        raise ValueError(f"unknown framework {framework!r}")
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=BENCH,
+            env=target_env(),
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            preexec_fn=pinned(cpus),
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            info = wait_ready(url, process, log)
+            verify_module(target, info["module"])
+            yield Server(target, url, info, session=process.pid)
+        finally:
+            stop(process)
+
+
+def wait_ready(url: str, process: subprocess.Popen[Any], log: Any, limit: float = 30) -> Data:
+    """Wait until the server answers ``/_bench/info``; its JSON."""
+    host, port, _ = split_url(url)
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"server exited {process.returncode}: {log.read()[-2000:]}")
+        client = HttpClient(host, port, timeout=5)
+        try:
+            status, body = client.get("/_bench/info")
+            if status == 200:
+                info: Data = json.loads(body)
+                return info
+        except (OSError, ValueError):
+            pass
+        finally:
+            client.close()
+        time.sleep(0.1)
+    raise RuntimeError(f"server at {url} not ready after {limit:g} s")
+
+
+def stop(process: subprocess.Popen[Any]) -> None:
+    """Stop a server we started, and its workers: SIGTERM to its group, then SIGKILL."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # a worker the master left behind
+    except ProcessLookupError:
+        pass
+    process.wait(5)
+
+
+def warm(url: str, limit: float = 15) -> float:
+    """GET ``url`` until it answers 200 (a filled cache, a first background run); seconds."""
+    host, port, path = split_url(url)
+    client = HttpClient(host, port, timeout=limit)
+    start = time.monotonic()
+    try:
+        while time.monotonic() - start < limit:
+            try:
+                if client.get(path)[0] == 200:
+                    return time.monotonic() - start
+            except OSError:
+                pass
+            time.sleep(0.05)
+    finally:
+        client.close()
+    raise RuntimeError(f"{url} did not answer 200 within {limit:g} s")
+
+
+# -- load ----------------------------------------------------------------------------------
+
+_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}
+
+
+def _wrk_time(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(number) * _UNITS[unit]
+
+
+def parse_wrk(output: str) -> Data:
+    def find(pattern: str) -> re.Match[str] | None:
+        return re.search(pattern, output, re.MULTILINE)
+
+    rps = find(r"^Requests/sec:\s+([\d.]+)")
+    if rps is None:
+        raise RuntimeError(f"could not read wrk's output: {output[-500:]}")
+    total = find(r"^\s*(\d+) requests in")
+    non_2xx = find(r"Non-2xx or 3xx responses:\s+(\d+)")
+    errors = find(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+    p50 = find(r"^\s+50%\s+(\S+)")
+    p99 = find(r"^\s+99%\s+(\S+)")
+    return {
+        "tool": "wrk",
+        "requests_per_s": float(rps.group(1)),
+        "responses": int(total.group(1)) if total else None,
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "errors": sum(int(n) for n in errors.groups()) if errors else 0,
+        "p50": _wrk_time(p50.group(1)) if p50 else None,
+        "p99": _wrk_time(p99.group(1)) if p99 else None,
+    }
+
+
+def session_cpu(session: int) -> float | None:
+    """CPU seconds (user + system) used so far by the processes of ``session`` (Linux)."""
+    total = 0
+    try:
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat") as stat:
+                    fields = stat.read().rpartition(")")[2].split()
+            except OSError:
+                continue  # exited meanwhile
+            if int(fields[3]) == session:  # fields after the name: state, ppid, pgrp, session
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+    except OSError:
+        return None
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def throughput(ctx: Context, server: Server, path: str) -> Data:
+    """Requests/s on ``path`` from 32 keep-alive connections (wrk -t2 -c32, or load.py), and
+    the server's CPU time per request (steadier than requests/s on a shared machine)."""
+    duration = 3 if ctx.quick else 10
+    url = server.url + path
+    cpu_before = session_cpu(server.session)
+    cpus = LOAD_CPUS if ctx.pin else None
+    if ctx.wrk:
+        command = [ctx.wrk, "-t2", "-c32", f"-d{duration}s", "--latency", url]
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=duration + 30, preexec_fn=pinned(cpus)
+        )
+        result = parse_wrk(done.stdout)
+    else:
+        command = [
+            sys.executable, "load.py", "throughput", "--url", url, "--connections", "32",
+            "--duration", str(duration), "--processes", "2",
+        ]  # fmt: skip
+        result = run_json(command, timeout=duration + 60, cpus=cpus)
+    cpu_after = session_cpu(server.session)
+    responses = result.get("responses")
+    result["cpu_per_request"] = (
+        (cpu_after - cpu_before) / responses
+        if cpu_before is not None and cpu_after is not None and responses
+        else None
+    )
+    return result
+
+
+def sample(url: str, count: int, max_seconds: float, pause: float, trigger: str = "") -> Data:
+    """Sequential latencies of ``url`` from load.py (optionally while ``trigger`` is hit)."""
+    command = [
+        sys.executable, "load.py", "sample", "--url", url, "--count", str(count),
+        "--max-seconds", str(max_seconds), "--pause", str(pause),
+        *(["--trigger", trigger, "--triggers", "2"] if trigger else []),
+    ]  # fmt: skip
+    return run_json(command, timeout=max_seconds + 60)
+
+
+def paced(urls: list[str], rate: float, seconds: float) -> list[Data]:
+    """Open-loop latencies of each of ``urls`` (sampled at the same time) from load.py."""
+    command = [
+        sys.executable, "load.py", "paced", *(a for url in urls for a in ("--url", url)),
+        "--rate", str(rate), "--seconds", str(seconds), "--clients", "16",
+    ]  # fmt: skip
+    results: list[Data] = run_json(command, timeout=seconds + 60)["results"]
+    return results
+
+
+# -- scenario 1: cached throughput ----------------------------------------------------------
+
+FRAMEWORKS = {
+    "gunicorn": "Flask on gunicorn -w 1 --threads 8",
+    "tornado": "Tornado",
+}
+
+
+def paired(ours: list[Data], other: list[Data]) -> tuple[float, str]:
+    """The median over rounds of ours/other requests/s, and the range of the rounds' ratios."""
+    ratios = [a["requests_per_s"] / b["requests_per_s"] for a, b in zip(ours, other)]
+    spread = f"rounds {min(ratios):.2f}-{max(ratios):.2f}" if len(ratios) > 1 else "1 round"
+    return statistics.median(ratios), spread
+
+
+def cached_throughput(ctx: Context) -> list[Row]:
+    rows = []
+    for letter, framework in zip("ab", FRAMEWORKS):
+        targets = ctx.targets(bare=True)
+        runs: dict[str, list[Data]] = {t.name: [] for t in targets}
+        with ExitStack() as stack:
+            cpus = SERVER_CPUS if ctx.pin else None
+            servers = [stack.enter_context(serve(framework, t, "cached", cpus)) for t in targets]
+            for server in servers:
+                warm(server.url + "/healthcheck")
+            for round_ in range(ctx.rounds):  # rotate the order so no target always goes first
+                for server in servers[round_ % 3 :] + servers[: round_ % 3]:
+                    runs[server.target.name].append(throughput(ctx, server, "/healthcheck"))
+        rps = {
+            name: statistics.median(r["requests_per_s"] for r in rs) for name, rs in runs.items()
+        }
+        # The machine's speed drifts between runs; a ratio within one round compares runs made
+        # close together, and the median over rounds is what the goal is judged on.
+        vs_bare, bare_range = paired(runs[OURS], runs[BARE])
+        vs_peer, peer_range = paired(runs[OURS], runs[PEER])
+        clean = all(r["non_2xx"] == 0 and r["errors"] == 0 for r in runs[OURS])
+        tool = runs[OURS][0]["tool"]
+        row = Row(
+            id=f"1{letter}",
+            title=f"cached /healthcheck throughput, {FRAMEWORKS[framework]} (req/s, {tool})",
+            ours=f"{rps[OURS]:,.0f}",
+            peer=f"{rps[PEER]:,.0f}",
+            bare=f"{rps[BARE]:,.0f}",
+            ratio=f"ours/bare {times(vs_bare)} ({bare_range}), "
+            f"ours/peer {times(vs_peer)} ({peer_range})",
+            goal=">= 1.0x bare and >= 1.0x peer",
+            met=bool(vs_bare and vs_peer and vs_bare >= 1.0 and vs_peer >= 1.0 and clean),
+        )
+        for name, rs in runs.items():
+            row.details.append(
+                f"{name}: "
+                + "; ".join(
+                    f"{r['requests_per_s']:,.0f} req/s (server CPU {us(r['cpu_per_request'])}/req, "
+                    f"p50 {ms(r['p50'])}, p99 {ms(r['p99'])}, non-2xx {r['non_2xx']}, "
+                    f"socket errors {r['errors']})"
+                    for r in rs
+                )
+            )
+        row.details.append(
+            "per-round ours/bare: "
+            + ", ".join(f"{a['requests_per_s'] / b['requests_per_s']:.2f}"
+                        for a, b in zip(runs[OURS], runs[BARE]))
+            + "; ours/peer: "
+            + ", ".join(f"{a['requests_per_s'] / b['requests_per_s']:.2f}"
+                        for a, b in zip(runs[OURS], runs[PEER]))
+        )  # fmt: skip
+        cpu = {name: median_of(r["cpu_per_request"] for r in rs) for name, rs in runs.items()}
+        row.details.append(
+            "server CPU per request, median over rounds: "
+            + ", ".join(f"{name} {us(value)}" for name, value in cpu.items())
+            + f"; ours/bare {times(ratio(cpu[OURS], cpu[BARE]))}, "
+            f"ours/peer {times(ratio(cpu[OURS], cpu[PEER]))} (lower is better)"
+        )
+        rows.append(row)
+    rows.extend(cached_cost(ctx))
+    return rows
+
+
+def cached_cost(ctx: Context) -> list[Row]:
+    """1c, 1d: the library's own share of a cached request, measured in process."""
+    got = {t.name: inproc(t, "cached-cost", ctx.quick) for t in ctx.targets(bare=False)}
+    ours, peer = got[OURS], got[PEER]
+    bare = ours["bare"]  # json.dumps per call, timed in ours' virtualenv
+    row = Row(
+        id="1c",
+        title="in process: one cached run() vs the bare route's json.dumps (us per call; "
+        "what the library adds to a request in 1a/1b)",
+        ours=f"run() {us2(ours['run'])}, await run_async() {us2(ours['run_async'])}",
+        peer=f"run() {us2(peer['run'])}",
+        bare=us2(bare),
+        ratio=f"ours/bare {times(ratio(ours['run'], bare))}, "
+        f"ours/peer {times(ratio(ours['run'], peer['run']))} (lower is better)",
+        goal="(diagnostic)",
+    )
+    for name, data in got.items():
+        row.details.append(
+            f"{name}: run() {us2(data['run'])}, run_async() {us2(data['run_async'])}, "
+            f"bare json.dumps {us2(data['bare'])} (best of repeats)"
+        )
+    return [row, flask_request_cost(got)]
+
+
+def flask_request_cost(got: dict[str, Data]) -> Row:
+    """1d: a whole Flask request, paired with the bare route's in the same process."""
+    ours, peer = got[OURS]["flask"], got[PEER]["flask"]
+
+    def figure(data: Data) -> str:
+        return f"{us(data['healthcheck'])} ({times(data['ratio'])} its bare)"
+
+    row = Row(
+        id="1d",
+        title="in process: a whole Flask request to /healthcheck (test client, CPU time), "
+        "paired with the bare route in the same process",
+        ours=figure(ours),
+        peer=figure(peer),
+        bare=us(ours["bare"]),
+        ratio=f"ours/bare {times(ours['ratio'])} (quartiles "
+        f"{ours['ratio_quartiles'][0]:.2f}-{ours['ratio_quartiles'][2]:.2f}), "
+        f"peer/bare {times(peer['ratio'])} (lower is better)",
+        goal="(diagnostic)",
+    )
+    for name, data in ((OURS, ours), (PEER, peer)):
+        row.details.append(
+            f"{name}: healthcheck {us2(data['healthcheck'])}, bare {us2(data['bare'])} per "
+            f"request (medians of batches); paired ratio median {data['ratio']:.3f}, quartiles "
+            + ", ".join(f"{q:.3f}" for q in data["ratio_quartiles"])
+        )
+    return row
+
+
+def median_of(values: Iterable[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
+
+
+# -- scenario 2: checks run side by side ----------------------------------------------------
+
+
+def concurrent_checks(ctx: Context) -> list[Row]:
+    got = {t.name: inproc(t, "concurrent-checks", ctx.quick) for t in ctx.targets(bare=False)}
+    ours, peer = got[OURS], got[PEER]
+    row = Row(
+        id="2",
+        title="5 checks sleeping 100 ms, cold cache, one run() (s; worst of fresh instances)",
+        ours=secs(ours["max"]),
+        peer=secs(peer["max"]),
+        ratio=f"peer/ours {times(ratio(peer['max'], ours['max']))}",
+        goal="ours <= 0.12 s",
+        met=ours["max"] <= 0.12 and all(s == 200 for s in ours["statuses"]),
+    )
+    for name, data in got.items():
+        row.details.append(
+            f"{name}: runs {', '.join(secs(s) for s in data['seconds'])}; median "
+            f"{secs(data['median'])}; statuses {data['statuses']}"
+        )
+    return [row]
+
+
+# -- scenario 3: single flight --------------------------------------------------------------
+
+
+def single_flight(ctx: Context) -> list[Row]:
+    got = {t.name: inproc(t, "single-flight", ctx.quick) for t in ctx.targets(bare=False)}
+    ours, peer = got[OURS], got[PEER]
+    row = Row(
+        id="3",
+        title="50 concurrent run() on a cold cache, 0.2 s checker (checker invocations)",
+        ours=str(ours["invocations"]),
+        peer=str(peer["invocations"]),
+        ratio=f"peer/ours {times(ratio(peer['invocations'], ours['invocations']))}",
+        goal="ours 1",
+        met=ours["invocations"] == 1 and ours["ok_answers"] == ours["callers"],
+    )
+    for name, data in got.items():
+        row.details.append(
+            f"{name}: {data['invocations']} invocations; {data['ok_answers']}/{data['callers']} "
+            f"callers got 200; slowest caller {secs(data['slowest_caller'])}; "
+            f"wall {secs(data['wall'])}"
+        )
+    return [row]
+
+
+# -- scenario 4: a slow check must not block the IOLoop -------------------------------------
+
+
+def unblocked_loop(ctx: Context) -> list[Row]:
+    count, limit = (50, 8.0) if ctx.quick else (200, 20.0)
+    got = {}
+    for target in ctx.targets(bare=True):
+        # the bare server has no slow check: its pings, with nothing else going on, are the floor
+        trigger = "/healthcheck" if target.kind == "healthcheck" else ""
+        with serve("tornado", target, "slow") as server:
+            got[target.name] = sample(
+                server.url + "/ping", count, limit, 0.02, trigger=trigger and server.url + trigger
+            )
+
+    def figure(data: Data) -> str:
+        return f"p50 {ms(data['p50'])} / p99 {ms(data['p99'])}"
+
+    ours = got[OURS]
+    row = Row(
+        id="4",
+        title='Tornado: "pong" route latency while /healthcheck re-runs a 1 s check (ttl 0)',
+        ours=figure(ours),
+        peer=figure(got[PEER]),
+        bare=figure(got[BARE]),
+        ratio=f"p99 ours/bare {times(ratio(ours['p99'], got[BARE]['p99']))}, "
+        f"peer/ours {times(ratio(got[PEER]['p99'], ours['p99']))}",
+        goal="ours p99 < 20 ms",
+        met=ours["p99"] is not None and ours["p99"] < 0.020 and ours["errors"] == 0,
+    )
+    for name, data in got.items():
+        row.details.append(
+            f"{name}: {data['samples']} pings in {secs(data['seconds'])}, max {ms(data['max'])}, "
+            f"errors {data['errors']}; /healthcheck answered meanwhile: {data['triggered']}"
+        )
+    return [row]
+
+
+# -- scenario 5: a hung check ---------------------------------------------------------------
+
+
+def hung_check(ctx: Context) -> list[Row]:
+    got = {t.name: inproc(t, "hung-check", ctx.quick) for t in ctx.targets(bare=False)}
+    rows = []
+    for letter, where in (("a", "worker_thread"), ("b", "main_thread")):
+        ours, peer = got[OURS][where], got[PEER][where]
+
+        def figure(data: Data) -> str:
+            return (
+                f"{secs(data['seconds'])}; other check "
+                f"{'intact' if data['other_intact'] else 'NOT intact'}; hung one "
+                f"{'timed out' if data['hung_timed_out'] else 'NOT reported as timed out'}"
+            )
+
+        row = Row(
+            id=f"5{letter}",
+            title=f"check hung on an Event + a passing one, error_timeout=0.5, run() from the "
+            f"{where.replace('_', ' ')}",
+            ours=figure(ours),
+            peer=figure(peer),
+            ratio="-",
+            goal="ours <= 0.6 s, other intact, hung one timed out"
+            if where == "worker_thread"
+            else "(informational)",
+            met=ours["seconds"] <= 0.6 and ours["other_intact"] and ours["hung_timed_out"]
+            if where == "worker_thread"
+            else None,
+        )
+        for name in (OURS, PEER):
+            data = got[name][where]
+            results = "; ".join(
+                f"{r['checker']}: passed={r['passed']} output={r['output']!r}"
+                for r in data["results"]
+            )
+            raised = f", run() raised {data['error']}" if data["error"] else ""
+            row.details.append(
+                f"{name}: status {data['status']}{raised}; checker started "
+                f"{data['hung_invocations']}x; {results}"
+            )
+        rows.append(row)
+    return rows
+
+
+# -- scenario 6: background mode ------------------------------------------------------------
+
+
+def background(ctx: Context) -> list[Row]:
+    available = bool(ctx.info[OURS].get("background"))
+    duration, rate = (3.0 if ctx.quick else 10.0), 100.0
+    rounds = 1 if ctx.quick else 3
+    rows = []
+    for letter, framework in zip("ab", FRAMEWORKS):
+        targets = [t for t in ctx.targets(bare=True) if available or t.name != OURS]
+        runs: dict[str, list[Data]] = {t.name: [] for t in targets}
+        with ExitStack() as stack:
+            servers = [stack.enter_context(serve(framework, t, "background")) for t in targets]
+            warmed = {s.target.name: warm(s.url + "/healthcheck") for s in servers}
+            for _ in range(rounds):
+                # every target at once: a hiccup of the machine then hits them alike
+                urls = [server.url + "/healthcheck" for server in servers]
+                for target, data in zip(targets, paced(urls, rate, duration)):
+                    runs[target.name].append(data)
+        p50 = {name: median_of(r["p50"] for r in rs) for name, rs in runs.items()}
+        p99 = {name: median_of(r["p99"] for r in rs) for name, rs in runs.items()}
+
+        def figure(name: str, p50: dict[str, float | None], p99: dict[str, float | None]) -> str:
+            if name not in p50:
+                return "not available"
+            return f"p50 {ms(p50[name])} / p99 {ms(p99[name])}"
+
+        vs_bare: float | None = None
+        spread = ""
+        if available:
+            ratios = [a["p99"] / b["p99"] for a, b in zip(runs[OURS], runs[BARE])]
+            vs_bare = statistics.median(ratios)
+            spread = f" (rounds {min(ratios):.2f}-{max(ratios):.2f})" if len(ratios) > 1 else ""
+        clean = available and all(
+            set(r["statuses"]) == {"200"} and r["errors"] == 0 and r["unfinished"] == 0
+            for r in runs[OURS]
+        )
+        row = Row(
+            id=f"6{letter}",
+            title=f"background mode (interval=1.0), 2 s check: /healthcheck latency at "
+            f"{rate:.0f} req/s, {FRAMEWORKS[framework]} (peer: success_ttl=1.0 instead)",
+            ours=figure(OURS, p50, p99),
+            peer=figure(PEER, p50, p99),
+            bare=figure(BARE, p50, p99),
+            ratio=f"p99 ours/bare {times(vs_bare)}{spread}, "
+            f"peer/ours {times(ratio(p99[PEER], p99.get(OURS)))}",
+            goal="ours p99 <= 1.2x bare p99",
+            met=bool(vs_bare is not None and vs_bare <= 1.2 and clean) if available else None,
+        )
+        if not available:
+            row.details.append(
+                "ours: not available: HealthCheck has no interval parameter or no start()/stop()"
+            )
+        for name, rs in runs.items():
+            row.details.append(
+                f"{name}: first 200 after {secs(warmed[name])}; "
+                + "; ".join(
+                    f"{r['samples']} requests in {secs(r['seconds'])}: p50 {ms(r['p50'])}, p99 "
+                    f"{ms(r['p99'])}, max {ms(r['max'])}, statuses {r['statuses']}, errors "
+                    f"{r['errors']}, unfinished clients {r['unfinished']}"
+                    for r in rs
+                )
+            )
+        rows.append(row)
+    return rows
+
+
+# -- scenario 7: threads against a hung checker ---------------------------------------------
+
+
+def thread_bound(ctx: Context) -> list[Row]:
+    got = {t.name: inproc(t, "thread-bound", ctx.quick) for t in ctx.targets(bare=False)}
+
+    def extra(data: Data) -> int:
+        peak: int = data["threads_max"]["os"]
+        harness: int = data["harness_threads"]
+        return peak - harness
+
+    def figure(data: Data) -> str:
+        return f"{data['threads_max']['os']} (+{extra(data)} beyond the harness's 18)"
+
+    ours, peer = got[OURS], got[PEER]
+    row = Row(
+        id="7",
+        title=f"{ours['calls']:,} run() from 16 threads, checker hangs forever, "
+        "error_timeout=0.1, failed_ttl=0 (max live threads)",
+        ours=figure(ours),
+        peer=figure(peer),
+        goal="bounded (ours ~constant; at most its 16 workers beyond the harness)",
+        met=extra(ours) <= 16 and ours["unanswered"] == 0 and ours["raised"] == 0,
+    )
+    for name, data in got.items():
+        row.details.append(
+            f"{name}: {data['answered']}/{data['calls']} answered in {secs(data['seconds'])} "
+            f"({data['raised']} raised, {data['unanswered']} unanswered); "
+            f"{data['timed_out_results']} results say timed out; hung checker started "
+            f"{data['hung_invocations']}x; threads before {data['threads_before']}, "
+            f"max {data['threads_max']} (os = /proc/self/status, python = "
+            f"threading.active_count()); e.g. output {data['sample_output']!r}"
+        )
+    return [row]
+
+
+SCENARIOS: dict[int, Callable[[Context], list[Row]]] = {
+    1: cached_throughput,
+    2: concurrent_checks,
+    3: single_flight,
+    4: unblocked_loop,
+    5: hung_check,
+    6: background,
+    7: thread_bound,
+}
