@@ -46,6 +46,10 @@ class ResultCache:
         )
         self._flights: dict[Hashable, Flight] = {}
         self._lock = threading.Lock()
+        #: Bumped whenever a stored result changes; equal generations mean equal contents.
+        self.generation = 0
+        # When each stored result expires, on the cache's clock (what TLRUCache decides by).
+        self._expiry: dict[Hashable, float] = {}
 
     def _time_to_use(self, _key: Hashable, result: CheckResult, now: float) -> float:
         # TLRUCache drops an item whose expiry is not after now, so a TTL of 0 stores nothing.
@@ -112,10 +116,7 @@ class ResultCache:
             result = settle(result, flight.timeout_result is not None)
             if self._flights.get(key) is flight:
                 del self._flights[key]
-            # Replace, not update: a result with no TTL is not stored, and must not leave an
-            # older one (a timeout recorded meanwhile) in its place.
-            self._results.pop(key, None)
-            self._results[key] = result
+            self._store(key, result)
             # Under the lock, so record_timeout sees a landed flight as done. The callbacks
             # only wake waiters; none takes this lock.
             if not flight.future.done():  # a dropped flight may land late
@@ -141,10 +142,25 @@ class ResultCache:
                 return landed
             if flight.timeout_result is None:
                 flight.timeout_result = make()
-                self._results[key] = flight.timeout_result
+                self._store(key, flight.timeout_result)
             return flight.timeout_result
 
     def clear(self) -> None:
         """Forget every cached result (flights under way still land)."""
         with self._lock:
             self._results.clear()
+            self._expiry.clear()
+            self.generation += 1
+
+    def fresh_until(self, keys: Sequence[Hashable]) -> float:
+        """When the first of ``keys``' stored results expires, on the cache's clock."""
+        with self._lock:
+            return min((self._expiry.get(key, float("-inf")) for key in keys), default=0.0)
+
+    def _store(self, key: Hashable, result: CheckResult) -> None:
+        # Replace, not update: a result with no TTL is not stored, and must not leave an
+        # older one (a timeout recorded meanwhile) in its place. Call with the lock held.
+        self._expiry[key] = self.timer() + (result.expires - result.timestamp)
+        self._results.pop(key, None)
+        self._results[key] = result
+        self.generation += 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
@@ -109,7 +109,9 @@ class HealthCheck:
         )
         self._background: Background | None = None
         self._background_lock = threading.Lock()
-        self._template: tuple[tuple[CheckResult, ...], str, BodyTemplate] | None = None
+        # The last answer built from a template, reusable while its result objects are the
+        # cached ones: the cached path then costs a lookup and a string join.
+        self._answer: _Answer | None = None
         self._draining = False
         self._last: dict[Check, CheckResult] = {}
         self._started_up = False
@@ -203,7 +205,7 @@ class HealthCheck:
     def add_section(self, name: str, func: Any) -> None:
         """Add a top-level body field: a value, or a callable evaluated on every request."""
         self._sections.add(name, func)
-        self._template = None
+        self._answer = None
 
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener(change)`` on a background thread whenever a check's state or the
@@ -244,8 +246,13 @@ class HealthCheck:
     ) -> Response:
         """Run the checks and build the response: all of them, those named ``check``, those
         carrying one of ``tags``, less those named in ``exclude``."""
+        if check is None and tags is None and not exclude:
+            cached = self._cached_answer()
+            if cached is not None:
+                return cached
+        generation = self._engine.cache.generation  # before the results are read
         try:
-            return self._respond(self.report(check, tags=tags, exclude=exclude))
+            return self._respond(self.report(check, tags=tags, exclude=exclude), generation)
         except LookupError:
             return self._unknown(check)
 
@@ -258,8 +265,14 @@ class HealthCheck:
     ) -> Response:
         """Like :meth:`run`, for async servers: awaits async checkers on the running loop and
         never blocks it (synchronous checkers run on the thread pool)."""
+        if check is None and tags is None and not exclude:
+            cached = self._cached_answer()
+            if cached is not None:
+                return cached
+        generation = self._engine.cache.generation  # before the results are read
         try:
-            return self._respond(await self.report_async(check, tags=tags, exclude=exclude))
+            report = await self.report_async(check, tags=tags, exclude=exclude)
+            return self._respond(report, generation)
         except LookupError:
             return self._unknown(check)
 
@@ -455,21 +468,40 @@ class HealthCheck:
 
     # -- answering -----------------------------------------------------------------------
 
-    def _respond(self, report: Report) -> Response:
+    def _respond(self, report: Report, generation: int | None = None) -> Response:
+        """The compat response; ``generation``, the cache's before ``report`` was read, lets a
+        whole run's answer be kept for the cached path."""
         status = report.status
-        code = self.status_code(status)
-        if status is Status.FAIL:
-            handler, headers = self.failed_handler, self.failed_headers
-        else:
-            handler, headers = self.success_handler, self.success_headers
+        failed = status is Status.FAIL
+        handler = self.failed_handler if failed else self.success_handler
+        headers = self.failed_headers if failed else self.success_headers
         if handler is None:
-            body: Any = "NOT OK" if status is Status.FAIL else "OK"
+            body: Any = "NOT OK" if failed else "OK"
         elif any(handler is default for default in DEFAULT_HANDLERS):
             # Ours, not the handler: it knows success and failure, not warning.
-            body = self._template_for(report.results, STATUS_WORDS[status]).render()
+            template = self._template_for(report, handler, generation)
+            body = template.render()
         else:
             body = handler([r.compat for r in report.results], **self._body_sections())
-        return body, code, dict(headers)
+        return body, self.status_code(status), dict(headers)
+
+    def _cached_answer(self) -> Response | None:
+        """The last answer again, if every check's cached result is the one it was built from
+        (and nothing it depends on has changed); ``None`` otherwise."""
+        answer = self._answer
+        if answer is None or answer.checks is not self._checks or self.interval is not None:
+            return None
+        cache = self._engine.cache
+        # Nothing landed since, and none of its results has expired: still the same results.
+        if cache.generation != answer.generation or cache.timer() >= answer.fresh_until:
+            return None
+        failed = answer.status is Status.FAIL
+        if answer.handler is not (self.failed_handler if failed else self.success_handler):
+            return None
+        if answer.build_info is not self.build_info:
+            return None
+        headers = self.failed_headers if failed else self.success_headers
+        return answer.template.render(), self.status_code(answer.status), dict(headers)
 
     def _body_sections(self) -> dict[str, Any]:
         build = self.build_info.fields() if self.build_info else {}
@@ -482,26 +514,59 @@ class HealthCheck:
     def _clean_output(self, output: JSON) -> JSON:
         return bound(self.scrubber.scrub(output), self.max_output)
 
-    def _template_for(self, results: Sequence[CheckResult], word: str) -> BodyTemplate:
-        # The body only changes when a result object does; identity is the cheap test.
-        memo = self._template
-        if self._sections.dynamic:
-            return BodyTemplate(word, [r.compat for r in results], self._body_sections())
-        if (
-            memo is not None
-            and memo[1] == word
-            and len(memo[0]) == len(results)
-            and all(a is b for a, b in zip(memo[0], results))
-        ):
-            return memo[2]
-        compat = [r.compat for r in results]
-        template = BodyTemplate(word, compat, self._body_sections())
-        self._template = (tuple(results), word, template)
+    def _template_for(
+        self, report: Report, handler: Handler, generation: int | None
+    ) -> BodyTemplate:
+        word = STATUS_WORDS[report.status]
+        if self._sections.dynamic:  # evaluated per request: nothing to keep
+            return BodyTemplate(word, [r.compat for r in report.results], self._body_sections())
+        answer = self._answer
+        if answer is not None and answer.matches(report, handler, self.build_info):
+            template = answer.template
+        else:
+            sections = self._body_sections()
+            template = BodyTemplate(word, [r.compat for r in report.results], sections)
+        if generation is not None and report.checks is self._checks and self.interval is None:
+            # A whole foreground run: keep it for the cached path, until its first expiry.
+            self._answer = _Answer(
+                report.checks,
+                report.results,
+                report.status,
+                handler,
+                template,
+                self.build_info,
+                generation,
+                fresh_until=self._engine.cache.fresh_until(report.checks),
+            )
         return template
 
     def _unknown(self, name: str | None) -> Response:
         body = BodyTemplate(STATUS_WORDS[Status.FAIL], [], {"error": f"no check named {name!r}"})
         return body.render(), 404, dict(defaults.JSON_HEADERS)
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """A whole run's body template and what it was built from."""
+
+    checks: tuple[Check, ...]
+    results: tuple[CheckResult, ...]
+    status: Status
+    handler: Handler
+    template: BodyTemplate
+    build_info: BuildInfo | None
+    #: The cache's generation when it was built, and until when (cache clock) all its results
+    #: are fresh: while both hold, the cache holds exactly these results.
+    generation: int
+    fresh_until: float
+
+    def matches(self, report: Report, handler: Handler, build_info: BuildInfo | None) -> bool:
+        return (
+            handler is self.handler
+            and build_info is self.build_info
+            and report.checks is self.checks
+            and all(a is b for a, b in zip(report.results, self.results))
+        )
 
 
 @dataclass(frozen=True)
