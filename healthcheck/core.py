@@ -247,7 +247,7 @@ class HealthCheck:
         """Run the checks and build the response: all of them, those named ``check``, those
         carrying one of ``tags``, less those named in ``exclude``."""
         if check is None and tags is None and not exclude:
-            cached = self._cached_answer()
+            cached = self.cached_response()
             if cached is not None:
                 return cached
         generation = self._engine.cache.generation  # before the results are read
@@ -266,7 +266,7 @@ class HealthCheck:
         """Like :meth:`run`, for async servers: awaits async checkers on the running loop and
         never blocks it (synchronous checkers run on the thread pool)."""
         if check is None and tags is None and not exclude:
-            cached = self._cached_answer()
+            cached = self.cached_response()
             if cached is not None:
                 return cached
         generation = self._engine.cache.generation  # before the results are read
@@ -485,9 +485,9 @@ class HealthCheck:
             body = handler([r.compat for r in report.results], **self._body_sections())
         return body, self.status_code(status), dict(headers)
 
-    def _cached_answer(self) -> Response | None:
-        """The last answer again, if every check's cached result is the one it was built from
-        (and nothing it depends on has changed); ``None`` otherwise."""
+    def cached_response(self) -> Response | None:
+        """What :meth:`run` would answer right now if that needs no check to run and no body
+        to build; ``None`` otherwise. Lets async adapters answer without a coroutine."""
         answer = self._answer
         if answer is None or answer.checks is not self._checks or self.interval is not None:
             return None

@@ -4,6 +4,7 @@ every endpoint at once with ``routes(health, environment)``."""
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
@@ -32,18 +33,30 @@ class TornadoHandler(RequestHandler):
     def initialize(self, checker: HealthCheck | EnvironmentDump) -> None:
         self.checker = checker
 
-    async def get(self, check: str | None = None, *args: Any) -> None:
+    def get(self, check: str | None = None, *args: Any) -> Awaitable[None] | None:
+        # Tornado awaits what get() returns: answer a cached result at once, and only
+        # return a coroutine when checks must run.
+        if check is None and isinstance(self.checker, HealthCheck):
+            cached = self.checker.cached_response()
+            if cached is not None:
+                self._send(*cached)
+                return None
+        return self._run(check)
+
+    head = get
+
+    async def _run(self, check: str | None) -> None:
         if isinstance(self.checker, HealthCheck):
-            body, status, headers = await self.checker.run_async(check)
+            self._send(*await self.checker.run_async(check))
         else:
-            body, status, headers = await self.checker.run_async()
+            self._send(*await self.checker.run_async())
+
+    def _send(self, body: Any, status: int, headers: Mapping[str, str]) -> None:
         self.set_status(status)
         for name, value in headers.items():
             self.set_header(name, value)
         if self.request.method != "HEAD":
             self.write(body)
-
-    head = get
 
 
 class EndpointsHandler(RequestHandler):
