@@ -17,7 +17,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -253,6 +253,17 @@ def connections_to(port: int) -> int:
         for c in listing(kind="tcp")
         if c.raddr and c.raddr.port == port and c.status != psutil.CONN_TIME_WAIT
     )
+
+
+def assert_no_async_leak(
+    check: Callable[[], Awaitable[object]], port: int | None, times: int = 1000
+) -> None:
+    """:func:`assert_no_leak` for an async checker, run on one event loop of its own."""
+    loop = asyncio.new_event_loop()
+    try:
+        assert_no_leak(lambda: loop.run_until_complete(check()), port, times)
+    finally:
+        loop.close()
 
 
 def assert_no_leak(

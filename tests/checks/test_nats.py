@@ -14,6 +14,7 @@ from tests.checks.conftest import (
     LOOPBACK,
     SilentListener,
     assert_fails_within,
+    assert_no_async_leak,
     assert_no_leak,
     call,
     free_port,
@@ -101,11 +102,7 @@ def test_a_thousand_runs_leak_nothing(server: str) -> None:
 
 def test_a_thousand_async_runs_leak_nothing(server: str) -> None:
     check = async_nats_check(server)
-    loop = asyncio.new_event_loop()
-    try:
-        assert_no_leak(lambda: loop.run_until_complete(check()), PORT)
-    finally:
-        loop.close()
+    assert_no_async_leak(check, PORT)
 
 
 def test_refused_logins_leak_nothing(guarded: str) -> None:

@@ -13,6 +13,7 @@ import pytest
 from healthcheck import Status
 from tests.checks.conftest import (
     assert_fails_within,
+    assert_no_async_leak,
     assert_no_leak,
     call,
     require_driver,
@@ -131,9 +132,5 @@ def test_a_thousand_runs_leak_nothing(server: str) -> None:
 def test_a_thousand_async_runs_leak_nothing(server: str) -> None:
     tag = f"leak-{uuid.uuid4().hex[:8]}"
     check = async_postgresql_check(f"{server}?application_name={tag}")
-    loop = asyncio.new_event_loop()
-    try:
-        assert_no_leak(lambda: loop.run_until_complete(check()), PORT)
-    finally:
-        loop.close()
+    assert_no_async_leak(check, PORT)
     assert sessions_named(tag) == 0

@@ -11,6 +11,7 @@ from healthcheck import HealthCheck, Status
 from tests.checks.conftest import (
     SilentListener,
     assert_fails_within,
+    assert_no_async_leak,
     assert_no_leak,
     call,
     require_driver,
@@ -101,11 +102,7 @@ def test_a_thousand_runs_leak_nothing(server: str) -> None:
 def test_a_thousand_async_runs_leak_nothing(server: str) -> None:
     tag = f"leak-{uuid.uuid4().hex[:8]}"
     check = async_redis_check(f"{server}?client_name={tag}")
-    loop = asyncio.new_event_loop()
-    try:
-        assert_no_leak(lambda: loop.run_until_complete(check()), PORT)
-    finally:
-        loop.close()
+    assert_no_async_leak(check, PORT)
     assert clients_named(tag) == 0
 
 

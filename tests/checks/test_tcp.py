@@ -14,6 +14,7 @@ from healthcheck.checks.tcp import async_tcp_check, tcp_check
 from tests.checks.conftest import (
     SilentListener,
     assert_fails_within,
+    assert_no_async_leak,
     assert_no_leak,
     call,
     timed,
@@ -73,11 +74,7 @@ def test_connections_made_are_closed(silent_listener: SilentListener) -> None:
 
 def test_a_thousand_async_runs_leak_nothing(closed_port: int) -> None:
     check = async_tcp_check("127.0.0.1", closed_port)
-    loop = asyncio.new_event_loop()
-    try:
-        assert_no_leak(lambda: loop.run_until_complete(check()), closed_port)
-    finally:
-        loop.close()
+    assert_no_async_leak(check, closed_port)
 
 
 def test_the_listener_fixture_really_drops_connections(full_backlog_port: int) -> None:
