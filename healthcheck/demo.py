@@ -38,8 +38,10 @@ async def async_cache() -> tuple[bool, str]:
 def build() -> tuple[HealthCheck, EnvironmentDump]:
     """The demo's HealthCheck and EnvironmentDump."""
     health = HealthCheck(error_timeout=2, success_ttl=5, failed_ttl=2)
-    for check in (disk_space, flaky_upstream, slow_database, async_cache):
-        health.add_check(check)
+    health.add_check(disk_space, tags=["live"])
+    health.add_check(flaky_upstream, critical=False, fail_after=2)
+    health.add_check(slow_database)
+    health.add_check(async_cache)
     health.add_section("application", {"name": "healthcheck demo"})
     environment = EnvironmentDump(application={"name": "healthcheck demo", "maintainer": "you"})
     return health, environment
@@ -47,7 +49,10 @@ def build() -> tuple[HealthCheck, EnvironmentDump]:
 
 def serve(framework: str, host: str, port: int) -> None:
     health, environment = build()
-    print(f"healthcheck demo ({framework}) on http://{host}:{port}/healthcheck and /environment")
+    base = f"http://{host}:{port}"
+    print(f"healthcheck demo ({framework}) on {base}")
+    print(f"  {base}/healthcheck   (JSON; a browser gets the status page; ?format=health+json)")
+    print(f"  {base}/readyz?verbose  /livez  /startupz  /metrics  /environment")
     if framework == "flask":
         _serve_flask(health, environment, host, port)
     else:
@@ -58,27 +63,27 @@ def _serve_flask(health: HealthCheck, environment: EnvironmentDump, host: str, p
     from ._optional import require
 
     flask: Any = require("flask", extra="flask")
+    from .integrations.flask import HealthCheckExtension
+
     app = flask.Flask("healthcheck-demo")
-    # Exactly as a py-healthcheck application does it.
-    app.add_url_rule("/healthcheck", "healthcheck", view_func=lambda: health.run())
-    app.add_url_rule("/environment", "environment", view_func=lambda: environment.run())
+    HealthCheckExtension(app, health=health, environment=environment, metrics=_has_prometheus())
     app.run(host=host, port=port, threaded=True)
 
 
 def _serve_tornado(health: HealthCheck, environment: EnvironmentDump, host: str, port: int) -> None:
-    from .integrations.tornado import TornadoHandler
+    from .integrations.tornado import routes
 
     async def main() -> None:
         from tornado.web import Application
 
-        app = Application(
-            [
-                ("/healthcheck", TornadoHandler, {"checker": health}),
-                (r"/healthcheck/(\w+)", TornadoHandler, {"checker": health}),
-                ("/environment", TornadoHandler, {"checker": environment}),
-            ]
-        )
+        app = Application(routes(health, environment, metrics=_has_prometheus()))
         app.listen(port, address=host)
         await asyncio.Event().wait()
 
     asyncio.run(main())
+
+
+def _has_prometheus() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("prometheus_client") is not None
