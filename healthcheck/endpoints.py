@@ -20,6 +20,7 @@ from typing import Any, Literal, TypeVar, Union
 
 from .core import HealthCheck
 from .environment import EnvironmentDump
+from .exceptions import MissingDependencyError
 from .jsonable import JSON, to_jsonable
 from .negotiation import choose
 from .render.compat import STATUS_WORDS
@@ -309,8 +310,10 @@ class Endpoints:
         return Reply(200, {"Content-Type": JSON_TYPE}, json.dumps(data).encode())
 
     def _metrics_reply(self, job: _Job, report: Report) -> Reply:
-        from .render.prometheus import render_prometheus
-
+        try:
+            from .render.prometheus import render_prometheus
+        except MissingDependencyError as exc:  # a clear answer, not a 500 from deep inside
+            return _reply(501, {"error": str(exc)})
         body, content_type = render_prometheus(report, openmetrics=job.fmt == "openmetrics")
         return Reply(200, {"Content-Type": content_type}, body)
 

@@ -157,3 +157,18 @@ def test_authorize_gets_the_framework_request_with_its_headers(
     assert anonymous.json() == {"status": "success"}
     assert len(trusted.json()["results"]) == 1
     assert set(seen) == {NATIVE_TYPES[adapter]}
+
+
+def test_metrics_without_prometheus_client_is_a_clear_501(
+    health: HealthCheck, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    # None in sys.modules makes the import fail, as if the extra were not installed.
+    monkeypatch.setitem(sys.modules, "prometheus_client", None)
+    monkeypatch.delitem(sys.modules, "healthcheck.render.prometheus", raising=False)
+    app = Flask(__name__)
+    HealthCheckExtension(app, health=health)
+    reply = app.test_client().get("/metrics")
+    assert reply.status_code == 501
+    assert "pip install 'healthcheck[prometheus]'" in reply.get_json()["error"]
