@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
+
+from healthcheck import HealthCheck
 
 
 @dataclass
@@ -51,3 +54,20 @@ def release() -> Iterator[threading.Event]:
     event = threading.Event()
     yield event
     event.set()
+
+
+@pytest.fixture
+def make_health() -> Iterator[Callable[..., HealthCheck]]:
+    """Build HealthChecks that are closed after the test; a lost result fails after 5 s
+    instead of hanging the suite."""
+    made: list[HealthCheck] = []
+
+    def make(**options: Any) -> HealthCheck:
+        options.setdefault("error_timeout", 5.0)
+        health = HealthCheck(**options)
+        made.append(health)
+        return health
+
+    yield make
+    for health in made:
+        health.close()

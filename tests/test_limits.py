@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,21 +36,6 @@ ISOLATED_TIMEOUT = 6.0
 
 def marker(more: int) -> str:
     return f"... [truncated: {more} more characters]"
-
-
-@pytest.fixture
-def make_health() -> Iterator[Callable[..., HealthCheck]]:
-    made: list[HealthCheck] = []
-
-    def make(**options: Any) -> HealthCheck:
-        options.setdefault("error_timeout", HANG)
-        health = HealthCheck(**options)
-        made.append(health)
-        return health
-
-    yield make
-    for health in made:
-        health.close()
 
 
 def run_body(health: HealthCheck) -> tuple[str, dict[str, Any]]:

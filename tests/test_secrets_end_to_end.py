@@ -62,21 +62,6 @@ def log_file() -> Iterator[Collecting]:
         logger.removeHandler(handler)
 
 
-@pytest.fixture
-def make_health() -> Iterator[Callable[..., HealthCheck]]:
-    made: list[HealthCheck] = []
-
-    def make(**options: Any) -> HealthCheck:
-        options.setdefault("error_timeout", HANG)
-        health = HealthCheck(**options)
-        made.append(health)
-        return health
-
-    yield make
-    for health in made:
-        health.close()
-
-
 def body_of(response: tuple[Any, int, dict[str, str]]) -> tuple[str, dict[str, Any]]:
     body, _, _ = response
     assert isinstance(body, str)
