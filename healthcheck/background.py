@@ -6,8 +6,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from functools import partial
+from typing import Any
 
 from .cache import Flight
 from .check import Check
@@ -18,8 +19,8 @@ PENDING = Outcome(Status.FAIL, "pending: the first background run of this check 
 
 
 class Background:
-    """The periodic runner. Its thread only ever waits on its stop event, never on a check,
-    so :meth:`stop` returns promptly even while a checker hangs."""
+    """The periodic runner. Its thread never waits on a check alone, always on the check or
+    :meth:`stop`, so that stopping is prompt even while a checker hangs."""
 
     def __init__(
         self, engine: Engine, checks: Callable[[], Sequence[Check]], interval: float
@@ -30,8 +31,13 @@ class Background:
         self._engine = engine
         self._checks = checks
         self._latest: dict[Check, CheckResult] = {}
+        #: Bumped after every change to the latest results (read it before them): while it
+        #: holds, an answer built from them is still the answer.
+        self.version = 0
+        self._lock = threading.Lock()
         self._watching: dict[Check, Flight] = {}
         self._stopping = threading.Event()
+        self._stopped: Future[None] = Future()  # the same, for waiting along with a flight
         self._thread = threading.Thread(
             target=self._loop, name="healthcheck-background", daemon=True
         )
@@ -41,6 +47,9 @@ class Background:
 
     def stop(self, timeout: float | None = None) -> None:
         self._stopping.set()
+        with self._lock:
+            if not self._stopped.done():
+                self._stopped.set_result(None)
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout)
 
@@ -55,8 +64,18 @@ class Background:
 
     def _pending(self, check: Check) -> CheckResult:
         # Stored, so that repeated requests share one object and the cached body stays valid.
-        result = self._engine.runner.result(check, PENDING, 0.0, log=False)
-        return self._latest.setdefault(check, result)
+        pending = self._engine.runner.result(check, PENDING, 0.0, log=False)
+        with self._lock:
+            result = self._latest.setdefault(check, pending)
+            if result is pending:
+                self.version += 1
+        return result
+
+    def _keep(self, check: Check, result: CheckResult) -> None:
+        with self._lock:
+            if self._latest.get(check) is not result:
+                self._latest[check] = result
+                self.version += 1
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
@@ -64,17 +83,20 @@ class Background:
             fetched = self._engine.fetch(self._checks(), fresh=True)
             for check, got in fetched:
                 if isinstance(got, CheckResult):
-                    self._latest[check] = got
+                    self._keep(check, got)
                 elif self._watching.get(check) is not got:  # one callback per execution
                     self._watching[check] = got
                     got.future.add_done_callback(partial(self._landed, check))
             flights = [(c, f) for c, f in fetched if isinstance(f, Flight) and f.deadline]
             for check, flight in sorted(flights, key=lambda item: item[1].deadline or 0):
-                if self._stopping.wait(self._engine.remaining(flight)):
+                # Until it lands or reaches its deadline, whichever is first, or stop().
+                either: list[Future[Any]] = [flight.future, self._stopped]
+                wait(either, self._engine.remaining(flight), FIRST_COMPLETED)
+                if self._stopping.is_set():
                     return
                 if not flight.future.done():  # a landing after this replaces the timeout
-                    self._latest[check] = self._engine.timed_out(check, flight)
+                    self._keep(check, self._engine.timed_out(check, flight))
             self._stopping.wait(max(0.0, started + self.interval - time.monotonic()))
 
     def _landed(self, check: Check, future: Future[CheckResult]) -> None:
-        self._latest[check] = future.result()
+        self._keep(check, future.result())

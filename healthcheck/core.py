@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import math
 import signal
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar, Union, overload
 
 from . import defaults
 from .background import Background
 from .build import BuildInfo
-from .cache import Timer
+from .cache import ResultCache, Timer
 from .check import Check, checker_name
 from .damping import Damper
 from .engine import Engine
@@ -92,7 +93,7 @@ class HealthCheck:
         self.scrubber = scrubber or DEFAULT_SCRUBBER
         self.max_output = max_output
         self.max_section = max_section
-        self.interval = None if interval is None else float(interval)
+        self.interval = _interval(interval)
         self._checks: tuple[Check, ...] = ()
         self._sections = Sections()
         self._damper = Damper(timer, _seconds("grace_period", grace_period) or 0)
@@ -250,9 +251,9 @@ class HealthCheck:
             cached = self.cached_response()
             if cached is not None:
                 return cached
-        generation = self._engine.cache.generation  # before the results are read
+        stamp = self._stamp()  # before the results are read
         try:
-            return self._respond(self.report(check, tags=tags, exclude=exclude), generation)
+            return self._respond(self.report(check, tags=tags, exclude=exclude), stamp)
         except LookupError:
             return self._unknown(check)
 
@@ -269,10 +270,10 @@ class HealthCheck:
             cached = self.cached_response()
             if cached is not None:
                 return cached
-        generation = self._engine.cache.generation  # before the results are read
+        stamp = self._stamp()  # before the results are read
         try:
             report = await self.report_async(check, tags=tags, exclude=exclude)
-            return self._respond(report, generation)
+            return self._respond(report, stamp)
         except LookupError:
             return self._unknown(check)
 
@@ -354,7 +355,7 @@ class HealthCheck:
         with self._background_lock:
             if self._background is not None and self._background.running:
                 return
-            seconds = interval if interval is not None else self.interval
+            seconds = _interval(interval) if interval is not None else self.interval
             if seconds is None:
                 raise ValueError("start() needs an interval: HealthCheck(interval=...) or start(s)")
             self._background = Background(self._engine, lambda: self._checks, seconds)
@@ -468,9 +469,9 @@ class HealthCheck:
 
     # -- answering -----------------------------------------------------------------------
 
-    def _respond(self, report: Report, generation: int | None = None) -> Response:
-        """The compat response; ``generation``, the cache's before ``report`` was read, lets a
-        whole run's answer be kept for the cached path."""
+    def _respond(self, report: Report, stamp: _Stamp | None = None) -> Response:
+        """The compat response; ``stamp``, taken before ``report`` was read, lets a whole
+        run's answer be kept for the cached path."""
         status = report.status
         failed = status is Status.FAIL
         handler = self.failed_handler if failed else self.success_handler
@@ -479,7 +480,7 @@ class HealthCheck:
             body: Any = "NOT OK" if failed else "OK"
         elif any(handler is default for default in DEFAULT_HANDLERS):
             # Ours, not the handler: it knows success and failure, not warning.
-            template = self._template_for(report, handler, generation)
+            template = self._template_for(report, handler, stamp)
             body = template.render()
         else:
             body = handler([r.compat for r in report.results], **self._body_sections())
@@ -489,11 +490,7 @@ class HealthCheck:
         """What :meth:`run` would answer right now if that needs no check to run and no body
         to build; ``None`` otherwise. Lets async adapters answer without a coroutine."""
         answer = self._answer
-        if answer is None or answer.checks is not self._checks or self.interval is not None:
-            return None
-        cache = self._engine.cache
-        # Nothing landed since, and none of its results has expired: still the same results.
-        if cache.generation != answer.generation or cache.timer() >= answer.fresh_until:
+        if answer is None or answer.checks is not self._checks or not self._unchanged(answer):
             return None
         failed = answer.status is Status.FAIL
         if answer.handler is not (self.failed_handler if failed else self.success_handler):
@@ -502,6 +499,29 @@ class HealthCheck:
             return None
         headers = self.failed_headers if failed else self.success_headers
         return answer.template.render(), self.status_code(answer.status), dict(headers)
+
+    def _stamp(self) -> _Stamp:
+        """Where the next results come from, and its generation."""
+        background = self._background_running()
+        if background is not None:
+            return background, background.version
+        cache = self._engine.cache
+        return cache, cache.generation
+
+    def _unchanged(self, answer: _Answer) -> bool:
+        """Whether ``answer``'s results are still the ones a run would read."""
+        background = self._background
+        if background is not None:  # its results change only when one lands
+            return answer.source is background and background.version == answer.generation
+        if self.interval is not None:  # background mode, not started yet
+            return False
+        cache = self._engine.cache
+        # Nothing landed since, and none of its results has expired: still the same results.
+        return (
+            answer.source is cache
+            and cache.generation == answer.generation
+            and cache.timer() < answer.fresh_until
+        )
 
     def _body_sections(self) -> dict[str, Any]:
         build = self.build_info.fields() if self.build_info else {}
@@ -514,9 +534,7 @@ class HealthCheck:
     def _clean_output(self, output: JSON) -> JSON:
         return bound(self.scrubber.scrub(output), self.max_output)
 
-    def _template_for(
-        self, report: Report, handler: Handler, generation: int | None
-    ) -> BodyTemplate:
+    def _template_for(self, report: Report, handler: Handler, stamp: _Stamp | None) -> BodyTemplate:
         word = STATUS_WORDS[report.status]
         if self._sections.dynamic:  # evaluated per request: nothing to keep
             return BodyTemplate(word, [r.compat for r in report.results], self._body_sections())
@@ -526,9 +544,11 @@ class HealthCheck:
         else:
             sections = self._body_sections()
             template = BodyTemplate(word, [r.compat for r in report.results], sections)
-        if generation is not None and report.checks is self._checks and self.interval is None:
-            # A whole foreground run: keep it for the cached path, until its first expiry.
+        if stamp is not None and report.checks is self._checks:
+            # A whole run: keep it for the cached path while its results are the current ones.
+            source, generation = stamp
             self._answer = _Answer(
+                source,
                 report.checks,
                 report.results,
                 report.status,
@@ -536,7 +556,11 @@ class HealthCheck:
                 template,
                 self.build_info,
                 generation,
-                fresh_until=self._engine.cache.fresh_until(report.checks),
+                fresh_until=(
+                    math.inf
+                    if isinstance(source, Background)  # latest results never expire
+                    else self._engine.cache.fresh_until(report.checks)
+                ),
             )
         return template
 
@@ -545,18 +569,23 @@ class HealthCheck:
         return body.render(), 404, dict(defaults.JSON_HEADERS)
 
 
+#: Where a run's results came from (the background runner or the cache) and its generation.
+_Stamp = tuple[Union[Background, ResultCache], int]
+
+
 @dataclass(frozen=True)
 class _Answer:
     """A whole run's body template and what it was built from."""
 
+    source: Background | ResultCache
     checks: tuple[Check, ...]
     results: tuple[CheckResult, ...]
     status: Status
     handler: Handler
     template: BodyTemplate
     build_info: BuildInfo | None
-    #: The cache's generation when it was built, and until when (cache clock) all its results
-    #: are fresh: while both hold, the cache holds exactly these results.
+    #: The source's generation when it was built, and until when (cache clock) all its results
+    #: are fresh: while both hold, the source holds exactly these results.
     generation: int
     fresh_until: float
 
@@ -624,3 +653,10 @@ def _seconds(what: str, value: float | None) -> float | None:
             f"{what} must be between 0 and {defaults.MAX_SECONDS:g} seconds, got {value!r}"
         )
     return float(value)
+
+
+def _interval(value: float | None) -> float | None:
+    seconds = _seconds("interval", value)
+    if seconds is not None and seconds <= 0:
+        raise ValueError(f"interval must be a positive number of seconds, got {value!r}")
+    return seconds

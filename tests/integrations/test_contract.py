@@ -4,6 +4,7 @@ ASGI, each on a real server on a loopback port."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
@@ -14,6 +15,7 @@ from healthcheck import EnvironmentDump, HealthCheck
 from tests.conftest import Counter
 from tests.http import Reply, get
 from tests.servers import SERVERS
+from tests.test_core import eventually
 
 Serve = Callable[..., AbstractContextManager[str]]
 
@@ -231,3 +233,25 @@ def test_the_compat_body_is_exactly_what_run_gives(serve: Serve, health: HealthC
         reply = fetch(base, "/healthcheck")
     expected = json.loads(health.run()[0])
     assert reply.json()["results"] == expected["results"]
+
+
+def test_background_mode_answers_pending_then_the_landed_results(
+    serve: Serve, release: threading.Event
+) -> None:
+    def database() -> tuple[bool, str]:
+        release.wait(30)
+        return True, "database ok"
+
+    health = HealthCheck(interval=3600)
+    health.add_check(database)
+    try:
+        with serve(health, None) as base:
+            pending = fetch(base, "/healthcheck")  # answered while the check still runs
+            release.set()
+            assert eventually(lambda: fetch(base, "/healthcheck").status == 200)
+            landed = fetch(base, "/healthcheck")
+    finally:
+        health.close()
+    assert pending.status == 500
+    assert pending.json()["results"][0]["output"].startswith("pending:")
+    assert landed.json()["results"][0]["output"] == "database ok"
