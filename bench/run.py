@@ -36,6 +36,7 @@ from scenarios import (
     ROOT,
     SCENARIOS,
     SERVER_CPUS,
+    THROUGHPUT_SECONDS,
     Context,
     Row,
     inproc,
@@ -44,6 +45,8 @@ from scenarios import (
 PEER_REQUIREMENTS = ["py-healthcheck==1.10.1", "flask", "gunicorn", "tornado"]
 OURS_REQUIREMENTS = ["-e", f"{ROOT}[flask,tornado]", "gunicorn"]
 RESULTS = BENCH / "RESULTS.md"
+#: Scenario 1's rounds: with THROUGHPUT_SECONDS each, about 2.5 minutes per framework.
+ROUNDS = 25
 
 
 # -- set-up --------------------------------------------------------------------------------
@@ -156,9 +159,9 @@ def report(command: str, ctx: Context, rows: Sequence[Row], started: float) -> s
             f"- machine: {machine()}",
             f"- driver: Python {platform.python_version()} ({sys.executable})",
             f"- command: `{command}` (took {time.monotonic() - started:.0f} s)",
-            f"- load generator: {load}; scenario 1: {ctx.rounds} round(s) per target, "
-            "interleaved; req/s is the median over rounds, a ratio the median of the rounds' "
-            f"ratios; {pinning(ctx)}",
+            f"- load generator: {load}; scenario 1: {ctx.rounds} round(s) of "
+            f"{THROUGHPUT_SECONDS} s per target, interleaved; req/s is the median over rounds, "
+            f"a ratio the median of the rounds' ratios; {pinning(ctx)}",
             f"- ours: {versions(OURS)}",
             f"- peer: {versions(PEER)}",
             "- bare route: json.dumps of a healthcheck-like dict per request, in ours' "
@@ -182,7 +185,9 @@ def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter runs, for a smoke test")
     parser.add_argument("--only", metavar="N[,N]", help="run only these scenarios (1-7)")
-    parser.add_argument("--rounds", type=int, help="scenario 1 rounds (default 5; 1 if --quick)")
+    parser.add_argument(
+        "--rounds", type=int, help=f"scenario 1 rounds (default {ROUNDS}; 2 if --quick)"
+    )
     parser.add_argument("--no-wrk", action="store_true", help="use the Python load generator")
     parser.add_argument(
         "--no-pin", action="store_true", help="scenario 1: do not pin servers and load to CPUs"
@@ -198,7 +203,7 @@ def main(argv: Sequence[str]) -> int:
         peer_python=ensure_venv(BENCH / ".venv-peer", PEER_REQUIREMENTS),
         wrk=find_wrk(args.no_wrk),
         quick=args.quick,
-        rounds=max(1, args.rounds or (1 if args.quick else 5)),
+        rounds=max(1, args.rounds or (2 if args.quick else ROUNDS)),
         pin=not args.no_pin and SERVER_CPUS is not None,
     )
     for target in ctx.targets(bare=False):
