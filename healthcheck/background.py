@@ -25,9 +25,7 @@ class Background:
     def __init__(
         self, engine: Engine, checks: Callable[[], Sequence[Check]], interval: float
     ) -> None:
-        if interval <= 0:
-            raise ValueError(f"interval must be a positive number of seconds, got {interval!r}")
-        self.interval = interval
+        self.interval = interval  # validated by HealthCheck
         self._engine = engine
         self._checks = checks
         self._latest: dict[Check, CheckResult] = {}

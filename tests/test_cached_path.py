@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from healthcheck import BuildInfo, HealthCheck, json_success_handler
@@ -77,3 +78,14 @@ def test_the_kept_answer_refreshes_only_its_timestamp(timer: FakeTimer) -> None:
     first, second = json.loads(health.run()[0]), json.loads(health.run()[0])
     assert first["results"] == second["results"]
     assert second["timestamp"] >= first["timestamp"]
+
+
+def test_run_async_serves_the_kept_answer_too(timer: FakeTimer) -> None:
+    calls = []
+    health = HealthCheck(timer=timer)
+    health.add_check(lambda: (calls.append(1) or True, "a"), name="a")
+    first = health.run()
+    second = asyncio.run(health.run_async())
+    assert len(calls) == 1
+    assert json.loads(second[0])["results"] == json.loads(first[0])["results"]
+    assert second[1:] == first[1:]
