@@ -69,8 +69,11 @@ class Background:
                 self.version += 1
         return result
 
-    def _keep(self, check: Check, result: CheckResult) -> None:
+    def _keep(self, check: Check, result: CheckResult, unless: Flight | None = None) -> None:
+        """Make ``result`` the latest, unless ``unless`` has landed (its result wins)."""
         with self._lock:
+            if unless is not None and unless.future.done():
+                return
             if self._latest.get(check) is not result:
                 self._latest[check] = result
                 self.version += 1
@@ -93,7 +96,7 @@ class Background:
                 if self._stopping.is_set():
                     return
                 if not flight.future.done():  # a landing after this replaces the timeout
-                    self._keep(check, self._engine.timed_out(check, flight))
+                    self._keep(check, self._engine.timed_out(check, flight), unless=flight)
             self._stopping.wait(max(0.0, started + self.interval - time.monotonic()))
 
     def _landed(self, check: Check, future: Future[CheckResult]) -> None:

@@ -152,6 +152,12 @@ class ResultCache:
             self._expiry.clear()
             self.generation += 1
 
+    def after_fork(self) -> None:
+        """In a forked child: flights under way stay in the parent and would never land here;
+        the results stand."""
+        self._lock = threading.Lock()
+        self._flights = {}
+
     def fresh_until(self, keys: Sequence[Hashable]) -> float:
         """When the first of ``keys``' stored results expires, on the cache's clock."""
         with self._lock:

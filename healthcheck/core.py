@@ -18,6 +18,7 @@ from .check import Check, checker_name
 from .damping import Damper
 from .engine import Engine
 from .exceptions import DuplicateNameError
+from .forking import reset_after_fork
 from .jsonable import JSON, bound
 from .listeners import Listener, StatusBoard
 from .probes import Probe, install_drain_handler, probe_checks
@@ -116,6 +117,7 @@ class HealthCheck:
         self._draining = False
         self._last: dict[Check, CheckResult] = {}
         self._started_up = False
+        reset_after_fork(self)
         for func in checkers or ():
             self.add_check(func)
         for name, value in custom_sections.items():
@@ -384,6 +386,19 @@ class HealthCheck:
         self.close()
 
     # -- internals -----------------------------------------------------------------------
+
+    def _after_fork(self) -> None:
+        """Called in a forked child (a prefork server's worker): the parent's helper threads
+        did not come along, so forget them. Background mode starts again with the next run();
+        checks under way in the parent are run afresh when next needed."""
+        background, self._background = self._background, None
+        if background is not None:
+            self.interval = background.interval
+        self._background_lock = threading.Lock()
+        self._answer = None
+        self._engine.after_fork()
+        self._board.after_fork()
+        self._damper.after_fork()
 
     def _report(self, checks: tuple[Check, ...]) -> Report:
         background = self._background_running()

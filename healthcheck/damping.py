@@ -27,6 +27,9 @@ class Damper:
         self._history: dict[Check, _History] = {}
         self._lock = threading.Lock()
 
+    def after_fork(self) -> None:
+        self._lock = threading.Lock()  # another thread may have held it at the fork
+
     def apply(self, check: Check, result: CheckResult, repeat: bool = False) -> CheckResult:
         """Record ``result`` in the check's history; return it, damped if need be.
 

@@ -54,6 +54,10 @@ class Engine:
             scrubber=scrubber,
         )
 
+    def after_fork(self) -> None:
+        self.cache.after_fork()
+        self.runner.after_fork()
+
     def results(self, checks: Sequence[Check]) -> list[CheckResult]:
         """Fresh results for ``checks``, running what is missing; blocks the calling thread."""
         cached = self.cache.get_all(checks)

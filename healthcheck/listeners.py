@@ -78,6 +78,13 @@ class StatusBoard:
         self._queue.put(done)
         return done.wait(timeout)
 
+    def after_fork(self) -> None:
+        """In a forked child: the delivery thread (and what it had queued) stayed in the
+        parent."""
+        self._lock = threading.Lock()
+        self._queue = queue.SimpleQueue()
+        self._thread = None
+
     def close(self, timeout: float | None = None) -> None:
         """Deliver what is queued, then end the delivery thread."""
         with self._lock:

@@ -50,6 +50,13 @@ class DaemonThreadPool:
                 thread.start()
                 self._threads.append(thread)
 
+    def after_fork(self) -> None:
+        """In a forked child: the workers stayed in the parent, so start from none."""
+        self._tasks = queue.SimpleQueue()
+        self._idle = threading.Semaphore(0)
+        self._lock = threading.Lock()
+        self._threads = []
+
     def close(self, timeout: float | None = None) -> None:
         """End the idle workers (busy ones end after their task, hung ones never do)."""
         with self._lock:

@@ -95,6 +95,13 @@ class Runner:
             task.add_done_callback(self._tasks.discard)
             task.add_done_callback(dropped)
 
+    def after_fork(self) -> None:
+        """In a forked child: the loop's thread and the workers stayed in the parent."""
+        self._loop = self._loop_thread = None  # the loop runs nowhere here: leave it be
+        self._loop_lock = threading.Lock()
+        self._tasks = set()
+        self._pool.after_fork()
+
     def close(self, timeout: float | None = None) -> None:
         """Stop the private event loop and the idle check threads."""
         with self._loop_lock:
