@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from functools import partial
 from typing import Any
@@ -23,12 +23,17 @@ class Background:
     :meth:`stop`, so that stopping is prompt even while a checker hangs."""
 
     def __init__(
-        self, engine: Engine, checks: Callable[[], Sequence[Check]], interval: float
+        self,
+        engine: Engine,
+        checks: Callable[[], Sequence[Check]],
+        interval: float,
+        latest: Mapping[Check, CheckResult] | None = None,
     ) -> None:
         self.interval = interval  # validated by HealthCheck
         self._engine = engine
         self._checks = checks
-        self._latest: dict[Check, CheckResult] = {}
+        #: Served until this runner's own results land (``latest``: another runner's).
+        self._latest: dict[Check, CheckResult] = dict(latest or {})
         #: Bumped after every change to the latest results (read it before them): while it
         #: holds, an answer built from them is still the answer.
         self.version = 0
@@ -54,6 +59,11 @@ class Background:
     @property
     def running(self) -> bool:
         return self._thread.is_alive()
+
+    def latest(self) -> dict[Check, CheckResult]:
+        """A copy of the latest results. Lock-free: it is called in a forked child, where the
+        lock may have been held by a thread that did not come along."""
+        return dict(self._latest)
 
     def results(self, checks: Sequence[Check]) -> list[CheckResult]:
         """The latest result of each check; a failed "pending" one before its first run ends."""

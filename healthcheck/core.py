@@ -111,6 +111,9 @@ class HealthCheck:
         )
         self._background: Background | None = None
         self._background_lock = threading.Lock()
+        # What background mode knew in the parent process, to serve in a forked child until
+        # the child's own first round lands (rather than "pending").
+        self._inherited: dict[Check, CheckResult] = {}
         # The last answer built from a template, reusable while its result objects are the
         # cached ones: the cached path then costs a lookup and a string join.
         self._answer: _Answer | None = None
@@ -360,7 +363,10 @@ class HealthCheck:
             seconds = _interval(interval) if interval is not None else self.interval
             if seconds is None:
                 raise ValueError("start() needs an interval: HealthCheck(interval=...) or start(s)")
-            self._background = Background(self._engine, lambda: self._checks, seconds)
+            self._background = Background(
+                self._engine, lambda: self._checks, seconds, self._inherited
+            )
+            self._inherited = {}
             self._background.start()
 
     def stop(self, timeout: float | None = None) -> None:
@@ -389,11 +395,13 @@ class HealthCheck:
 
     def _after_fork(self) -> None:
         """Called in a forked child (a prefork server's worker): the parent's helper threads
-        did not come along, so forget them. Background mode starts again with the next run();
-        checks under way in the parent are run afresh when next needed."""
+        did not come along, so forget them. Background mode starts again with the next run(),
+        serving the parent's latest results until its own land; checks under way in the parent
+        are run afresh when next needed."""
         background, self._background = self._background, None
         if background is not None:
             self.interval = background.interval
+            self._inherited = background.latest()
         self._background_lock = threading.Lock()
         self._answer = None
         self._engine.after_fork()
