@@ -6,10 +6,14 @@ import itertools
 import queue
 import threading
 from collections.abc import Callable
+from typing import Optional
 
 from .defaults import WORKER_IDLE_TIMEOUT
 
 _ids = itertools.count(1)
+
+#: A worker's queue: tasks, and ``None`` to stop.
+Tasks = queue.SimpleQueue[Optional[Callable[[], None]]]
 
 
 class DaemonThreadPool:
@@ -32,52 +36,70 @@ class DaemonThreadPool:
         self._max_workers = max_workers
         self._name = name
         self._idle_timeout = idle_timeout
-        self._tasks: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
-        self._idle = threading.Semaphore(0)
         self._lock = threading.Lock()
+        self._crew()
+
+    def _crew(self) -> None:
+        """Start afresh: no workers, an empty queue and no idle tokens. Each worker serves the
+        queue and tokens it started with, so that a stop signal close() sends one of the
+        workers it ends never reaches a worker started after it."""
+        self._tasks: Tasks = queue.SimpleQueue()
+        self._idle = threading.Semaphore(0)
         self._threads: list[threading.Thread] = []
 
     def submit(self, task: Callable[[], None]) -> None:
-        self._tasks.put(task)
-        if self._idle.acquire(blocking=False):
-            return  # an idle worker will take it
+        # Under the lock, so that close() cannot swap the queue between the put and the start
+        # of a worker, and a worker cannot leave after this counted on it.
         with self._lock:
+            self._tasks.put(task)
+            if self._idle.acquire(blocking=False):
+                return  # an idle worker will take it
             self._threads = [t for t in self._threads if t.is_alive()]
             if len(self._threads) < self._max_workers:
                 thread = threading.Thread(
-                    target=self._work, name=f"{self._name}-{next(_ids)}", daemon=True
+                    target=self._work,
+                    args=(self._tasks, self._idle),
+                    name=f"{self._name}-{next(_ids)}",
+                    daemon=True,
                 )
                 thread.start()
                 self._threads.append(thread)
 
     def after_fork(self) -> None:
         """In a forked child: the workers stayed in the parent, so start from none."""
-        self._tasks = queue.SimpleQueue()
-        self._idle = threading.Semaphore(0)
         self._lock = threading.Lock()
-        self._threads = []
+        self._crew()
 
     def close(self, timeout: float | None = None) -> None:
         """End the idle workers (busy ones end after their task, hung ones never do)."""
         with self._lock:
-            threads, self._threads = self._threads, []
+            tasks, threads = self._tasks, self._threads
+            self._crew()
         for _ in threads:
-            self._tasks.put(None)
+            tasks.put(None)
         for thread in threads:
             thread.join(timeout)
 
-    def _work(self) -> None:
+    def _work(self, tasks: Tasks, idle: threading.Semaphore) -> None:
         while True:
             try:
-                task = self._tasks.get(timeout=self._idle_timeout)
+                task = tasks.get(timeout=self._idle_timeout)
             except queue.Empty:
-                # Leave only by withdrawing an idle token; if none is left, a submit has
-                # counted on an idle worker and its task is on the way.
-                if self._idle.acquire(blocking=False):
+                if self._retire(idle):
                     return
                 continue
-            if task is None:  # close(): this worker is idle, so its token is there to take
-                self._idle.acquire(blocking=False)
+            if task is None:  # close() ended this worker's crew
                 return
             task()
-            self._idle.release()
+            idle.release()
+
+    def _retire(self, idle: threading.Semaphore) -> bool:
+        """Whether an idle worker may leave: only by withdrawing an idle token (if none is
+        left, a submit has counted on an idle worker and its task is on the way)."""
+        with self._lock:  # so that submit sees it gone, or sees it idle, never neither
+            if idle is not self._idle:
+                return True  # close() has ended this worker's crew: nobody counts on it
+            if not idle.acquire(blocking=False):
+                return False
+            self._threads.remove(threading.current_thread())
+            return True

@@ -11,6 +11,7 @@ import pytest
 from healthcheck.pool import DaemonThreadPool
 
 from .conftest import Counter
+from .test_core import eventually
 
 _names = itertools.count(1)
 
@@ -139,3 +140,41 @@ def test_a_pool_of_idle_workers_takes_new_work() -> None:
 
     assert second.all_done.wait(5)
     assert second.done.calls == 6
+
+
+def test_a_pool_closed_after_its_workers_idled_out_still_runs_tasks() -> None:
+    # close() must not leave a stop signal for a worker that has already gone: the next
+    # worker would take it and leave, and the task it was started for would never run.
+    prefix = unique_name()
+    pool = DaemonThreadPool(1, name=prefix, idle_timeout=0.01)
+    first = Tracker(expected=1)
+    pool.submit(first.task())
+    assert first.all_done.wait(5)
+    assert eventually(lambda: not pool_threads(prefix))
+
+    pool.close(5)
+    second = Tracker(expected=1)
+    pool.submit(second.task())
+
+    assert second.all_done.wait(5)
+
+
+def test_a_task_submitted_after_close_runs_while_an_old_worker_is_busy(
+    release: threading.Event,
+) -> None:
+    # The busy worker's stop signal is meant for it, not for the worker started after close().
+    started = threading.Event()
+
+    def busy() -> None:
+        started.set()
+        release.wait(30)
+
+    pool = DaemonThreadPool(2, name=unique_name())
+    pool.submit(busy)
+    assert started.wait(5)
+    pool.close(timeout=0.1)  # returns, the busy worker is left to finish
+    tracker = Tracker(expected=1)
+
+    pool.submit(tracker.task())
+
+    assert tracker.all_done.wait(5)
