@@ -132,10 +132,11 @@ class Runner:
         try:
             value = check.func()
             if inspect.isawaitable(value):  # a sync callable that hands back a coroutine
-                value = asyncio.run_coroutine_threadsafe(
-                    _await(value), self._private_loop()
+                outcome = asyncio.run_coroutine_threadsafe(
+                    self._outcome_async(check, value), self._private_loop()
                 ).result()
-            outcome = interpret(value)
+            else:
+                outcome = interpret(value)
         except BaseException as exc:  # SystemExit in a checker is still a result
             outcome = self._handle(check, exc)
         return self.result(check, outcome, time.perf_counter() - start)
@@ -150,10 +151,16 @@ class Runner:
             return
         land(self.result(check, outcome, time.perf_counter() - start))
 
-    async def _outcome_async(self, check: Check) -> Outcome:
+    async def _outcome_async(
+        self, check: Check, awaitable: Awaitable[Any] | None = None
+    ) -> Outcome:
         try:
-            return interpret(await check.func())
-        except (Exception, SystemExit) as exc:
+            return interpret(await (check.func() if awaitable is None else awaitable))
+        except asyncio.CancelledError:
+            raise  # the loop is cancelling this execution: not the checker's outcome
+        except BaseException as exc:
+            # Any other is the checker's: KeyboardInterrupt or SystemExit raised in a task
+            # would end the loop running it, GeneratorExit would leave the flight unfinished.
             return self._handle(check, exc)
 
     def _handle(self, check: Check, exc: BaseException) -> Outcome:
@@ -206,7 +213,3 @@ class Runner:
 
 
 CANCELLED = Outcome(Status.FAIL, "cancelled: the event loop running this check stopped")
-
-
-async def _await(awaitable: Awaitable[Any]) -> Any:
-    return await awaitable

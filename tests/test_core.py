@@ -1229,6 +1229,45 @@ def test_an_async_checker_returning_none_fails_without_breaking_the_response() -
     assert results["async_ok"]["passed"] is True
 
 
+class CustomBaseException(BaseException):
+    pass
+
+
+def returns_coroutine(make: Callable[[], Any]) -> Callable[[], Any]:
+    """A synchronous checker that hands back a coroutine (run on the private loop)."""
+
+    def check() -> Any:
+        return make()
+
+    return check
+
+
+@pytest.mark.parametrize(
+    "exc_type", [KeyboardInterrupt, GeneratorExit, SystemExit, CustomBaseException]
+)
+@pytest.mark.parametrize("shape", ["async def", "sync returning a coroutine"])
+def test_an_async_checker_raising_a_base_exception_fails_and_the_loop_lives_on(
+    exc_type: type[BaseException], shape: str, counter: Counter
+) -> None:
+    # Like a synchronous checker's, it is a failed result: it must neither end the event loop
+    # running the checks (or escape the caller's) nor leave its execution for ever unfinished.
+    async def raises() -> tuple[bool, str]:
+        counter.hit()
+        await asyncio.sleep(0)
+        raise exc_type("boom")
+
+    health = HealthCheck(error_timeout=HANG, failed_ttl=0)
+    health.add_check(raises if shape == "async def" else returns_coroutine(raises), name="odd")
+    health.add_check(async_ok)
+
+    for answer in (health.run, health.run, lambda: asyncio.run(health.run_async())):
+        results = by_name(parse(answer()))
+        assert (results["odd"]["passed"], results["odd"]["output"]) == (False, "boom")
+        assert results["async_ok"]["output"] == "async ok"
+    assert counter.calls == 3
+    health.close()
+
+
 async def async_hung() -> tuple[bool, str]:
     await asyncio.sleep(30)  # cancelled at the timeout
     return True, "woke up"
