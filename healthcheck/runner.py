@@ -167,11 +167,11 @@ class Runner:
         logger.error('Health check "%s" raised', check.name, exc_info=exc, extra=self._log_extra)
         try:
             return interpret(self.exception_handler(check.func, exc))
-        except Exception as handler_exc:
+        except BaseException as handler_exc:  # even KeyboardInterrupt let through: a result
             logger.exception("exception_handler failed for %r", check.name, extra=self._log_extra)
             return Outcome(
                 Status.FAIL,
-                f"{type(exc).__name__}: {exc} (exception_handler failed: {handler_exc})",
+                f"{_describe(exc)} (exception_handler failed: {_describe(handler_exc)})",
             )
 
     # -- building results ----------------------------------------------------------------
@@ -213,3 +213,13 @@ class Runner:
 
 
 CANCELLED = Outcome(Status.FAIL, "cancelled: the event loop running this check stopped")
+
+
+def _describe(exc: BaseException) -> str:
+    """``Type: message``, even for an exception whose ``__str__`` raises (the default handler
+    fails on it, and this must not: a check without a result never runs again)."""
+    try:
+        message = str(exc)
+    except Exception:
+        message = "<unprintable message>"
+    return f"{type(exc).__name__}: {message}"

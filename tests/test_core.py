@@ -689,6 +689,51 @@ def test_an_exception_handler_that_raises_still_gives_a_failed_result() -> None:
     assert (results["other"]["passed"], results["other"]["output"]) == (True, "fine")
 
 
+class Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no message")
+
+
+def reraise_base_exceptions(checker: Any, exc: BaseException) -> tuple[bool, str]:
+    if not isinstance(exc, Exception):
+        raise exc  # a handler that lets KeyboardInterrupt and the like through
+    return basic_exception_handler(checker, exc)
+
+
+@pytest.mark.parametrize(
+    ("error", "handler", "mentions"),
+    [
+        (Unprintable(), basic_exception_handler, "Unprintable"),
+        (KeyboardInterrupt("stop"), reraise_base_exceptions, "KeyboardInterrupt: stop"),
+    ],
+    ids=["unprintable-exception", "handler-raises-base-exception"],
+)
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_an_exception_the_handler_cannot_turn_into_a_message_still_gives_a_result(
+    error: BaseException, handler: Any, mentions: str, kind: str, counter: Counter
+) -> None:
+    # When a checker's exception breaks the handler, the result must still be made: a check
+    # left without one answers "timed out" and never runs again.
+    def sync_check() -> tuple[bool, str]:
+        counter.hit()
+        raise error
+
+    async def async_check() -> tuple[bool, str]:
+        return sync_check()
+
+    health = HealthCheck(exception_handler=handler, error_timeout=HANG, failed_ttl=0)
+    health.add_check(sync_check if kind == "sync" else async_check, name="odd")
+    health.add_check(passing(), name="other")
+
+    for _ in range(2):
+        results = by_name(timed_run(health))
+        assert results["odd"]["passed"] is False
+        assert mentions in results["odd"]["output"]
+        assert (results["other"]["passed"], results["other"]["output"]) == (True, "fine")
+    assert counter.calls == 2
+    health.close()
+
+
 def test_an_exception_in_a_checker_is_logged(caplog: pytest.LogCaptureFixture) -> None:
     error = ConnectionError("connection refused")
 
