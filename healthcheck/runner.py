@@ -9,8 +9,8 @@ import logging
 import threading
 import time
 import traceback
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 from .cache import Flight
 from .check import Check
@@ -24,6 +24,7 @@ logger = logging.getLogger("healthcheck")
 
 ExceptionHandler = Callable[[Any, BaseException], "tuple[bool, Any]"]
 Land = Callable[[CheckResult], None]
+T = TypeVar("T")
 
 
 def basic_exception_handler(checker: Any, exc: BaseException) -> tuple[bool, str]:
@@ -88,7 +89,7 @@ class Runner:
 
         coro = self._execute_async(check, flight, land)
         if loop is None:
-            asyncio.run_coroutine_threadsafe(coro, self._private_loop()).add_done_callback(dropped)
+            self._on_private_loop(coro).add_done_callback(dropped)
         else:
             task = loop.create_task(coro)
             self._tasks.add(task)  # the loop keeps only weak references to tasks
@@ -108,13 +109,18 @@ class Runner:
             loop, thread = self._loop, self._loop_thread
             self._loop = self._loop_thread = None
         if loop is not None and thread is not None:
-            loop.call_soon_threadsafe(loop.stop)
+            # Cancel its executions before stopping it: cancelled, their flights are dropped,
+            # while a stopped task would leave its flight unfinished, joined by every later
+            # caller and never run again.
+            asyncio.run_coroutine_threadsafe(_wind_down(timeout), loop)
             thread.join(timeout)
             if not thread.is_alive():
                 loop.close()
         self._pool.close(timeout)
 
-    def _private_loop(self) -> asyncio.AbstractEventLoop:
+    def _on_private_loop(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Run ``coro`` on the private loop, started if need be. Under the lock, so that what
+        is scheduled before close() takes the loop is cancelled with the rest."""
         with self._loop_lock:
             if self._loop is None:
                 loop = asyncio.new_event_loop()
@@ -123,7 +129,7 @@ class Runner:
                 )
                 thread.start()
                 self._loop, self._loop_thread = loop, thread
-            return self._loop
+            return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
     # -- executing -----------------------------------------------------------------------
 
@@ -132,9 +138,7 @@ class Runner:
         try:
             value = check.func()
             if inspect.isawaitable(value):  # a sync callable that hands back a coroutine
-                outcome = asyncio.run_coroutine_threadsafe(
-                    self._outcome_async(check, value), self._private_loop()
-                ).result()
+                outcome = self._on_private_loop(self._outcome_async(check, value)).result()
             else:
                 outcome = interpret(value)
         except BaseException as exc:  # SystemExit in a checker is still a result
@@ -213,6 +217,16 @@ class Runner:
 
 
 CANCELLED = Outcome(Status.FAIL, "cancelled: the event loop running this check stopped")
+
+
+async def _wind_down(timeout: float | None) -> None:
+    """Cancel the other tasks of the running loop, let them end (up to ``timeout``), stop it."""
+    tasks = asyncio.all_tasks() - {asyncio.current_task()}
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks, timeout=timeout)
+    asyncio.get_running_loop().stop()
 
 
 def _describe(exc: BaseException) -> str:
