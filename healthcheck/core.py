@@ -114,6 +114,9 @@ class HealthCheck:
         # What background mode knew in the parent process, to serve in a forked child until
         # the child's own first round lands (rather than "pending").
         self._inherited: dict[Check, CheckResult] = {}
+        # Whether run() starts background mode (at ``interval``) when it is not running:
+        # until stop(), which keeps ``interval`` as the default of a later start().
+        self._autostart = True
         # The last answer built from a template, reusable while its result objects are the
         # cached ones: the cached path then costs a lookup and a string join.
         self._answer: _Answer | None = None
@@ -363,17 +366,13 @@ class HealthCheck:
             seconds = _interval(interval) if interval is not None else self.interval
             if seconds is None:
                 raise ValueError("start() needs an interval: HealthCheck(interval=...) or start(s)")
-            self._background = Background(
-                self._engine, lambda: self._checks, seconds, self._inherited
-            )
-            self._inherited = {}
-            self._background.start()
+            self._begin(seconds)
 
     def stop(self, timeout: float | None = None) -> None:
         """Stop background mode and wait (up to ``timeout``) for its thread to end."""
         with self._background_lock:
             background, self._background = self._background, None
-            self.interval = None  # so the next run() does not restart it
+            self._autostart = False  # so the next run() does not restart it
         if background is not None:
             background.stop(timeout)
 
@@ -421,9 +420,25 @@ class HealthCheck:
         return Report(checks, tuple(await self._engine.results_async(checks)))
 
     def _background_running(self) -> Background | None:
-        if self._background is None and self.interval is not None:
-            self.start()
-        return self._background
+        background = self._background
+        if background is None and self._autostart_interval() is not None:
+            with self._background_lock:  # decided again: a stop() may have come meanwhile
+                interval = self._autostart_interval()
+                if self._background is None and interval is not None:
+                    self._begin(interval)
+                background = self._background
+        return background
+
+    def _autostart_interval(self) -> float | None:
+        """The interval at which run() starts background mode; none after stop()."""
+        return self.interval if self._autostart else None
+
+    def _begin(self, interval: float) -> None:
+        """Start background mode; call with ``_background_lock`` held."""
+        self._autostart = True
+        self._background = Background(self._engine, lambda: self._checks, interval, self._inherited)
+        self._inherited = {}
+        self._background.start()
 
     def _checks_for(
         self, name: str | None, tags: Collection[str] | None, exclude: Collection[str]
@@ -536,7 +551,7 @@ class HealthCheck:
         background = self._background
         if background is not None:  # its results change only when one lands
             return answer.source is background and background.version == answer.generation
-        if self.interval is not None:  # background mode, not started yet
+        if self._autostart_interval() is not None:  # background mode, not started yet
             return False
         cache = self._engine.cache
         # Nothing landed since, and none of its results has expired: still the same results.

@@ -198,6 +198,26 @@ def test_start_twice_keeps_one_thread(make_health: Callable[..., HealthCheck]) -
     health.stop(HANG)
 
 
+def test_start_after_stop_runs_again_at_the_constructor_s_interval(
+    make_health: Callable[..., HealthCheck], counter: Counter
+) -> None:
+    # An app's startup and shutdown hooks call start() and stop(), maybe more than once.
+    health = make_health(interval=ONE_ROUND)
+    health.add_check(passing("fine", counter), name="a")
+    health.start()
+    assert eventually(lambda: counter.calls == 1)
+    health.stop(HANG)
+
+    health.start()
+
+    assert eventually(lambda: counter.calls == 2)
+    assert len([t for t in background_threads() if t.is_alive()]) >= 1
+    health.stop(HANG)
+    health.run()  # stopped: in the foreground again, from the cache
+    assert health.cached_response() is not None
+    assert counter.calls == 2
+
+
 def test_start_without_an_interval_is_refused() -> None:
     with pytest.raises(ValueError, match="needs an interval"):
         HealthCheck().start()
