@@ -49,15 +49,25 @@ class Damper:
             failing_for = now - history.failing_since
             failures = history.failures
         reasons = []
+        waits = []  # seconds until each reason that time alone ends runs out
         if failures < check.fail_after:
             reasons.append(f"failure {failures} of {check.fail_after} before failing")
         if failing_for < check.warn_for:
             reasons.append(f"failing for {failing_for:g} s of {check.warn_for:g} s before failing")
+            waits.append(check.warn_for - failing_for)
         if now < self._grace_until:
             reasons.append("in the startup grace period")
+            waits.append(self._grace_until - now)
         if not reasons:
             return result
         output = result.output
         if isinstance(output, str):
             output = f"{output} (warn: {'; '.join(reasons)})"
-        return dataclasses.replace(result, status=Status.WARN, output=output, damped=True)
+        expires = result.expires
+        if len(waits) == len(reasons):
+            # Only time keeps this failure a warning: cached longer, it would still say "warn"
+            # once it should fail.
+            expires = min(expires, result.timestamp + max(waits))
+        return dataclasses.replace(
+            result, status=Status.WARN, output=output, damped=True, expires=expires
+        )

@@ -89,3 +89,14 @@ def test_run_async_serves_the_kept_answer_too(timer: FakeTimer) -> None:
     assert len(calls) == 1
     assert json.loads(second[0])["results"] == json.loads(first[0])["results"]
     assert second[1:] == first[1:]
+
+
+def test_the_kept_answer_ends_with_the_grace_period(timer: FakeTimer) -> None:
+    health = HealthCheck(timer=timer, grace_period=5)
+    health.add_check(lambda: (False, "down"), name="db")
+    assert health.run()[1] == 200  # a failure, damped: warn
+    assert health.run()[1] == 200  # served from the kept answer
+
+    timer.tick(5)
+
+    assert [health.run()[1] for _ in range(3)] == [500, 500, 500]

@@ -151,6 +151,23 @@ def test_a_damped_failure_is_cached_for_failed_ttl(timer: FakeTimer, counter: Co
     assert second["status"] == "fail"
 
 
+def test_a_failure_damped_by_time_is_cached_only_until_its_damping_ends(
+    timer: FakeTimer, counter: Counter
+) -> None:
+    """failed_ttl (9 s) outlasts the grace period's last 5 s: the cached "warn" must not."""
+    _, check = switchable(counter)
+    health = HealthCheck(timer=timer, grace_period=5)
+    health.add_check(check, name="flaky")
+    first = result_of(health)
+    assert first["status"] == "warn"
+    assert first["expires"] - first["timestamp"] == 5
+
+    timer.tick(5)  # the grace period is over
+
+    assert statuses(health, 2) == ["fail", "fail"]
+    assert counter.calls == 2
+
+
 # -- warn_for ---------------------------------------------------------------------------------
 
 
@@ -170,6 +187,22 @@ def test_warn_for_warns_until_failing_for_that_long(timer: FakeTimer, counter: C
     assert "29.5 s of 30 s" in late["output"]
     timer.tick(0.5)  # 30 s since the first failure of the streak
     assert statuses(health, 2) == ["fail", "fail"]
+
+
+def test_a_failure_cached_while_warn_for_runs_out_fails_when_it_has(
+    timer: FakeTimer, counter: Counter
+) -> None:
+    _, check = switchable(counter)
+    health = HealthCheck(timer=timer)  # failures cached for 9 s
+    health.add_check(check, name="flaky", warn_for=10)
+    assert statuses(health, 1) == ["warn"]
+    timer.tick(9)
+    assert "failing for 9 s of 10 s" in result_of(health)["output"]
+
+    timer.tick(1)
+
+    assert statuses(health, 1) == ["fail"]
+    assert counter.calls == 3
 
 
 def test_a_recovery_resets_warn_for(timer: FakeTimer, counter: Counter) -> None:
