@@ -24,7 +24,7 @@ class Flight:
     #: When waiters stop waiting (timer clock); ``None`` waits for as long as it takes.
     deadline: float | None
     future: Future[CheckResult] = field(default_factory=Future)
-    #: The "timed out" result given to this flight's waiters, made once.
+    #: The "timed out" result given to this flight's waiters (the latest, if remade).
     timeout_result: CheckResult | None = None
 
     def __post_init__(self) -> None:
@@ -135,15 +135,22 @@ class ResultCache:
         self, key: Hashable, flight: Flight, make: Callable[[], CheckResult]
     ) -> CheckResult:
         """The result for waiters of ``flight`` who reached its deadline: its real result if it
-        has landed meanwhile, else a timed-out one from ``make()``, made and cached once."""
+        has landed meanwhile, else a timed-out one from ``make()``, cached and shared.
+
+        It is made again once the last one is no longer cached (after its TTL): the execution
+        still hangs, and what that means can change with time (a damped failure that has
+        lasted long enough fails). ``flight.timeout_result`` tells ``make`` if it is the
+        first."""
         with self._lock:
             if flight.future.done():
                 landed: CheckResult = flight.future.result()
                 return landed
-            if flight.timeout_result is None:
-                flight.timeout_result = make()
-                self._store(key, flight.timeout_result)
-            return flight.timeout_result
+            timed_out = flight.timeout_result
+            if timed_out is None or self._results.get(key) is not timed_out:
+                timed_out = make()
+                flight.timeout_result = timed_out
+                self._store(key, timed_out)
+            return timed_out
 
     def clear(self) -> None:
         """Forget every cached result (flights under way still land)."""

@@ -126,11 +126,12 @@ class Engine:
         return max(0.0, flight.deadline - self.cache.timer())
 
     def timed_out(self, check: Check, flight: Flight) -> CheckResult:
-        """The result for a waiter that reached ``flight``'s deadline (made once per flight,
-        so damping counts one failure per execution)."""
+        """The result for a waiter that reached ``flight``'s deadline (shared by its waiters,
+        and remade only as a repeat, so damping counts one failure per execution)."""
         limit = 0.0 if flight.deadline is None else flight.deadline - flight.started
-        return self.cache.record_timeout(
-            check,
-            flight,
-            lambda: self._settle(check, self.runner.timeout_result(check, limit), False),
-        )
+
+        def make() -> CheckResult:  # called under the cache's lock
+            repeat = flight.timeout_result is not None
+            return self._settle(check, self.runner.timeout_result(check, limit), repeat)
+
+        return self.cache.record_timeout(check, flight, make)

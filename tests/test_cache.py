@@ -1,5 +1,6 @@
-"""ResultCache: each result's own TTL on a fake clock, single flight, timeouts made once per
-flight and replaced by landings, and the settle callback of a landing."""
+"""ResultCache: each result's own TTL on a fake clock, single flight, timeouts shared by a
+flight's waiters (remade once expired) and replaced by landings, and the settle callback of a
+landing."""
 
 from __future__ import annotations
 
@@ -353,6 +354,26 @@ def test_a_timeout_is_made_once_per_flight(cache: ResultCache) -> None:
     assert first is second is third is timed_out
     assert calls.calls == 1
     assert cache.get("db") is timed_out
+
+
+def test_a_timeout_expired_while_its_flight_still_runs_is_made_again(
+    cache: ResultCache, timer: FakeTimer
+) -> None:
+    # The execution still hangs: its waiters get a timeout judged now, not the old one.
+    flight = cache.fetch("db", 1.0, lambda f: None)
+    assert isinstance(flight, Flight)
+    calls = Counter()
+    first = cache.record_timeout("db", flight, timeout_maker(result(Status.FAIL), calls))
+    timer.tick(FAILED_TTL)
+    again = result(Status.FAIL, output="still timed out")
+
+    given = cache.record_timeout("db", flight, timeout_maker(again, calls))
+
+    assert given is again is not first
+    assert calls.calls == 2
+    assert flight.timeout_result is again
+    assert cache.get("db") is again
+    assert cache.record_timeout("db", flight, timeout_maker(first, calls)) is again
 
 
 def test_concurrent_waiters_at_the_deadline_share_one_timeout(cache: ResultCache) -> None:

@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from healthcheck import HealthCheck, Status
 from tests.conftest import Counter, FakeTimer
 
@@ -347,6 +349,51 @@ def test_a_timeout_counts_one_failure_however_many_callers_wait(
         result_of(health)
         time.sleep(0.01)
     assert counter.calls == 2
+
+
+@pytest.mark.parametrize(
+    ("options", "mentions"),
+    [
+        ({"warn_for": 30}, "failing for 0 s of 30 s"),
+        ({"grace_period": 30}, "grace period"),
+    ],
+    ids=["warn_for", "grace_period"],
+)
+@pytest.mark.parametrize("failed_ttl", [9, 0])
+def test_a_check_hung_past_its_damping_fails(
+    timer: FakeTimer,
+    counter: Counter,
+    release: threading.Event,
+    options: dict[str, float],
+    mentions: str,
+    failed_ttl: float,
+) -> None:
+    """A hung execution is one failure, but still a failure once it has lasted past warn_for
+    or the grace period: its timeout must not say "warn" for as long as it hangs."""
+
+    def hangs() -> tuple[bool, str]:
+        counter.hit()
+        release.wait(30)
+        return False, "late"
+
+    warn_for = options.get("warn_for", 0)
+    health = HealthCheck(
+        timer=timer,
+        error_timeout=0.2,
+        failed_ttl=failed_ttl,
+        grace_period=options.get("grace_period", 0),
+    )
+    health.add_check(hangs, name="flaky", warn_for=warn_for)
+    first = result_of(health)
+    assert first["status"] == "warn"
+    assert mentions in first["output"]
+
+    timer.tick(30)  # past the execution's deadline, and past the damping
+
+    later = result_of(health)
+    assert later["status"] == "fail"
+    assert later["output"] == "timed out after 0.2 s"
+    assert counter.calls == 1  # still the one execution
 
 
 def test_a_timed_out_execution_that_lands_late_is_not_counted_again(
