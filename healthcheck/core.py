@@ -261,9 +261,10 @@ class HealthCheck:
                 return cached
         stamp = self._stamp()  # before the results are read
         try:
-            return self._respond(self.report(check, tags=tags, exclude=exclude), stamp)
+            report = self.report(check, tags=tags, exclude=exclude)
         except LookupError:
             return self._unknown(check)
+        return self._respond(report, stamp)
 
     async def run_async(
         self,
@@ -281,9 +282,9 @@ class HealthCheck:
         stamp = self._stamp()  # before the results are read
         try:
             report = await self.report_async(check, tags=tags, exclude=exclude)
-            return self._respond(report, stamp)
         except LookupError:
             return self._unknown(check)
+        return self._respond(report, stamp)
 
     def report(
         self,

@@ -825,6 +825,20 @@ def test_the_returned_headers_are_a_copy() -> None:
     assert health.run()[2] == JSON_HEADERS
 
 
+def test_a_handler_raising_key_error_is_not_taken_for_an_unknown_check() -> None:
+    # An unknown name answers 404; a handler's own LookupError is a bug of its own.
+    def broken(results: Any, **sections: Any) -> str:
+        raise KeyError("missing")  # a bug in the handler
+
+    health = HealthCheck(success_handler=broken)
+    health.add_check(passing(), name="a")
+
+    with pytest.raises(KeyError, match="missing"):
+        health.run()
+    with pytest.raises(KeyError, match="missing"):
+        asyncio.run(health.run_async())
+
+
 def test_a_handler_may_be_an_unhashable_callable_object() -> None:
     class Plain:
         __hash__ = None  # type: ignore[assignment]  # e.g. a dataclass with eq=True
