@@ -264,7 +264,7 @@ class HealthCheck:
             report = self.report(check, tags=tags, exclude=exclude)
         except LookupError:
             return self._unknown(check)
-        return self._respond(report, stamp)
+        return self._respond(report, self._held(stamp))
 
     async def run_async(
         self,
@@ -284,7 +284,7 @@ class HealthCheck:
             report = await self.report_async(check, tags=tags, exclude=exclude)
         except LookupError:
             return self._unknown(check)
-        return self._respond(report, stamp)
+        return self._respond(report, self._held(stamp))
 
     def report(
         self,
@@ -546,6 +546,14 @@ class HealthCheck:
             return background, background.version
         cache = self._engine.cache
         return cache, cache.generation
+
+    def _held(self, stamp: _Stamp) -> _Stamp | None:
+        """``stamp`` if its source is still the one results are read from; ``None`` if a
+        start() or stop() from another thread switched sources while they were read, since
+        an answer then kept might hold the other source's results and pass for its own."""
+        background = self._background
+        source = background if background is not None else self._engine.cache
+        return stamp if stamp[0] is source else None
 
     def _unchanged(self, answer: _Answer) -> bool:
         """Whether ``answer``'s results are still the ones a run would read."""

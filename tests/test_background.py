@@ -218,6 +218,43 @@ def test_start_after_stop_runs_again_at_the_constructor_s_interval(
     assert counter.calls == 2
 
 
+class StartedMeanwhile(HealthCheck):
+    """A HealthCheck on which start(), called from another thread, lands once just after
+    run() has noted where it reads its results from, and before it reads them."""
+
+    armed = False
+
+    def report(self, *args: Any, **kwargs: Any) -> Any:
+        if self.armed:
+            self.armed = False
+            self.start(ONE_ROUND)
+        return super().report(*args, **kwargs)
+
+
+def test_an_answer_read_while_background_mode_started_is_not_kept_as_the_cache_s(
+    counter: Counter, release: threading.Event
+) -> None:
+    def fine_then_hangs() -> tuple[bool, str]:
+        if counter.hit() > 1:
+            release.wait(30)  # the background round never lands
+        return True, "fine"
+
+    health = StartedMeanwhile(error_timeout=HANG)
+    health.add_check(fine_then_hangs, name="a")
+    assert health.run()[1] == 200  # cached for success_ttl
+    health.armed = True
+    assert output_of(health).startswith("pending:")  # read from the background
+    assert eventually(lambda: counter.calls == 2)
+
+    health.stop(HANG)
+
+    # In the foreground again: the cache holds the first run's pass, not "pending".
+    assert output_of(health) == "fine"
+    assert health.run()[1] == 200
+    release.set()
+    health.close()
+
+
 def test_start_without_an_interval_is_refused() -> None:
     with pytest.raises(ValueError, match="needs an interval"):
         HealthCheck().start()
