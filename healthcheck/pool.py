@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Optional
 
@@ -71,14 +72,16 @@ class DaemonThreadPool:
         self._crew()
 
     def close(self, timeout: float | None = None) -> None:
-        """End the idle workers (busy ones end after their task, hung ones never do)."""
+        """End the idle workers (busy ones end after their task, hung ones never do), waiting
+        up to ``timeout`` seconds in all for them to go."""
         with self._lock:
             tasks, threads = self._tasks, self._threads
             self._crew()
         for _ in threads:
             tasks.put(None)
-        for thread in threads:
-            thread.join(timeout)
+        end = None if timeout is None else time.monotonic() + timeout
+        for thread in threads:  # one deadline: each hung worker would take the whole timeout
+            thread.join(None if end is None else max(0.0, end - time.monotonic()))
 
     def _work(self, tasks: Tasks, idle: threading.Semaphore) -> None:
         while True:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Callable
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from healthcheck.pool import DaemonThreadPool
 
 from .conftest import Counter
-from .test_core import eventually
+from .test_core import HANG, eventually
 
 _names = itertools.count(1)
 
@@ -178,3 +179,27 @@ def test_a_task_submitted_after_close_runs_while_an_old_worker_is_busy(
     pool.submit(tracker.task())
 
     assert tracker.all_done.wait(5)
+
+
+def test_close_waits_at_most_its_timeout_in_all_for_busy_workers(
+    release: threading.Event,
+) -> None:
+    # One timeout for the whole close(), not one per hung worker: a shutdown hook with eight
+    # checkers hung on a dead backend must not wait eight times as long.
+    started = Counter()
+    all_started = threading.Event()
+
+    def busy() -> None:
+        if started.hit() == 8:
+            all_started.set()
+        release.wait(30)
+
+    pool = DaemonThreadPool(8, name=unique_name())
+    for _ in range(8):
+        pool.submit(busy)
+    assert all_started.wait(5)
+
+    began = time.monotonic()
+    pool.close(timeout=1.0)
+
+    assert time.monotonic() - began < HANG
