@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import inspect
+import json
 import logging
 import threading
 import time
@@ -14,9 +15,9 @@ from typing import Any, TypeVar
 
 from .cache import Flight
 from .check import Check
-from .jsonable import JSON
+from .jsonable import JSON, to_jsonable
 from .pool import DaemonThreadPool
-from .result import CheckResult, Outcome, Status, interpret
+from .result import CheckResult, Observed, Outcome, Status, interpret
 from .scrub import DEFAULT as DEFAULT_SCRUBBER
 from .scrub import Scrubber
 
@@ -198,7 +199,7 @@ class Runner:
                 output,
                 extra=self._log_extra,
             )
-        now = time.time()
+        now, unit = time.time(), outcome.observed_unit
         return CheckResult(
             checker=check.name,
             status=outcome.status,
@@ -206,10 +207,19 @@ class Runner:
             timestamp=now,
             expires=now + (self._ttl(outcome.status is not Status.FAIL) if cache else 0),
             response_time=round(elapsed, 6),
-            observed_value=outcome.observed_value,
-            observed_unit=outcome.observed_unit,
+            observed_value=self._observed(outcome.observed_value),
+            observed_unit=None if unit is None else self._text(unit),
             timed_out=timed_out,
         )
+
+    def _observed(self, value: Observed) -> Observed:
+        """Numbers as they are; anything else is text shown next to the output, so cleaned
+        like it: a DSN given as the observed value must not leak, a runaway one not bloat."""
+        return value if value is None or isinstance(value, (int, float)) else self._text(value)
+
+    def _text(self, value: object) -> str:
+        cleaned = self._clean(value if isinstance(value, str) else to_jsonable(value))
+        return cleaned if isinstance(cleaned, str) else json.dumps(cleaned)
 
     def timeout_result(self, check: Check, seconds: float) -> CheckResult:
         outcome = Outcome(Status.FAIL, f"timed out after {seconds:g} s")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from healthcheck import EnvironmentDump, HealthCheck
+from healthcheck import EnvironmentDump, HealthCheck, Outcome
 from healthcheck.defaults import MAX_OUTPUT, MAX_SECTION
 from healthcheck.jsonable import bound
 
@@ -198,6 +198,20 @@ def test_a_huge_output_full_of_secrets_gives_a_small_response_without_them(
     assert len(body) < SMALL_BODY
     assert SECRET not in body
     assert f"postgresql://app:{MASK}@db:5432/x" in body
+
+
+def test_a_huge_observed_value_or_unit_still_gives_a_small_response(
+    make_health: Callable[..., HealthCheck],
+) -> None:
+    health = make_health(error_timeout=SLOW)
+    health.add_check(lambda: Outcome("pass", "ok", "x" * HUGE, "y" * HUGE), name="huge")
+
+    body, data = run_body(health)
+
+    assert len(body) < SMALL_BODY
+    (result,) = data["results"]
+    assert result["observed_value"].endswith(" more characters]")
+    assert result["observed_unit"].endswith(" more characters]")
 
 
 # -- max_section -------------------------------------------------------------------------------

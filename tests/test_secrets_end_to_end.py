@@ -400,6 +400,22 @@ def test_an_outcome_output_is_scrubbed(make_health: Callable[..., HealthCheck]) 
     assert by_name(data)["pool"]["output"] == [f"Bearer {MASK}", {"password": MASK}]
 
 
+def test_an_outcome_s_observed_value_and_unit_are_scrubbed(
+    make_health: Callable[..., HealthCheck],
+) -> None:
+    health = make_health()
+    health.add_check(lambda: Outcome(Status.PASS, "ok", DSN, f"password={SECRET}"), name="db")
+    health.add_check(lambda: Outcome(Status.PASS, "ok", 3, "conns"), name="pool")
+
+    body, data = body_of(health.run())
+
+    assert SECRET not in body
+    results = by_name(data)
+    assert results["db"]["observed_value"] == MASKED_DSN
+    assert results["db"]["observed_unit"] == f"password={MASK}"
+    assert (results["pool"]["observed_value"], results["pool"]["observed_unit"]) == (3, "conns")
+
+
 def test_an_async_checker_is_scrubbed_in_the_body_and_the_log(
     make_health: Callable[..., HealthCheck], log_file: Collecting
 ) -> None:
