@@ -3,6 +3,7 @@ are answered from the latest results at once."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -14,6 +15,8 @@ from .cache import Flight
 from .check import Check
 from .engine import Engine
 from .result import CheckResult, Outcome, Status
+
+logger = logging.getLogger("healthcheck")
 
 PENDING = Outcome(Status.FAIL, "pending: the first background run of this check has not finished")
 
@@ -39,6 +42,8 @@ class Background:
         self.version = 0
         self._lock = threading.Lock()
         self._watching: dict[Check, Flight] = {}
+        # Checks told of (once) for still running a round later with no timeout.
+        self._warned: set[Check] = set()
         self._stopping = threading.Event()
         self._stopped: Future[None] = Future()  # the same, for waiting along with a flight
         self._thread = threading.Thread(
@@ -91,23 +96,37 @@ class Background:
     def _loop(self) -> None:
         while not self._stopping.is_set():
             started = time.monotonic()
-            fetched = self._engine.fetch(self._checks(), fresh=True)
-            for check, got in fetched:
-                if isinstance(got, CheckResult):
-                    self._keep(check, got)
-                elif self._watching.get(check) is not got:  # one callback per execution
-                    self._watching[check] = got
-                    got.future.add_done_callback(partial(self._landed, check))
-            flights = [(c, f) for c, f in fetched if isinstance(f, Flight) and f.deadline]
-            for check, flight in sorted(flights, key=lambda item: item[1].deadline or 0):
-                # Until it lands or reaches its deadline, whichever is first, or stop().
-                either: list[Future[Any]] = [flight.future, self._stopped]
-                wait(either, self._engine.remaining(flight), FIRST_COMPLETED)
-                if self._stopping.is_set():
-                    return
-                if not flight.future.done():  # a landing after this replaces the timeout
-                    self._keep(check, self._engine.timed_out(check, flight), unless=flight)
+            try:
+                self._round()
+            except Exception:  # e.g. no thread could be started: try again next round
+                logger.exception("healthcheck: a background round failed")
             self._stopping.wait(max(0.0, started + self.interval - time.monotonic()))
+
+    def _round(self) -> None:
+        fetched = self._engine.fetch(self._checks(), fresh=True)
+        for check, got in fetched:
+            if isinstance(got, CheckResult):
+                self._keep(check, got)
+            elif self._watching.get(check) is not got:  # one callback per execution
+                self._watching[check] = got
+                got.future.add_done_callback(partial(self._landed, check))
+            elif got.deadline is None and check not in self._warned:
+                self._warned.add(check)
+                logger.warning(
+                    'Health check "%s" has run for %.0f s with no timeout: until it returns, '
+                    "its last result is served (a timeout would report a hang)",
+                    check.name,
+                    self._engine.cache.timer() - got.started,
+                )
+        flights = [(c, f) for c, f in fetched if isinstance(f, Flight) and f.deadline]
+        for check, flight in sorted(flights, key=lambda item: item[1].deadline or 0):
+            # Until it lands or reaches its deadline, whichever is first, or stop().
+            either: list[Future[Any]] = [flight.future, self._stopped]
+            wait(either, self._engine.remaining(flight), FIRST_COMPLETED)
+            if self._stopping.is_set():
+                return
+            if not flight.future.done():  # a landing after this replaces the timeout
+                self._keep(check, self._engine.timed_out(check, flight), unless=flight)
 
     def _landed(self, check: Check, future: Future[CheckResult]) -> None:
         self._keep(check, future.result())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -266,3 +267,50 @@ def test_an_invalid_interval_is_refused(value: Any) -> None:
         HealthCheck(interval=value)
     with pytest.raises(ValueError, match="interval"):
         HealthCheck().start(value)
+
+
+def test_a_check_still_running_a_round_later_without_timeout_is_logged_once(
+    make_health: Callable[..., HealthCheck],
+    release: threading.Event,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    hung, other = Counter(), Counter()
+    health = make_health(interval=0.02, error_timeout=0)
+    health.add_check(hanging(release, hung), name="hung")
+    health.add_check(passing("fine", other), name="ok")
+
+    with caplog.at_level(logging.WARNING, logger="healthcheck"):
+        health.start()
+        assert eventually(lambda: other.calls >= 5)  # several rounds while it hangs
+
+    warnings = [r.getMessage() for r in caplog.records if "no timeout" in r.getMessage()]
+    assert len(warnings) == 1
+    assert warnings[0].startswith('Health check "hung" has run for')
+    assert hung.calls == 1
+    health.stop(HANG)
+
+
+def test_a_round_that_fails_is_logged_and_the_next_round_runs(
+    make_health: Callable[..., HealthCheck],
+    counter: Counter,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    health = make_health(interval=0.02)
+    health.add_check(passing("fine", counter), name="a")
+    engine = health._engine
+    fetch = engine.fetch
+    failures = iter([RuntimeError("can't start new thread")])
+
+    def flaky_fetch(*args: Any, **kwargs: Any) -> Any:
+        for error in failures:  # only the first round fails
+            raise error
+        return fetch(*args, **kwargs)
+
+    engine.fetch = flaky_fetch  # type: ignore[method-assign]
+    with caplog.at_level(logging.ERROR, logger="healthcheck"):
+        health.start()
+        assert eventually(lambda: counter.calls >= 2)
+
+    assert output_of(health) == "fine"
+    assert any("background round failed" in r.getMessage() for r in caplog.records)
+    health.stop(HANG)
