@@ -560,7 +560,7 @@ class HealthCheck:
         background = self._background
         if background is not None:  # its results change only when one lands
             return answer.source is background and background.version == answer.generation
-        if self._autostart_interval() is not None:  # background mode, not started yet
+        if self._autostart and self.interval is not None:  # background mode, not started yet
             return False
         cache = self._engine.cache
         # Nothing landed since, and none of its results has expired: still the same results.
