@@ -1,0 +1,174 @@
+"""``healthcheck.healthcheck``: py-healthcheck's module path, and what its users rely on."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from functools import reduce
+from typing import Any
+
+import pytest
+
+import healthcheck
+from healthcheck.healthcheck import (
+    HealthCheck,
+    basic_exception_handler,
+    check_reduce,
+    json_failed_handler,
+    json_success_handler,
+)
+from tests.http import get, wsgi_server
+
+RESULT_FIELDS = {"checker", "output", "passed", "timestamp", "expires", "response_time"}
+
+
+def passing() -> tuple[bool, str]:
+    return True, "ok"
+
+
+def failing() -> tuple[bool, str]:
+    return False, "disk full"
+
+
+def raising() -> tuple[bool, str]:
+    raise ConnectionError("connection refused")
+
+
+def test_the_module_exports_the_same_objects_as_the_package() -> None:
+    assert HealthCheck is healthcheck.HealthCheck
+    assert json_success_handler is healthcheck.json_success_handler
+    assert json_failed_handler is healthcheck.json_failed_handler
+    assert basic_exception_handler is healthcheck.basic_exception_handler
+
+
+def test_check_reduce_folds_results_as_py_healthcheck_did() -> None:
+    passed = {"passed": True}
+    failed = {"passed": False}
+    assert reduce(check_reduce, [passed, passed], True) is True
+    assert reduce(check_reduce, [passed, failed, passed], True) is False
+    assert reduce(check_reduce, [], True) is True
+    # A result without "passed" folds to None, which is falsy, as there.
+    assert reduce(check_reduce, [passed, {}], True) is None
+
+
+@pytest.mark.parametrize(
+    ("handler", "word"), [(json_success_handler, "success"), (json_failed_handler, "failure")]
+)
+def test_the_handlers_build_py_healthcheck_s_body(handler: Any, word: str) -> None:
+    results = [{"checker": "db", "output": "ok", "passed": True}]
+    before = time.time()
+    body = json.loads(handler(results, "ignored positional", version="1.2", status="custom"))
+    assert body["hostname"] == socket.gethostname()
+    assert before <= body["timestamp"] <= time.time()
+    assert body["results"] == results
+    assert body["version"] == "1.2"
+    # Keyword fields are applied last, so they may replace a fixed one, as there.
+    assert body["status"] == "custom"
+    assert json.loads(handler(results))["status"] == word
+
+
+def test_basic_exception_handler_reports_the_message() -> None:
+    assert basic_exception_handler(raising, ValueError("bad value")) == (False, "bad value")
+
+
+def test_custom_fields_from_keyword_arguments_and_add_section() -> None:
+    health = HealthCheck(checkers=[passing], version="2.0", region=lambda: "eu-west-1")
+    health.add_section("owner", "team-a")
+    body, status, headers = health.run()
+    data = json.loads(body)
+    assert (status, headers) == (200, {"Content-Type": "application/json"})
+    assert data["version"] == "2.0"
+    assert data["region"] == "eu-west-1"
+    assert data["owner"] == "team-a"
+    with pytest.raises(Exception, match="owner"):  # py-healthcheck raised a bare Exception
+        health.add_section("owner", "team-b")
+
+
+def test_results_carry_py_healthcheck_s_fields() -> None:
+    health = HealthCheck(checkers=[passing, failing, raising])
+    body, status, _ = health.run()
+    data = json.loads(body)
+    assert status == 500
+    assert data["status"] == "failure"
+    by_name = {r["checker"]: r for r in data["results"]}
+    assert set(by_name) == {"passing", "failing", "raising"}
+    for result in data["results"]:
+        assert RESULT_FIELDS <= set(result)
+        assert result["expires"] > result["timestamp"]
+    assert by_name["failing"]["output"] == "disk full"
+    assert by_name["raising"] == {**by_name["raising"], "passed": False}
+    assert by_name["raising"]["output"] == "connection refused"
+
+
+def test_run_with_a_check_name_runs_only_that_check() -> None:
+    health = HealthCheck(checkers=[passing, failing])
+    body, status, _ = health.run("passing")
+    assert status == 200
+    assert [r["checker"] for r in json.loads(body)["results"]] == ["passing"]
+    body, status, _ = health.run("failing")
+    assert status == 500
+
+
+def test_a_handler_in_py_healthcheck_s_shape_gets_the_results_and_fields() -> None:
+    seen: list[Any] = []
+
+    def my_handler(results: list[dict[str, Any]], **fields: Any) -> str:
+        seen.append((results, fields))
+        return json.dumps({"ok": all(r["passed"] for r in results), **fields})
+
+    health = HealthCheck(
+        checkers=[passing],
+        success_handler=my_handler,
+        success_status=299,
+        success_headers={"Content-Type": "application/vnd.app+json"},
+        commit="abc123",
+    )
+    body, status, headers = health.run()
+    assert json.loads(body) == {"ok": True, "commit": "abc123"}
+    assert (status, headers) == (299, {"Content-Type": "application/vnd.app+json"})
+    results, fields = seen[0]
+    assert [set(r) >= RESULT_FIELDS for r in results] == [True]
+    assert fields == {"commit": "abc123"}
+
+
+def test_passing_the_default_handlers_explicitly_gives_the_default_body() -> None:
+    explicit = HealthCheck(
+        checkers=[passing],
+        success_handler=json_success_handler,
+        failed_handler=json_failed_handler,
+    )
+    default = HealthCheck(checkers=[passing])
+    mine, theirs = json.loads(explicit.run()[0]), json.loads(default.run()[0])
+    for data in (mine, theirs):
+        data.pop("timestamp")
+        for result in data["results"]:
+            for field in ("timestamp", "expires", "response_time"):
+                result.pop(field)
+    assert mine == theirs
+
+
+def test_no_handler_answers_ok_and_not_ok() -> None:
+    health = HealthCheck(checkers=[passing], success_handler=None, failed_handler=None)
+    assert health.run() == ("OK", 200, {"Content-Type": "application/json"})
+    health.add_check(failing)
+    health.clear_cache()
+    assert health.run()[:2] == ("NOT OK", 500)
+
+
+def test_the_flask_view_func_pattern_over_http() -> None:
+    from flask import Flask
+
+    app = Flask(__name__)
+    health = HealthCheck(checkers=[passing], failed_status=503)
+    app.add_url_rule("/healthcheck", view_func=lambda: health.run())
+    with wsgi_server(app) as base:
+        reply = get(f"{base}/healthcheck")
+        assert reply.status == 200
+        assert reply.headers["Content-Type"] == "application/json"
+        assert reply.json()["status"] == "success"
+        health.add_check(failing)
+        health.clear_cache()
+        reply = get(f"{base}/healthcheck")
+        assert reply.status == 503
+        assert reply.json()["status"] == "failure"
