@@ -3,8 +3,9 @@
 Adapters (Flask, Tornado, WSGI, ASGI) translate their request into a :class:`Request`, call
 :meth:`Endpoints.handle` (or ``handle_async``) and translate the :class:`Reply` back.
 
-Routes, below the adapter's prefix: ``/healthcheck[/<check>]``, ``/environment``,
-``/livez[/<check>]``, ``/readyz[/<check>]``, ``/startupz[/<check>]`` and ``/metrics``.
+Default routes, below the adapter's prefix: ``/healthcheck[/<check>]``, ``/environment``,
+``/livez[/<check>]``, ``/readyz[/<check>]``, ``/startupz[/<check>]`` and ``/metrics``; ``paths=``
+renames or leaves out any of them and ``routes=`` adds :class:`Route` s of other objects.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import asyncio
 import ipaddress
 import json
 import logging
+import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar, Union
+from typing import Any, Literal, Union
 
 from .core import HealthCheck
 from .environment import EnvironmentDump
@@ -27,16 +29,17 @@ from .render.compat import STATUS_WORDS
 from .result import Report
 
 logger = logging.getLogger("healthcheck")
-_T = TypeVar("_T")
 
 #: Who sees the details of a response: everyone, authorised callers only, or nobody.
 Details = Literal["always", "when_authorized", "never"]
 #: ``authorize(native_request) -> bool``; the request is the framework's own object.
 Authorize = Callable[[Any], bool]
 
-ROUTES = ("healthcheck", "environment", "livez", "readyz", "startupz", "metrics")
-#: Routes that take a check name as a second path segment.
-CHECK_ROUTES = frozenset({"healthcheck", "livez", "readyz", "startupz"})
+#: What a route can serve; each is also the name of a default route (``/healthcheck``, ...).
+KINDS = ("healthcheck", "environment", "livez", "readyz", "startupz", "metrics")
+#: Kinds that also answer for one check by name: ``<path>/<check>``.
+CHECK_KINDS = frozenset({"healthcheck", "livez", "readyz", "startupz"})
+_PATH = re.compile(r"/|(/[^/?#<>\s]+)+")
 
 JSON_TYPE = "application/json"
 TEXT_TYPE = "text/plain; charset=utf-8"
@@ -46,9 +49,93 @@ HEALTH_FORMATS = {
     "health+json": "application/health+json",
     "text": "text/plain",
     "html": "text/html",
+    # Other libraries' bodies, for clients written against them: by ?format= or a Route's.
+    "healthcheckx": JSON_TYPE,
+    "actuator": "application/vnd.spring-boot.actuator.v3+json",
 }
 ENVIRONMENT_FORMATS = {"json": JSON_TYPE, "html": "text/html"}
 METRICS_FORMATS = {"prometheus": "text/plain", "openmetrics": "application/openmetrics-text"}
+#: The formats each kind of route answers in (probes: plain text only).
+_FORMATS: dict[str, Mapping[str, str]] = {
+    "healthcheck": HEALTH_FORMATS,
+    "environment": ENVIRONMENT_FORMATS,
+    "metrics": METRICS_FORMATS,
+    "livez": {},
+    "readyz": {},
+    "startupz": {},
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One path and what it serves: ``Route("/health/liveness", live_health)``.
+
+    ``target`` is a :class:`HealthCheck` or an :class:`EnvironmentDump`; ``kind`` says which of
+    its endpoints the path serves (one of :data:`KINDS`: by default ``"environment"`` for an
+    EnvironmentDump, ``"healthcheck"`` otherwise). ``format`` answers in that format instead of
+    negotiating one from ``Accept`` (``?format=`` still chooses). Routes of the check kinds also
+    answer ``<path>/<check name>``.
+    """
+
+    path: str
+    target: HealthCheck | EnvironmentDump
+    kind: str = ""
+    format: str | None = None
+
+    def __post_init__(self) -> None:
+        path = _route_path(self.path)
+        if isinstance(self.target, EnvironmentDump):
+            kind = self.kind or "environment"
+            if kind != "environment":
+                raise ValueError(f"route {path}: an EnvironmentDump serves kind 'environment'")
+        elif isinstance(self.target, HealthCheck):
+            kind = self.kind or "healthcheck"
+            if kind not in KINDS or kind == "environment":
+                raise ValueError(
+                    f"route {path}: kind must be one of {', '.join(KINDS[:1] + KINDS[2:])};"
+                    f" got {kind!r}"
+                )
+        else:
+            raise TypeError(
+                f"route {path}: serves a HealthCheck or an EnvironmentDump, "
+                f"not {type(self.target).__name__}"
+            )
+        formats = _FORMATS[kind]
+        if self.format is not None and self.format not in formats:
+            known = ", ".join(formats) or f"none (a {kind} route answers plain text)"
+            raise ValueError(f"route {path}: format must be one of {known}; got {self.format!r}")
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "kind", kind)
+
+    @property
+    def by_name(self) -> bool:
+        """Whether ``<path>/<check>`` answers for one check."""
+        return self.kind in CHECK_KINDS
+
+    @property
+    def health(self) -> HealthCheck:
+        if not isinstance(self.target, HealthCheck):
+            raise TypeError(f"route {self.path} serves no HealthCheck")
+        return self.target
+
+    @property
+    def environment(self) -> EnvironmentDump:
+        if not isinstance(self.target, EnvironmentDump):
+            raise TypeError(f"route {self.path} serves no EnvironmentDump")
+        return self.target
+
+
+def _route_path(path: object) -> str:
+    """``path`` as routes keep it: a leading slash, no trailing one."""
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise ValueError(f"a route's path must be a string starting with '/', got {path!r}")
+    cleaned = "/" + path.strip("/")
+    if not _PATH.fullmatch(cleaned):
+        raise ValueError(
+            f"a route's path must be plain segments (no '//', '?', '#', '<', '>' or spaces): "
+            f"{path!r}"
+        )
+    return cleaned
 
 
 @dataclass(frozen=True)
@@ -85,7 +172,7 @@ class Reply:
 class _Job:
     """A routed request: what to produce, for whom, in which format."""
 
-    route: str
+    route: Route
     check: str | None
     fmt: str
     details: bool
@@ -115,6 +202,8 @@ class Endpoints:
         health: HealthCheck | None = None,
         environment: EnvironmentDump | None = None,
         *,
+        paths: Mapping[str, str | None] | None = None,
+        routes: Iterable[Route] = (),
         authorize: Authorize | None = None,
         details: Details = "always",
         environment_details: Details = "when_authorized",
@@ -139,18 +228,12 @@ class Endpoints:
         self.service_id = service_id
         self.description = description
         self.refresh = refresh
+        self._table = _route_table(health, environment, metrics, paths, routes)
 
     @property
-    def routes(self) -> list[str]:
-        """The first path segments served, for adapters that must register each."""
-        served = []
-        if self.health is not None:
-            served += ["healthcheck", "livez", "readyz", "startupz"]
-            if self.metrics:
-                served.append("metrics")
-        if self.environment is not None:
-            served.append("environment")
-        return served
+    def routes(self) -> list[Route]:
+        """Every route served, for adapters that must register each path."""
+        return list(self._table.values())
 
     # -- the two entry points ------------------------------------------------------------
 
@@ -170,23 +253,41 @@ class Endpoints:
 
     # -- routing -------------------------------------------------------------------------
 
+    def match(self, path: str) -> tuple[Route, str | None] | None:
+        """The route serving ``path`` (below the prefix) and the check it names, if any."""
+        path = "/" + path.strip("/")
+        route = self._table.get(path)
+        if route is not None:
+            return route, None
+        parent, _, check = path.rpartition("/")
+        route = self._table.get(parent or "/")
+        if route is not None and route.by_name and check:
+            return route, check
+        return None
+
     def _route(self, request: Request) -> _Job | Reply | None:
-        parts = request.path.strip("/").split("/")
-        route, check = parts[0], (parts[1] if len(parts) == 2 else None)
-        if len(parts) > 2 or route not in self.routes or (check and route not in CHECK_ROUTES):
+        matched = self.match(request.path)
+        if matched is None:
             return None
+        route, check = matched
         if request.method not in ("GET", "HEAD"):
             return _reply(405, {"error": "method not allowed"}, {"Allow": "GET, HEAD"})
-        if route == "environment":
-            return self._environment_job(request)
+        if route.kind == "environment":
+            return self._environment_job(request, route)
         details = self._allowed(self.details, request)
-        if route == "metrics":
+        if route.kind == "metrics":
             if not details:
                 return _reply(403, {"error": "metrics are for authorised callers only"})
-            fmt = choose(request.headers.get("accept"), METRICS_FORMATS, "prometheus")
+            fmt = route.format or choose(
+                request.headers.get("accept"), METRICS_FORMATS, "prometheus"
+            )
             return _Job(route, None, fmt, details)
-        fmt = _format(request) or choose(request.headers.get("accept"), HEALTH_FORMATS, "json")
-        if route == "healthcheck" and fmt not in HEALTH_FORMATS:
+        fmt = (
+            _format(request)
+            or route.format
+            or choose(request.headers.get("accept"), HEALTH_FORMATS, "json")
+        )
+        if route.kind == "healthcheck" and fmt not in HEALTH_FORMATS:
             return _reply(
                 400, {"error": f"unknown format {fmt!r}", "formats": list(HEALTH_FORMATS)}
             )
@@ -199,15 +300,19 @@ class Endpoints:
             verbose=details and "verbose" in request.query,
         )
 
-    def _environment_job(self, request: Request) -> _Job | Reply:
+    def _environment_job(self, request: Request, route: Route) -> _Job | Reply:
         if self.environment_details == "never":
             return _reply(404, {"error": "the environment endpoint is disabled"})
         if not self._allowed(self.environment_details, request):
             return _reply(403, {"error": "the environment is for authorised callers only"})
-        fmt = _format(request) or choose(request.headers.get("accept"), ENVIRONMENT_FORMATS, "json")
+        fmt = (
+            _format(request)
+            or route.format
+            or choose(request.headers.get("accept"), ENVIRONMENT_FORMATS, "json")
+        )
         if fmt not in ENVIRONMENT_FORMATS:
             return _reply(400, {"error": f"unknown format {fmt!r}"})
-        return _Job("environment", None, fmt, True)
+        return _Job(route, None, fmt, True)
 
     def _allowed(self, policy: Details, request: Request) -> bool:
         if policy != "when_authorized":
@@ -223,37 +328,33 @@ class Endpoints:
     # -- producing the data (the only part that differs between sync and async) ----------
 
     def _produce(self, job: _Job) -> _Data:
-        if job.route == "environment":
-            return self._served(self.environment).collect()
-        health = self._served(self.health)
-        if job.route == "metrics":
+        route = job.route
+        if route.kind == "environment":
+            return route.environment.collect()
+        health = route.health
+        if route.kind == "metrics":
             return health.last_report()
-        if job.route != "healthcheck":
-            return health.probe(job.route[:-1], **job.probe_options())
+        if route.kind != "healthcheck":
+            return health.probe(route.kind[:-1], **job.probe_options())
         try:
             return health.report(job.check, exclude=job.exclude)
         except LookupError:
             return None
 
     async def _produce_async(self, job: _Job) -> _Data:
-        if job.route == "environment":
+        route = job.route
+        if route.kind == "environment":
             # psutil and importlib.metadata block: keep them off the loop
-            return await asyncio.to_thread(self._served(self.environment).collect)
-        health = self._served(self.health)
-        if job.route == "metrics":
+            return await asyncio.to_thread(route.environment.collect)
+        health = route.health
+        if route.kind == "metrics":
             return health.last_report()
-        if job.route != "healthcheck":
-            return await health.probe_async(job.route[:-1], **job.probe_options())
+        if route.kind != "healthcheck":
+            return await health.probe_async(route.kind[:-1], **job.probe_options())
         try:
             return await health.report_async(job.check, exclude=job.exclude)
         except LookupError:
             return None
-
-    @staticmethod
-    def _served(target: _T | None) -> _T:
-        if target is None:  # _route only routes to what is served
-            raise RuntimeError("routed to an endpoint that is not served")
-        return target
 
     # -- rendering -----------------------------------------------------------------------
 
@@ -265,7 +366,7 @@ class Endpoints:
             reply = Reply(status, dict(headers), _bytes(body))
         elif data is None:
             reply = _reply(404, {"status": "failure", "error": f"no check named {job.check!r}"})
-        elif job.route == "metrics":
+        elif job.route.kind == "metrics":
             reply = self._metrics_reply(job, data)
         else:
             reply = self._health_reply(job, data)
@@ -277,9 +378,9 @@ class Endpoints:
         return reply
 
     def _health_reply(self, job: _Job, report: Report) -> Reply:
-        from .render import health_json, html, text
+        from .render import health_json, html, peers, text
 
-        health = self._served(self.health)
+        health = job.route.health
         status, code = report.status, health.status_code(report.status)
         if job.fmt == "json":
             if not job.details:
@@ -295,6 +396,9 @@ class Endpoints:
                 details=job.details,
             )
             return Reply(code, {"Content-Type": health_json.MEDIA_TYPE}, body.encode())
+        if job.fmt in peers.RENDERERS:
+            body = peers.RENDERERS[job.fmt](report, job.details)
+            return Reply(code, {"Content-Type": JSON_TYPE}, body.encode())
         if job.fmt == "html":
             page = html.render_html(report, refresh=self.refresh, details=job.details)
             return Reply(code, {"Content-Type": HTML_TYPE}, page.encode())
@@ -322,6 +426,46 @@ class Endpoints:
             return "no-store"
         remaining = min(r.expires for r in data.results) - time.time()
         return f"max-age={max(0, int(remaining))}"
+
+
+def _route_table(
+    health: HealthCheck | None,
+    environment: EnvironmentDump | None,
+    metrics: bool,
+    paths: Mapping[str, str | None] | None,
+    extra: Iterable[Route],
+) -> dict[str, Route]:
+    """Path -> route: the default routes of ``health`` and ``environment``, renamed or left
+    out as ``paths`` says, then ``extra``; two routes on one path are an error."""
+    paths = dict(paths or {})
+    unknown = sorted(set(paths) - set(KINDS))
+    if unknown:
+        raise ValueError(f"paths: unknown route {unknown[0]!r}; the routes are {', '.join(KINDS)}")
+    defaults: list[tuple[str, HealthCheck | EnvironmentDump | None]] = [
+        ("healthcheck", health),
+        ("livez", health),
+        ("readyz", health),
+        ("startupz", health),
+        ("metrics", health if metrics else None),
+        ("environment", environment),
+    ]
+    routes = []
+    for kind, target in defaults:
+        path = paths.get(kind, f"/{kind}")
+        if target is not None and path is not None:
+            routes.append(Route(path, target, kind))
+    for route in extra:
+        if not isinstance(route, Route):
+            raise TypeError(f"routes: expected Route objects, got {type(route).__name__}")
+        routes.append(route)
+    table: dict[str, Route] = {}
+    for route in routes:
+        if route.path in table:
+            raise ValueError(
+                f"two routes on {route.path}: {table[route.path].kind} and {route.kind}"
+            )
+        table[route.path] = route
+    return table
 
 
 _Data = Union[Report, dict[str, JSON], tuple[Any, int, dict[str, str]], None]

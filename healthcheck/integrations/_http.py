@@ -32,11 +32,11 @@ class QuietAccessLog(logging.Filter):
 
     LOGGERS = ("werkzeug", "gunicorn.access")
 
-    def __init__(self, prefix: str, routes: Iterable[str]) -> None:
+    def __init__(self, prefix: str, paths: Iterable[str]) -> None:
         super().__init__()
-        names = "|".join(re.escape(r) for r in routes)
+        names = "|".join(re.escape(p.rstrip("/")) for p in paths)
         self._pattern = re.compile(
-            rf'"(?:GET|HEAD) {re.escape(prefix.rstrip("/"))}/(?:{names})(?:[/?][^" ]*)? HTTP'
+            rf'"(?:GET|HEAD) {re.escape(prefix.rstrip("/"))}(?:{names})(?:[/?][^" ]*)? HTTP'
         )
 
     def filter(self, record: logging.LogRecord) -> bool:

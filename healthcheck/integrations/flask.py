@@ -13,7 +13,7 @@ from .._optional import require
 flask = require("flask", extra="flask")
 
 from ..core import HealthCheck  # noqa: E402 - after the friendly import check
-from ..endpoints import CHECK_ROUTES, Endpoints, Request  # noqa: E402
+from ..endpoints import Endpoints, Request  # noqa: E402
 from ..environment import EnvironmentDump  # noqa: E402
 from ._http import QuietAccessLog, strip_prefix  # noqa: E402
 
@@ -47,15 +47,20 @@ class HealthCheckExtension:
 
     def init_app(self, app: Any) -> None:
         blueprint = flask.Blueprint(self.name, __name__, url_prefix=self.prefix or None)
-        for route in self.endpoints.routes:
-            blueprint.add_url_rule(f"/{route}", route, self._view, methods=["GET"])
-            if route in CHECK_ROUTES:
-                rule = f"/{route}/<check>"
-                blueprint.add_url_rule(rule, f"{route}_check", self._view, methods=["GET"])
+        names: set[str] = set()
+        for number, route in enumerate(self.endpoints.routes):
+            # The default routes keep their kind as endpoint name: url_for("healthcheck.readyz")
+            name = route.kind if route.kind not in names else f"{route.kind}_{number}"
+            names.add(name)
+            blueprint.add_url_rule(route.path, name, self._view, methods=["GET"])
+            if route.by_name:
+                rule = f"{route.path.rstrip('/')}/<check>"
+                blueprint.add_url_rule(rule, f"{name}_check", self._view, methods=["GET"])
         app.register_blueprint(blueprint)
         app.extensions[self.name] = self
         if self.quiet_access_log:
-            QuietAccessLog(self.prefix, self.endpoints.routes).install()
+            paths = [route.path for route in self.endpoints.routes]
+            QuietAccessLog(self.prefix, paths).install()
 
     def _view(self, check: str | None = None) -> Any:
         request = flask.request

@@ -110,6 +110,11 @@ def routes(
     :class:`~healthcheck.endpoints.Endpoints`' (``authorize`` receives the
     ``HTTPServerRequest``)."""
     endpoints = Endpoints(health, environment, **options)
-    names = "|".join(re.escape(r) for r in endpoints.routes)
-    pattern = rf"{re.escape(prefix.rstrip('/'))}/(?:{names})(?:/[^/]+)?/?"
-    return [(pattern, EndpointsHandler, {"endpoints": endpoints, "prefix": prefix})]
+    base = re.escape(prefix.rstrip("/"))
+    handler_options: dict[str, Any] = {"endpoints": endpoints, "prefix": prefix}
+    table: list[tuple[str, type[RequestHandler], dict[str, Any]]] = []
+    for route in endpoints.routes:
+        path = "" if route.path == "/" else re.escape(route.path)
+        pattern = base + path + ("(?:/[^/]+)?" if route.by_name else "") + "/?"
+        table.append((pattern, EndpointsHandler, handler_options))
+    return table

@@ -105,8 +105,11 @@ trees = st.recursive(
 )
 
 
-@given(trees, st.lists(st.sampled_from(["key", "TOKEN", "pass", "x", "Ab"]), max_size=3),
-       st.integers(-1, 6))
+@given(
+    trees,
+    st.lists(st.sampled_from(["key", "TOKEN", "pass", "x", "Ab"]), max_size=3),
+    st.integers(-1, 6),
+)
 def test_it_matches_the_contract_on_any_tree(
     tree: dict[str, Any], blacklist: list[str], max_deep: int
 ) -> None:

@@ -70,7 +70,7 @@ def test_quiet_access_log_drops_only_health_routes(
 
 
 def test_the_quiet_filter_reads_gunicorn_access_lines() -> None:
-    quiet = QuietAccessLog("/ops", ["healthcheck", "readyz"])
+    quiet = QuietAccessLog("/ops", ["/healthcheck", "/readyz"])
     record = logging.LogRecord("gunicorn.access", logging.INFO, "", 0, "%s", ("x",), None)
     line = '127.0.0.1 - - [22/Nov/2026:10:00:00 +0000] "GET /ops/readyz?verbose HTTP/1.1" 200 2'
     record.msg, record.args = line, None

@@ -255,3 +255,71 @@ def test_background_mode_answers_pending_then_the_landed_results(
     assert pending.status == 500
     assert pending.json()["results"][0]["output"].startswith("pending:")
     assert landed.json()["results"][0]["output"] == "database ok"
+
+
+# -- routes the user names ---------------------------------------------------------------
+
+
+def test_paths_rename_and_leave_out_routes(serve: Serve, health: HealthCheck) -> None:
+    paths = {"healthcheck": "/health", "livez": "/health/liveness", "readyz": None}
+    with serve(health, EnvironmentDump(), paths=paths, prefix="/ops") as base:
+        whole = fetch(base, "/ops/health")
+        live = fetch(base, "/ops/health/liveness")
+        one = fetch(base, "/ops/health/database")
+        gone = [fetch(base, f"/ops/{path}").status for path in ("healthcheck", "readyz")]
+        environment = fetch(base, "/ops/environment")
+    assert whole.status == 200
+    assert [r["checker"] for r in whole.json()["results"]] == ["database", "cache"]
+    # The exact path wins over "/health" + a check named "liveness".
+    assert (live.status, live.body) == (200, b"ok")
+    assert [r["checker"] for r in one.json()["results"]] == ["database"]
+    assert gone == [404, 404]
+    assert environment.status == 200
+
+
+def test_one_adapter_serves_several_health_checks(
+    serve: Serve, health: HealthCheck, failing: HealthCheck
+) -> None:
+    from healthcheck.endpoints import Route
+
+    routes = [
+        Route("/health/liveness", health, format="actuator"),
+        Route("/health/readiness", failing, format="actuator"),
+        Route("/status", failing, format="healthcheckx"),
+        Route("/ready", failing, "readyz"),
+    ]
+    with serve(None, None, routes=routes) as base:
+        live = fetch(base, "/health/liveness")
+        ready = fetch(base, "/health/readiness")
+        status = fetch(base, "/status")
+        asked = fetch(base, "/status?format=json")
+        one = fetch(base, "/status/database")
+        probe = fetch(base, "/ready")
+        default = fetch(base, "/healthcheck")
+    assert live.status == 200
+    assert live.json()["status"] == "UP"
+    assert set(live.json()["components"]) == {"database", "cache"}
+    assert ready.status == 500
+    assert ready.json()["components"]["queue"]["status"] == "DOWN"
+    assert status.status == 500
+    assert status.json()["status"] == "unhealthy"
+    assert [c["name"] for c in status.json()["checks"]] == ["database", "queue"]
+    assert asked.json()["status"] == "failure"  # ?format= still chooses
+    assert one.status == 200
+    assert one.json() == {**one.json(), "status": "healthy"}
+    assert probe.status == 500
+    assert probe.body.decode().endswith("readyz check failed\n")
+    assert default.status == 404  # only the routes asked for
+
+
+def test_a_route_at_the_prefix_itself(serve: Serve, health: HealthCheck) -> None:
+    from healthcheck.endpoints import Route
+
+    with serve(None, None, prefix="/health", routes=[Route("/", health)]) as base:
+        whole = fetch(base, "/health")
+        one = fetch(base, "/health/cache")
+        unknown = fetch(base, "/health/nope")
+    assert whole.status == 200
+    assert whole.json()["status"] == "success"
+    assert [r["checker"] for r in one.json()["results"]] == ["cache"]
+    assert unknown.status == 404

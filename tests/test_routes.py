@@ -1,0 +1,119 @@
+"""Route tables: what ``paths=`` and ``routes=`` accept, and the clear errors for the rest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from healthcheck import EnvironmentDump, HealthCheck
+from healthcheck.endpoints import KINDS, Endpoints, Request, Route
+
+
+@pytest.fixture
+def health() -> HealthCheck:
+    health = HealthCheck()
+    health.add_check(lambda: (True, "ok"), name="db")
+    return health
+
+
+def paths_of(endpoints: Endpoints) -> dict[str, str]:
+    return {route.path: route.kind for route in endpoints.routes}
+
+
+def test_the_default_table(health: HealthCheck) -> None:
+    assert paths_of(Endpoints(health, EnvironmentDump())) == {f"/{kind}": kind for kind in KINDS}
+    assert "/metrics" not in paths_of(Endpoints(health, metrics=False))
+    assert paths_of(Endpoints(None, EnvironmentDump())) == {"/environment": "environment"}
+
+
+def test_paths_rename_and_drop(health: HealthCheck) -> None:
+    endpoints = Endpoints(
+        health, paths={"healthcheck": "/health/", "metrics": None, "startupz": "/z/start"}
+    )
+    assert paths_of(endpoints) == {
+        "/health": "healthcheck",
+        "/livez": "livez",
+        "/readyz": "readyz",
+        "/z/start": "startupz",
+    }
+
+
+def test_matching(health: HealthCheck) -> None:
+    endpoints = Endpoints(
+        health, paths={"healthcheck": "/h", "livez": "/h/live"}, routes=[Route("/", health)]
+    )
+    match = endpoints.match
+    assert match("/h") == (endpoints.routes[0], None)
+    assert match("/h/") == (endpoints.routes[0], None)
+    assert match("/h/db")[1] == "db"  # type: ignore[index]
+    assert match("/h/live")[0].kind == "livez"  # type: ignore[index]
+    assert match("/h/live/db")[1] == "db"  # type: ignore[index]
+    assert match("/metrics/x") is None  # metrics takes no check name
+    assert match("/h/db/extra") is None
+    assert match("/")[0].path == "/"  # type: ignore[index]
+    assert match("/anything")[1] == "anything"  # type: ignore[index]
+
+
+def test_an_environment_route_and_a_probe_route(health: HealthCheck) -> None:
+    dump = EnvironmentDump(include_os=False, include_python=False, include_process=False)
+    endpoints = Endpoints(
+        routes=[Route("/info", dump), Route("/up", health, "livez")],
+        environment_details="always",
+    )
+    info = endpoints.handle(Request("GET", "/info"))
+    up = endpoints.handle(Request("GET", "/up"))
+    assert info is not None and (info.status, info.body) == (200, b"{}")
+    assert up is not None and (up.status, up.body) == (200, b"ok")
+    assert endpoints.handle(Request("GET", "/info/x")) is None
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "words"),
+    [
+        ({"paths": {"health": "/h"}}, ValueError, "unknown route 'health'"),
+        ({"paths": {"healthcheck": "h"}}, ValueError, "starting with '/'"),
+        ({"paths": {"healthcheck": 5}}, ValueError, "starting with '/'"),
+        ({"paths": {"healthcheck": "/a//b"}}, ValueError, "plain segments"),
+        ({"paths": {"healthcheck": "/a?b"}}, ValueError, "plain segments"),
+        ({"paths": {"healthcheck": "/<check>"}}, ValueError, "plain segments"),
+        ({"paths": {"healthcheck": "/livez"}}, ValueError, "two routes on /livez"),
+        ({"routes": ["/health"]}, TypeError, "Route objects"),
+    ],
+)
+def test_bad_tables_are_refused_with_the_reason(
+    health: HealthCheck, options: dict[str, Any], error: type[Exception], words: str
+) -> None:
+    with pytest.raises(error, match=words.replace("?", r"\?")):
+        Endpoints(health, **options)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "words"),
+    [
+        (("/x", object()), {}, TypeError, "HealthCheck or an EnvironmentDump"),
+        (("/x", "health"), {}, TypeError, "not str"),
+        (("/x", None), {"kind": "environment"}, TypeError, "not NoneType"),
+        (("/x",), {"kind": "live"}, ValueError, "kind must be one of"),
+        (("/x",), {"kind": "environment"}, ValueError, "kind must be one of"),
+        (("/x",), {"format": "xml"}, ValueError, "format must be one of"),
+        (("/x",), {"kind": "readyz", "format": "json"}, ValueError, "format must be one of"),
+        (("x",), {}, ValueError, "starting with '/'"),
+    ],
+)
+def test_bad_routes_are_refused_with_the_reason(
+    health: HealthCheck,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    error: type[Exception],
+    words: str,
+) -> None:
+    if len(args) == 1:
+        args = (*args, health)
+    with pytest.raises(error, match=words):
+        Route(*args, **kwargs)
+
+
+def test_an_environment_dump_serves_only_the_environment() -> None:
+    with pytest.raises(ValueError, match="kind 'environment'"):
+        Route("/x", EnvironmentDump(), "healthcheck")
