@@ -29,9 +29,13 @@ def setup() -> None:
     if not PYTHON.exists():
         print(f"creating {VENV}", flush=True)
         venv.create(VENV, with_pip=True)
-    print("installing healthcheck[all,test] into .venv", flush=True)
+    print("installing .[all,test] into .venv", flush=True)
     pip = [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    if STAMP.exists():
+        # A .venv from before the rename holds this project as "healthcheck" too.
+        uninstall = [str(PYTHON), "-m", "pip", "uninstall", "--yes", "--quiet", "healthcheck"]
+        subprocess.run(uninstall, check=False, capture_output=True)
     subprocess.run([*pip, "-e", f"{ROOT}[all,test]"], check=True)
     STAMP.write_text(wanted)
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._about import __version__ as __version__
 from .build import BuildInfo as BuildInfo
 from .core import HealthCheck as HealthCheck
+from .endpoints import Route as Route
 from .environment import EnvironmentDump as EnvironmentDump
 from .exceptions import DuplicateNameError as DuplicateNameError
 from .exceptions import HealthCheckError as HealthCheckError
@@ -30,7 +32,6 @@ from .scrub import Scrubber as Scrubber
 if TYPE_CHECKING:
     from .integrations.tornado import TornadoHandler as TornadoHandler
 
-__version__ = "0.1.0"
 
 __all__ = [
     "BuildInfo",
@@ -44,6 +45,7 @@ __all__ = [
     "Outcome",
     "Probe",
     "Report",
+    "Route",
     "Scrubber",
     "Status",
     "StatusChange",

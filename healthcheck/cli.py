@@ -28,9 +28,9 @@ NAGIOS_UNKNOWN = 3
 
 # What each body's status word means, across our formats and py-healthcheck's.
 _STATES = {
-    "success": "pass", "pass": "pass", "ok": "pass", "up": "pass",
-    "warning": "warn", "warn": "warn",
-    "failure": "fail", "fail": "fail", "down": "fail", "error": "fail",
+    "success": "pass", "pass": "pass", "ok": "pass", "up": "pass", "healthy": "pass",
+    "warning": "warn", "warn": "warn", "degraded": "warn",
+    "failure": "fail", "fail": "fail", "down": "fail", "error": "fail", "unhealthy": "fail",
 }  # fmt: skip
 _MARKS = {"+": "pass", "!": "warn", "-": "fail"}
 _WORDS = {"pass": "ok", "warn": "warn", "fail": "failed"}
@@ -139,6 +139,23 @@ def _json_checks(data: dict[str, Any]) -> list[CheckLine]:
                 if isinstance(entry, dict):
                     state = _STATES.get(str(entry.get("status", "")).lower(), "fail")
                     checks.append(CheckLine(str(key), state, _text(entry.get("output"))))
+    elif isinstance(detail, list):  # healthcheckx
+        for entry in detail:
+            if isinstance(entry, dict):
+                state = _STATES.get(str(entry.get("status", "")).lower(), "fail")
+                ms = entry.get("duration_ms")
+                seconds = ms / 1000 if isinstance(ms, (int, float)) else None
+                name, message = str(entry.get("name", "?")), _text(entry.get("message"))
+                checks.append(CheckLine(name, state, message, seconds))
+    components = data.get("components")
+    if isinstance(components, dict):  # Spring Boot Actuator
+        for key, entry in components.items():
+            if isinstance(entry, dict):
+                more = entry.get("details")
+                more = more if isinstance(more, dict) else {}
+                word = str(more.get("status") or entry.get("status", "")).lower()
+                state = _STATES.get(word, "fail")
+                checks.append(CheckLine(str(key), state, _text(more.get("output"))))
     return checks
 
 
@@ -286,6 +303,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 healthy, 1 unhealthy, 2 unreachable or misused "
         "(Nagios format: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).",
     )
+    parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", parser_class=_Parser
     )
@@ -337,6 +355,32 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=5000)
     return parser
+
+
+class _Version(argparse.Action):
+    """``--version``: this package's name and version, and a warning when py-healthcheck is
+    installed too (both install the ``healthcheck`` package, so one overwrote the other)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from importlib import metadata
+
+        from ._about import DISTRIBUTION, __version__
+
+        print(f"{DISTRIBUTION} {__version__}")
+        try:
+            peer = metadata.version("py-healthcheck")
+        except metadata.PackageNotFoundError:
+            parser.exit(HEALTHY)
+        print(
+            f"warning: py-healthcheck {peer} is installed too; both provide the 'healthcheck' "
+            f"package, so one overwrote the other: pip uninstall py-healthcheck, then "
+            f"reinstall {DISTRIBUTION}",
+            file=sys.stderr,
+        )
+        parser.exit(HEALTHY)
 
 
 def _positive(text: str) -> float:

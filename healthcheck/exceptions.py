@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ._about import DISTRIBUTION
+
 
 class HealthCheckError(Exception):
     """Base class of every error this package raises on purpose."""
@@ -21,7 +23,8 @@ class MissingDependencyError(HealthCheckError, ImportError):
 
     def __init__(self, module: str, extra: str) -> None:
         super().__init__(
-            f"{module!r} is not installed; install it with: pip install 'healthcheck[{extra}]'",
+            f"{module!r} is not installed; install it with: "
+            f"pip install '{DISTRIBUTION}[{extra}]'",
             name=module,
         )
         self.module = module

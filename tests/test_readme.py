@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 
-README = Path(__file__).resolve().parent.parent / "README.rst"
-BLOCK = re.compile(r"^\.\. code-block:: python\n\n((?:    .*\n|\n)+)", re.MULTILINE)
+from tests.readme import README, python_examples
+from tests.test_migrations import COVERED
 
-
-def python_examples() -> list[str]:
-    return [
-        "\n".join(line[4:] for line in block.group(1).splitlines())
-        for block in BLOCK.finditer(README.read_text())
-    ]
+#: The migration recipes need real backends and servers: tests/test_migrations.py runs them.
+GENERIC = [source for section, source in python_examples() if section not in COVERED]
 
 
 def test_the_readme_has_examples() -> None:
-    assert len(python_examples()) >= 5
+    assert len(GENERIC) >= 5
 
 
-@pytest.mark.parametrize("source", python_examples(), ids=lambda s: s.splitlines()[0][:40])
+@pytest.mark.parametrize("source", GENERIC, ids=lambda s: s.splitlines()[0][:40])
 def test_example_runs(source: str) -> None:
     namespace: dict[str, object] = {"__name__": "readme_example"}
     exec(compile(source, str(README), "exec"), namespace)  # noqa: S102 - our own README

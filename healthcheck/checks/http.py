@@ -12,7 +12,8 @@ from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import __version__, defaults
+from .. import defaults
+from .._about import __version__
 from ..result import Outcome, Status
 from ._base import BuiltinCheck, display_url, failure, redact, seconds, url_password
 

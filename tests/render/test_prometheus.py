@@ -143,4 +143,4 @@ def test_without_prometheus_client_the_import_names_the_extra(
     with pytest.raises(MissingDependencyError) as caught:
         importlib.import_module("healthcheck.render.prometheus")
     assert caught.value.extra == "prometheus"
-    assert "pip install 'healthcheck[prometheus]'" in str(caught.value)
+    assert "pip install 'healthcheck-endpoints[prometheus]'" in str(caught.value)
