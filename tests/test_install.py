@@ -92,3 +92,20 @@ def test_version_warns_when_py_healthcheck_is_installed_too(
     assert done.stdout.strip() == f"{DISTRIBUTION} {__version__}"
     assert "py-healthcheck 1.10.1 is installed too" in done.stderr
     assert "pip uninstall py-healthcheck" in done.stderr
+
+
+def test_every_readme_install_line_installs_this_project() -> None:
+    """No line installs another project by our import name (PyPI's "healthcheck" is not us)."""
+    readme = (ROOT / "README.rst").read_text()
+    targets = [
+        target
+        for line in readme.splitlines()
+        if line.strip().startswith("pip install") or "&& pip install" in line
+        for target in line.split("#")[0].split("pip install", 1)[1].split("&&")[0].split()
+        if not target.startswith("-")
+    ]
+    assert targets, "the README has install lines"
+    wheel = f"'dist/{DISTRIBUTION.replace('-', '_')}-{__version__}-py3-none-any.whl"
+    for target in targets:
+        ours = target.startswith(("'.[", ".", wheel, f"'{DISTRIBUTION}["))
+        assert ours or target in ("build", "py-healthcheck"), target

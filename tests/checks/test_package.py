@@ -42,7 +42,7 @@ def test_the_package_imports_no_driver_until_asked(monkeypatch: pytest.MonkeyPat
     monkeypatch.setitem(sys.modules, "redis", None)
     monkeypatch.delitem(sys.modules, "healthcheck.checks.redis", raising=False)
     assert healthcheck.checks.tcp_check("127.0.0.1", 1).name == "tcp:127.0.0.1:1"
-    with pytest.raises(MissingDependencyError, match="healthcheck\\[redis\\]"):
+    with pytest.raises(MissingDependencyError, match="healthcheck-endpoints\\[redis\\]"):
         healthcheck.checks.redis_check  # noqa: B018 - the attribute access is the test
 
 
