@@ -39,6 +39,8 @@ Authorize = Callable[[Any], bool]
 KINDS = ("healthcheck", "environment", "livez", "readyz", "startupz", "metrics")
 #: Kinds that also answer for one check by name: ``<path>/<check>``.
 CHECK_KINDS = frozenset({"healthcheck", "livez", "readyz", "startupz"})
+#: What a route of a HealthCheck can serve.
+_HEALTH_KINDS = tuple(kind for kind in KINDS if kind != "environment")
 _PATH = re.compile(r"/|(/[^/?#<>\s]+)+")
 
 JSON_TYPE = "application/json"
@@ -90,11 +92,9 @@ class Route:
                 raise ValueError(f"route {path}: an EnvironmentDump serves kind 'environment'")
         elif isinstance(self.target, HealthCheck):
             kind = self.kind or "healthcheck"
-            if kind not in KINDS or kind == "environment":
-                raise ValueError(
-                    f"route {path}: kind must be one of {', '.join(KINDS[:1] + KINDS[2:])};"
-                    f" got {kind!r}"
-                )
+            if kind not in _HEALTH_KINDS:
+                known = ", ".join(_HEALTH_KINDS)
+                raise ValueError(f"route {path}: kind must be one of {known}; got {kind!r}")
         else:
             raise TypeError(
                 f"route {path}: serves a HealthCheck or an EnvironmentDump, "
