@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextvars
 import inspect
 import json
 import logging
@@ -79,7 +80,11 @@ class Runner:
         on a private loop in a daemon thread; synchronous ones run on the thread pool.
         """
         if not check.is_async:
-            self._pool.submit(lambda: land(self._execute_sync(check)))
+            # The caller's context variables go along: Flask keeps its application and request
+            # context in them, so current_app and Flask-SQLAlchemy's session work in a checker
+            # as they did when py-healthcheck ran checkers in the request's own thread.
+            context = contextvars.copy_context()
+            self._pool.submit(lambda: land(context.run(self._execute_sync, check)))
             return
 
         def dropped(done: asyncio.Future[None] | concurrent.futures.Future[None]) -> None:

@@ -172,3 +172,31 @@ def test_the_flask_view_func_pattern_over_http() -> None:
         reply = get(f"{base}/healthcheck")
         assert reply.status == 503
         assert reply.json()["status"] == "failure"
+
+
+def test_checkers_see_flask_s_application_and_request_context() -> None:
+    """py-healthcheck ran checkers in the request's thread, so current_app worked in them (and
+    Flask-SQLAlchemy's session with it); they run on pool threads here, with the caller's
+    context variables, where Flask keeps its contexts."""
+    from flask import Flask, current_app, request
+
+    from healthcheck.integrations.flask import HealthCheckExtension
+
+    def database_available() -> tuple[bool, str]:
+        return True, current_app.config["DATABASE"]
+
+    def caller() -> tuple[bool, str]:
+        return True, request.path
+
+    app = Flask(__name__)
+    app.config["DATABASE"] = "postgresql://db/app"
+    health = HealthCheck(checkers=[database_available, caller], success_ttl=0)
+    app.add_url_rule("/healthcheck", view_func=lambda: health.run())
+    HealthCheckExtension(app, health=health, prefix="/ops")
+    with wsgi_server(app) as base:
+        plain = get(f"{base}/healthcheck")
+        extension = get(f"{base}/ops/healthcheck")
+    for reply, path in ((plain, "/healthcheck"), (extension, "/ops/healthcheck")):
+        assert reply.status == 200, reply.body
+        outputs = [r["output"] for r in reply.json()["results"]]
+        assert outputs == ["postgresql://db/app", path]
