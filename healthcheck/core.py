@@ -6,7 +6,7 @@ import math
 import signal
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, MutableSequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, Union, overload
 
@@ -84,16 +84,16 @@ class HealthCheck:
         self.success_headers = dict(success_headers or defaults.JSON_HEADERS)
         self.success_handler = success_handler
         self.success_ttl = float(success_ttl or 0)
-        self.warn_status = warn_status
+        self.warn_status = _choice("warn_status", warn_status, int, optional=False)
         self.failed_status = failed_status
         self.failed_headers = dict(failed_headers or defaults.JSON_HEADERS)
         self.failed_handler = failed_handler
         self.failed_ttl = float(failed_ttl or 0)
         self.error_timeout = _seconds("error_timeout", error_timeout)
-        self.build_info = build_info
-        self.scrubber = scrubber or DEFAULT_SCRUBBER
-        self.max_output = max_output
-        self.max_section = max_section
+        self.build_info = _choice("build_info", build_info, BuildInfo)
+        self.scrubber = _choice("scrubber", scrubber, Scrubber) or DEFAULT_SCRUBBER
+        self.max_output = _choice("max_output", max_output, int)
+        self.max_section = _choice("max_section", max_section, int)
         self.interval = _interval(interval)
         self._checks: tuple[Check, ...] = ()
         self._sections = Sections()
@@ -103,7 +103,7 @@ class HealthCheck:
             ttl=self._ttl,
             timeout=self._timeout,
             exception_handler=exception_handler,
-            max_workers=max_workers,
+            max_workers=_choice("max_workers", max_workers, int, optional=False),
             timer=timer,
             settle=self._settle,
             clean=self._clean_output,
@@ -140,9 +140,14 @@ class HealthCheck:
         self._engine.runner.exception_handler = handler
 
     @property
-    def checkers(self) -> list[Callable[[], Any]]:
-        """The registered checker callables, in order."""
-        return [c.func for c in self._checks]
+    def checkers(self) -> CheckerList:
+        """The registered checker callables, in order, as a live list: appending to it
+        registers a checker, as in py-healthcheck."""
+        return CheckerList(self)
+
+    @checkers.setter
+    def checkers(self, funcs: Iterable[Callable[[], Any]]) -> None:
+        self._checks = tuple(self._new_check(func) for func in funcs)
 
     def add_check(
         self,
@@ -166,6 +171,30 @@ class HealthCheck:
         ``fail_after`` and ``warn_for`` damp flapping: ``warn`` until that many consecutive
         failures, and until it has been failing for that many seconds.
         """
+        check = self._new_check(
+            func,
+            name=name,
+            timeout=timeout,
+            critical=critical,
+            tags=tags,
+            fail_after=fail_after,
+            warn_for=warn_for,
+        )
+        self._checks = (*self._checks, check)
+        return func
+
+    def _new_check(
+        self,
+        func: Callable[..., Any],
+        *,
+        name: str | None = None,
+        timeout: float | None = None,
+        critical: bool = True,
+        tags: Iterable[str] = (),
+        fail_after: int = 1,
+        warn_for: float = 0,
+    ) -> Check:
+        """A check for ``func``, validated, not yet registered."""
         if not callable(func):
             raise TypeError(f"add_check() needs a callable, got {type(func).__name__}")
         if timeout is None:
@@ -175,7 +204,7 @@ class HealthCheck:
             raise DuplicateNameError("check", name)
         if isinstance(fail_after, bool) or not isinstance(fail_after, int) or fail_after < 1:
             raise ValueError(f"fail_after must be a whole number >= 1, got {fail_after!r}")
-        check = Check(
+        return Check(
             func,
             self.scrubber.scrub_text(name or checker_name(func)),
             timeout=_seconds("timeout", timeout),
@@ -184,8 +213,6 @@ class HealthCheck:
             fail_after=fail_after,
             warn_for=_seconds("warn_for", warn_for) or 0,
         )
-        self._checks = (*self._checks, check)
-        return func
 
     @overload
     def checker(self, func: F, /) -> F: ...
@@ -616,6 +643,60 @@ class HealthCheck:
         return body.render(), 404, dict(defaults.JSON_HEADERS)
 
 
+class CheckerList(MutableSequence[Callable[[], Any]]):
+    """``health.checkers``: the registered checkers as a list whose changes register and
+    unregister checks, as appending to py-healthcheck's ``checkers`` list did."""
+
+    def __init__(self, health: HealthCheck) -> None:
+        self._health = health
+
+    @overload
+    def __getitem__(self, index: int) -> Callable[[], Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Callable[[], Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        return [check.func for check in self._health._checks][index]
+
+    def __len__(self) -> int:
+        return len(self._health._checks)
+
+    @overload
+    def __setitem__(self, index: int, func: Callable[[], Any]) -> None: ...
+
+    @overload
+    def __setitem__(self, index: slice, func: Iterable[Callable[[], Any]]) -> None: ...
+
+    def __setitem__(self, index: int | slice, func: Any) -> None:
+        health = self._health
+        checks = list(health._checks)
+        if isinstance(index, slice):
+            checks[index] = [health._new_check(f) for f in func]
+        else:
+            checks[index] = health._new_check(func)
+        health._checks = tuple(checks)
+
+    def __delitem__(self, index: int | slice) -> None:
+        checks = list(self._health._checks)
+        del checks[index]
+        self._health._checks = tuple(checks)
+
+    def insert(self, index: int, func: Callable[[], Any]) -> None:
+        health = self._health
+        checks = list(health._checks)
+        checks.insert(index, health._new_check(func))
+        health._checks = tuple(checks)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, (list, CheckerList)) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a list
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+
 #: Where a run's results came from (the background runner or the cache) and its generation.
 _Stamp = tuple[Union[Background, ResultCache], int]
 
@@ -687,6 +768,19 @@ def _really_passed(result: CheckResult) -> bool:
 def _names(names: Iterable[str]) -> frozenset[str]:
     """A set of names, where a lone string is one name, not its letters."""
     return frozenset([names] if isinstance(names, str) else names)
+
+
+def _choice(what: str, value: Any, kind: type, optional: bool = True) -> Any:
+    """``value`` if it is a ``kind`` (or ``None``, when ``optional``); else a TypeError that says
+    why: py-healthcheck turned every keyword argument into a body field, and ``what`` is a
+    parameter of its own here."""
+    if (value is None and optional) or (isinstance(value, kind) and not isinstance(value, bool)):
+        return value
+    wanted = kind.__name__ + (" or None" if optional else "")
+    raise TypeError(
+        f"{what} must be {wanted}, got {type(value).__name__}; {what} is a parameter here, not a "
+        f"custom field as in py-healthcheck: add_section({what!r}, ...) adds a field of that name"
+    )
 
 
 def _seconds(what: str, value: float | None) -> float | None:

@@ -47,9 +47,9 @@ class EnvironmentDump:
         self.max_section = max_section
         self._sections = Sections()
         for name, include, section in (
-            ("os", include_os, os_section),
-            ("python", include_python, python_section),
-            ("process", include_process, process_section),
+            ("os", include_os, self.get_os),
+            ("python", include_python, self.get_python),
+            ("process", include_process, self.get_process),
         ):
             if include:
                 self._sections.add(name, section)
@@ -63,6 +63,20 @@ class EnvironmentDump:
     def add_section(self, name: str, func: Any) -> None:
         """Add a section: a value, or a callable evaluated on every request."""
         self._sections.add(name, func)
+
+    # py-healthcheck's section methods: a subclass that overrides one changes its section.
+
+    def get_os(self) -> JSON:
+        return os_section()
+
+    def get_python(self) -> JSON:
+        return python_section()
+
+    def get_process(self) -> JSON:
+        return process_section(self.get_login())
+
+    def get_login(self) -> str:
+        return _user()
 
     def collect(self) -> dict[str, JSON]:
         """Every section, evaluated now, secrets masked (see :class:`Scrubber`)."""
@@ -126,11 +140,11 @@ def installed_packages() -> dict[str, JSON]:
     return dict(sorted(found.items(), key=lambda item: item[0].lower()))
 
 
-def process_section() -> dict[str, JSON]:
+def process_section(user: str | None = None) -> dict[str, JSON]:
     data: dict[str, JSON] = {
         "argv": list(sys.argv),
         "cwd": os.getcwd(),
-        "user": _user(),
+        "user": _user() if user is None else user,
         "pid": os.getpid(),
         "environ": dict(os.environ),  # scrubbed in EnvironmentDump.collect
     }

@@ -58,3 +58,30 @@ def test_environment_variables_with_key_token_or_pass_are_masked(
     assert environ["STRIPE_API_KEY"] == environ["GITHUB_TOKEN"] == environ["DB_PASSWORD"]
     assert environ["STRIPE_API_KEY"] != "not-to-be-seen-1"
     assert environ["APP_COLOUR"] == "blue"
+
+
+def test_a_subclass_overriding_a_section_method_changes_that_section(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("INTERNAL_HOST", "db-7.internal")
+
+    class TrimmedDump(EnvironmentDump):
+        def get_process(self) -> dict[str, object]:
+            return {"pid": os.getpid()}  # no environ, no argv
+
+        def get_python(self) -> dict[str, object]:
+            return {"version": "hidden"}
+
+    body = TrimmedDump(include_os=False).run()[0]
+    assert json.loads(body) == {"process": {"pid": os.getpid()}, "python": {"version": "hidden"}}
+    assert "db-7.internal" not in body
+
+
+def test_get_login_feeds_the_process_section() -> None:
+    class NamedDump(EnvironmentDump):
+        def get_login(self) -> str:
+            return "svc-billing"
+
+    dump = NamedDump(include_os=False, include_python=False)
+    assert json.loads(dump.run()[0])["process"]["user"] == "svc-billing"
+    assert EnvironmentDump().get_os()["platform"] == sys.platform  # type: ignore[index]

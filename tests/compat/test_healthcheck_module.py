@@ -200,3 +200,54 @@ def test_checkers_see_flask_s_application_and_request_context() -> None:
         assert reply.status == 200, reply.body
         outputs = [r["output"] for r in reply.json()["results"]]
         assert outputs == ["postgresql://db/app", path]
+
+
+def test_appending_to_checkers_registers_a_checker_as_in_py_healthcheck() -> None:
+    health = HealthCheck(checkers=[passing])
+    assert health.run()[1] == 200
+    health.checkers.append(failing)
+    health.clear_cache()
+    body, status, _ = health.run()
+    assert status == 500
+    assert [r["checker"] for r in json.loads(body)["results"]] == ["passing", "failing"]
+    assert health.checkers == [passing, failing]
+    assert len(health.checkers) == 2 and health.checkers[-1] is failing
+
+
+def test_the_checkers_list_changes_the_registry_every_way_a_list_changes() -> None:
+    health = HealthCheck()
+    checkers = health.checkers
+    checkers += [failing]
+    checkers.insert(0, passing)
+    assert health.checkers == [passing, failing]
+    del checkers[1]
+    assert health.checkers == [passing]
+    checkers[0] = raising
+    assert health.checkers == [raising]
+    checkers[:] = [passing, passing]
+    assert [r["checker"] for r in json.loads(health.run()[0])["results"]] == ["passing"] * 2
+    checkers.remove(passing)
+    assert checkers.pop() is passing
+    assert health.checkers == []
+    health.checkers = [failing]  # assigning the attribute, as py-healthcheck allowed
+    assert health.run()[1] == 500
+    with pytest.raises(TypeError, match="callable"):
+        health.checkers.append("not a checker")  # type: ignore[arg-type]
+    assert health.checkers == [failing]
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("build_info", {"commit": "abc"}),
+        ("scrubber", "on"),
+        ("warn_status", "n/a"),
+        ("max_workers", "4"),
+        ("max_output", 1.5),
+    ],
+)
+def test_an_option_that_py_healthcheck_took_as_a_field_is_a_clear_error(
+    option: str, value: Any
+) -> None:
+    with pytest.raises(TypeError, match=rf"{option} is a parameter here.*add_section"):
+        HealthCheck(**{option: value})
