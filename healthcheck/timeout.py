@@ -4,6 +4,8 @@ py-healthcheck's decorator used ``SIGALRM``, which only works in the main thread
 threaded server every decorated call failed. This one runs the call on a helper thread and
 stops waiting after ``seconds``; it works in any thread. Python cannot kill a thread, so a call
 that overruns goes on in the background until it returns by itself; its result is dropped.
+At most :data:`MAX_OVERRUNNING` such calls of one function are left running: past that, a
+call fails at once instead of starting another thread against a backend that hangs.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: py-healthcheck's default message: the system's text for ``ETIME`` ("Timer expired").
 DEFAULT_MESSAGE = os.strerror(getattr(errno, "ETIME", errno.ETIMEDOUT))
+#: Overrunning calls of one decorated function left running before new calls fail at once:
+#: each holds a thread and whatever it opened, so against a hung backend they must not pile up.
+MAX_OVERRUNNING = 8
 
 
 class TimeoutError(builtins.TimeoutError):
@@ -47,39 +52,62 @@ def timeout(seconds: float = 2, error_message: str = DEFAULT_MESSAGE) -> Callabl
     def decorator(func: F) -> F:
         if not seconds:
             return func
+        deadline = _Deadline(func, seconds, error_message)
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            return _call_with_deadline(func, args, kwargs, seconds, error_message)
+            return deadline.call(args, kwargs)
 
         return wrapper  # type: ignore[return-value]  # same signature as func
 
     return decorator
 
 
-def _call_with_deadline(
-    func: Callable[..., Any],
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    seconds: float,
-    error_message: str,
-) -> Any:
-    outcome: list[tuple[bool, Any]] = []
-    context = contextvars.copy_context()  # the call sees the caller's context variables
+class _Deadline:
+    """Calls of one decorated function, each on a helper thread, waited for ``seconds``."""
 
-    def target() -> None:
-        try:
-            outcome.append((True, context.run(func, *args, **kwargs)))
-        except BaseException as exc:  # handed to the caller, who decides
-            outcome.append((False, exc))
+    def __init__(self, func: Callable[..., Any], seconds: float, error_message: str) -> None:
+        self.func = func
+        self.seconds = seconds
+        self.error_message = error_message
+        self.name = f"healthcheck-timeout-{getattr(func, '__name__', 'call')}"
+        self._lock = threading.Lock()
+        self._overrunning = 0
 
-    name = f"healthcheck-timeout-{getattr(func, '__name__', 'call')}"
-    thread = threading.Thread(target=target, name=name, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    if not outcome:
-        raise TimeoutError(error_message)
-    returned, value = outcome[0]
+    def call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        with self._lock:
+            if self._overrunning >= MAX_OVERRUNNING:
+                raise TimeoutError(
+                    f"{self.error_message} ({self._overrunning} earlier calls still running)"
+                )
+        outcome: list[tuple[bool, Any]] = []
+        state = {"done": False, "abandoned": False}
+        context = contextvars.copy_context()  # the call sees the caller's context variables
+
+        def target() -> None:
+            try:
+                outcome.append((True, context.run(self.func, *args, **kwargs)))
+            except BaseException as exc:  # handed to the caller, who decides
+                outcome.append((False, exc))
+            finally:
+                with self._lock:
+                    state["done"] = True
+                    if state["abandoned"]:
+                        self._overrunning -= 1
+
+        thread = threading.Thread(target=target, name=self.name, daemon=True)
+        thread.start()
+        thread.join(self.seconds)
+        with self._lock:
+            if not state["done"]:
+                state["abandoned"] = True
+                self._overrunning += 1
+                raise TimeoutError(self.error_message)
+        return _returned(outcome[0])
+
+
+def _returned(outcome: tuple[bool, Any]) -> Any:
+    returned, value = outcome
     if returned:
         return value
     try:

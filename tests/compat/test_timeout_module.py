@@ -106,3 +106,33 @@ def test_zero_seconds_means_no_limit() -> None:
 def test_bad_seconds_are_refused_at_decoration(seconds: Any) -> None:
     with pytest.raises((TypeError, ValueError), match="seconds"):
         timeout(seconds)
+
+
+def test_overrunning_calls_are_bounded_per_function(gate: threading.Event) -> None:
+    from healthcheck.timeout import MAX_OVERRUNNING
+    from tests.test_core import eventually
+
+    calls = []
+
+    @timeout(0.02, "backend hung")
+    def ping() -> str:
+        calls.append(1)
+        gate.wait()
+        return "pong"
+
+    def helpers() -> int:
+        return sum(t.name == "healthcheck-timeout-ping" for t in threading.enumerate())
+
+    messages = []
+    for _ in range(MAX_OVERRUNNING + 5):
+        with pytest.raises(TimeoutError) as raised:
+            ping()
+        messages.append(str(raised.value))
+    # Only MAX_OVERRUNNING calls started a thread; the rest failed at once, saying why.
+    assert len(calls) == MAX_OVERRUNNING
+    assert helpers() == MAX_OVERRUNNING
+    assert messages[0] == "backend hung"
+    assert messages[-1] == f"backend hung ({MAX_OVERRUNNING} earlier calls still running)"
+    gate.set()  # the backend answers again: the stragglers end, and calls work again
+    assert eventually(lambda: helpers() == 0)
+    assert ping() == "pong"
