@@ -6,6 +6,7 @@ EnvironmentDump, TornadoHandler``.
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
 from ._about import __version__ as __version__
@@ -55,12 +56,18 @@ __all__ = [
     "json_success_handler",
     "traceback_exception_handler",
 ]
+if find_spec("tornado") is None:  # as in py-healthcheck, `import *` works without Tornado
+    __all__.remove("TornadoHandler")
 
 
 def __getattr__(name: str) -> Any:
     # Tornado is optional: importing the handler is what requires it.
     if name == "TornadoHandler":
-        from .integrations.tornado import TornadoHandler
-
+        try:
+            from .integrations.tornado import TornadoHandler
+        except MissingDependencyError as exc:
+            # An AttributeError, so hasattr() says False as with py-healthcheck; the message
+            # still names the extra.
+            raise AttributeError(f"TornadoHandler is not available: {exc}", name=name) from exc
         return TornadoHandler
     raise AttributeError(f"module 'healthcheck' has no attribute {name!r}")

@@ -371,16 +371,29 @@ class _Version(argparse.Action):
 
         print(f"{DISTRIBUTION} {__version__}")
         try:
-            peer = metadata.version("py-healthcheck")
+            peer: str | None = metadata.version("py-healthcheck")
         except metadata.PackageNotFoundError:
-            parser.exit(HEALTHY)
-        print(
-            f"warning: py-healthcheck {peer} is installed too; both provide the 'healthcheck' "
-            f"package, so one overwrote the other: pip uninstall py-healthcheck, then "
-            f"reinstall {DISTRIBUTION}",
-            file=sys.stderr,
-        )
-        parser.exit(HEALTHY)
+            peer = None
+        if peer is not None:
+            print(
+                f"warning: py-healthcheck {peer} is installed too; both provide the "
+                f"'healthcheck' package, so one overwrote the other: pip uninstall "
+                f"py-healthcheck, then reinstall {DISTRIBUTION}",
+                file=sys.stderr,
+            )
+        try:  # uninstalling py-healthcheck after us deletes files of ours
+            files = metadata.files(DISTRIBUTION) or []
+        except metadata.PackageNotFoundError:  # run from a source tree, not installed
+            files = []
+        missing = [str(f) for f in files if f.suffix == ".py" and not os.path.exists(f.locate())]
+        if missing:
+            print(
+                f"error: {len(missing)} files of {DISTRIBUTION} are missing "
+                f"({', '.join(sorted(missing)[:3])}, ...): pip install --force-reinstall "
+                f"{DISTRIBUTION}",
+                file=sys.stderr,
+            )
+        parser.exit(UNHEALTHY if missing else HEALTHY)
 
 
 def _positive(text: str) -> float:

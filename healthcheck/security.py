@@ -25,15 +25,21 @@ def safe_dict(
 
     Nested mappings are walked, up to ``max_deep`` levels; deeper ones, and the whole input when
     ``max_deep <= 0``, are returned as they are. Other values are kept unchanged. As in
-    py-healthcheck, a nested mapping is walked even when its own key is blacklisted.
+    py-healthcheck, a nested mapping is walked even when its own key is blacklisted, and any
+    object with ``keys()`` and ``[]`` is taken (``flask.request.headers``, say).
+
+    Two corrections: a ``blacklist`` given as one string is one word (py-healthcheck took each
+    of its letters for a word), and its words match in any case, as the keys do.
     """
     if max_deep <= 0:
         return dictionary
-    if not isinstance(dictionary, Mapping):
+    if not callable(getattr(dictionary, "keys", None)):
         raise TypeError(f"safe_dict() needs a mapping, got {type(dictionary).__name__}")
     words = [word.lower() for word in ([blacklist] if isinstance(blacklist, str) else blacklist)]
     result = {}
-    for key, value in dictionary.items():
+    # keys() and [] only, as py-healthcheck: header objects and other mapping-likes work too
+    for key in dictionary.keys():
+        value = dictionary[key]
         if isinstance(value, Mapping):
             result[key] = safe_dict(value, words, max_deep - 1)
         elif any(word in str(key).lower() for word in words):

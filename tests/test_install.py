@@ -109,3 +109,20 @@ def test_every_readme_install_line_installs_this_project() -> None:
     for target in targets:
         ours = target.startswith(("'.[", ".", wheel, f"'{DISTRIBUTION}["))
         assert ours or target in ("build", "py-healthcheck"), target
+
+
+def test_version_says_when_uninstalling_py_healthcheck_deleted_our_files(
+    source: Path, clean_venv: Path
+) -> None:
+    pip = (clean_venv / "python", "-m", "pip")
+    run(*pip, "install", "--quiet", "--no-deps", "py-healthcheck==1.10.1")
+    run(*pip, "install", "--quiet", ".", cwd=source)
+    run(*pip, "uninstall", "--yes", "--quiet", "py-healthcheck")  # takes shared files with it
+    done = subprocess.run(
+        [str(clean_venv / "healthcheck"), "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert done.stdout.strip() == f"{DISTRIBUTION} {__version__}"
+    assert "files of healthcheck-endpoints are missing" in done.stderr
+    assert "healthcheck/__init__.py" in done.stderr
+    assert f"pip install --force-reinstall {DISTRIBUTION}" in done.stderr

@@ -114,3 +114,14 @@ def test_it_matches_the_contract_on_any_tree(
     tree: dict[str, Any], blacklist: list[str], max_deep: int
 ) -> None:
     assert safe_dict(tree, tuple(blacklist), max_deep) == reference(tree, blacklist, max_deep)
+
+
+def test_mapping_likes_with_keys_and_getitem_are_taken() -> None:
+    from werkzeug.datastructures import Headers
+
+    headers = Headers([("Authorization-Token", "abc"), ("X-Api-Key", "k"), ("Accept", "*/*")])
+    assert safe_dict(headers) == {
+        "Authorization-Token": MASK,
+        "X-Api-Key": MASK,
+        "Accept": "*/*",
+    }

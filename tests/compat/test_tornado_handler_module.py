@@ -54,3 +54,27 @@ class PyHealthcheckRoutesTest(AsyncHTTPTestCase):
         response = self.fetch("/environment")
         assert response.code == 200
         assert json.loads(response.body)["app"] == {"v": 1}
+
+
+def test_without_tornado_the_package_imports_and_hasattr_says_false() -> None:
+    """As with py-healthcheck: `import *` works and feature detection says False; the
+    attribute's error still names the extra to install."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; sys.modules['tornado'] = None\n"
+        "from healthcheck import *\n"
+        "import healthcheck\n"
+        "print(hasattr(healthcheck, 'TornadoHandler'), 'TornadoHandler' in healthcheck.__all__)\n"
+        "try:\n"
+        "    healthcheck.TornadoHandler\n"
+        "except AttributeError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    first, second = done.stdout.splitlines()
+    assert first == "False False"
+    assert "pip install 'healthcheck-endpoints[tornado]'" in second
