@@ -41,7 +41,9 @@ KINDS = ("healthcheck", "environment", "livez", "readyz", "startupz", "metrics")
 CHECK_KINDS = frozenset({"healthcheck", "livez", "readyz", "startupz"})
 #: What a route of a HealthCheck can serve.
 _HEALTH_KINDS = tuple(kind for kind in KINDS if kind != "environment")
-_PATH = re.compile(r"/|(/[^/?#<>\s]+)+")
+#: Plain segments: no "." or ".." (clients normalise them away), no characters that mean
+#: something else in a URL or a route pattern.
+_PATH = re.compile(r"/|(/(?!\.\.?(?:/|$))[^/?#%<>\s]+)+")
 
 JSON_TYPE = "application/json"
 TEXT_TYPE = "text/plain; charset=utf-8"
@@ -132,7 +134,8 @@ def _route_path(path: object) -> str:
     cleaned = "/" + path.strip("/")
     if not _PATH.fullmatch(cleaned):
         raise ValueError(
-            f"a route's path must be plain segments (no '//', '?', '#', '<', '>' or spaces): "
+            f"a route's path must be plain segments (no '.', '..' or '//'; no '?', '#', '%', "
+            f"'<', '>' or spaces): "
             f"{path!r}"
         )
     return cleaned

@@ -77,6 +77,9 @@ def test_an_environment_route_and_a_probe_route(health: HealthCheck) -> None:
         ({"paths": {"healthcheck": "/a//b"}}, ValueError, "plain segments"),
         ({"paths": {"healthcheck": "/a?b"}}, ValueError, "plain segments"),
         ({"paths": {"healthcheck": "/<check>"}}, ValueError, "plain segments"),
+        ({"paths": {"healthcheck": "/a/../b"}}, ValueError, "plain segments"),
+        ({"paths": {"healthcheck": "/."}}, ValueError, "plain segments"),
+        ({"paths": {"healthcheck": "/a%20b"}}, ValueError, "plain segments"),
         ({"paths": {"healthcheck": "/livez"}}, ValueError, "two routes on /livez"),
         ({"routes": ["/health"]}, TypeError, "Route objects"),
     ],
@@ -112,6 +115,12 @@ def test_bad_routes_are_refused_with_the_reason(
         args = (*args, health)
     with pytest.raises(error, match=words):
         Route(*args, **kwargs)
+
+
+def test_dots_inside_a_segment_are_plain() -> None:
+    health = HealthCheck()
+    assert Route("/.well-known/health", health).path == "/.well-known/health"
+    assert Route("/v1.2/health..x", health).path == "/v1.2/health..x"
 
 
 def test_an_environment_dump_serves_only_the_environment() -> None:

@@ -52,10 +52,14 @@ class HealthCheckExtension:
             # The default routes keep their kind as endpoint name: url_for("healthcheck.readyz")
             name = route.kind if route.kind not in names else f"{route.kind}_{number}"
             names.add(name)
-            blueprint.add_url_rule(route.path, name, self._view, methods=["GET"])
+            # strict_slashes=False: /healthcheck/ answers as on the other adapters, no redirect
+            rule = route.path
+            blueprint.add_url_rule(rule, name, self._view, methods=["GET"], strict_slashes=False)
             if route.by_name:
                 rule = f"{route.path.rstrip('/')}/<check>"
-                blueprint.add_url_rule(rule, f"{name}_check", self._view, methods=["GET"])
+                blueprint.add_url_rule(
+                    rule, f"{name}_check", self._view, methods=["GET"], strict_slashes=False
+                )
         app.register_blueprint(blueprint)
         app.extensions[self.name] = self
         if self.quiet_access_log:

@@ -23,17 +23,26 @@ def render_healthcheckx(report: Report, details: bool = True) -> str:
     checks: list[JSON] = []
     if details:
         for result in report.results:
+            text = _text(result.output)
             failed = result.status is Status.FAIL
             checks.append(
                 {
                     "name": result.checker,
                     "status": HEALTHCHECKX_WORDS[result.status],
-                    "message": result.output,
+                    # healthcheckx's own checks put a failure's reason in "error" alone
+                    "message": None if failed else text,
                     "duration_ms": result.response_time * 1000,
-                    "error": result.output if failed else None,
+                    "error": text if failed else None,
                 }
             )
     return json.dumps(to_jsonable({"status": HEALTHCHECKX_WORDS[report.status], "checks": checks}))
+
+
+def _text(output: JSON) -> str | None:
+    """healthcheckx's messages are strings: other outputs are given as JSON."""
+    if output is None or isinstance(output, str):
+        return output
+    return json.dumps(output)
 
 
 def render_actuator(report: Report, details: bool = True) -> str:

@@ -31,7 +31,12 @@ def test_healthcheckx_shape_and_words() -> None:
         None,
     )
     assert isinstance(redis["duration_ms"], float) and redis["duration_ms"] >= 0
-    assert (pg["status"], pg["message"], pg["error"]) == ("unhealthy", "refused", "refused")
+    assert (pg["status"], pg["message"], pg["error"]) == ("unhealthy", None, "refused")
+
+
+def test_healthcheckx_messages_are_strings() -> None:
+    data = json.loads(render_healthcheckx(report(("q", (True, {"depth": 3})), ("n", (True, None)))))
+    assert [c["message"] for c in data["checks"]] == ['{"depth": 3}', None]
 
 
 def test_healthcheckx_degraded_when_only_warnings() -> None:
