@@ -149,6 +149,10 @@ class HealthCheck:
     def checkers(self, funcs: Iterable[Callable[[], Any]]) -> None:
         self._checks = tuple(self._new_check(func) for func in funcs)
 
+    def has_check(self, name: str) -> bool:
+        """Whether a check named ``name`` is registered."""
+        return any(check.name == name for check in self._checks)
+
     def add_check(
         self,
         func: F,

@@ -264,7 +264,8 @@ class Endpoints:
             return route, None
         parent, _, check = path.rpartition("/")
         route = self._table.get(parent or "/")
-        if route is not None and route.by_name and check:
+        # Only names of registered checks: other paths below a route stay the app's own.
+        if route is not None and route.by_name and check and route.health.has_check(check):
             return route, check
         return None
 

@@ -52,7 +52,10 @@ def test_matching(health: HealthCheck) -> None:
     assert match("/metrics/x") is None  # metrics takes no check name
     assert match("/h/db/extra") is None
     assert match("/")[0].path == "/"  # type: ignore[index]
-    assert match("/anything")[1] == "anything"  # type: ignore[index]
+    assert match("/db") == (match("/")[0], "db")  # type: ignore[index]
+    # Only registered names: the rest of the paths below a route are not ours.
+    assert match("/anything") is None
+    assert match("/h/nope") is None
 
 
 def test_an_environment_route_and_a_probe_route(health: HealthCheck) -> None:

@@ -3,7 +3,6 @@ every endpoint at once with ``routes(health, environment)``."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Mapping
 from typing import Any
 from urllib.parse import unquote
@@ -12,7 +11,9 @@ from .._optional import require
 
 require("tornado", extra="tornado")
 
-from tornado.web import RequestHandler  # noqa: E402 - after the friendly import check
+from tornado.httputil import HTTPServerRequest  # noqa: E402 - after the friendly import check
+from tornado.routing import Matcher, Rule  # noqa: E402
+from tornado.web import RequestHandler  # noqa: E402
 
 from ..core import HealthCheck  # noqa: E402
 from ..endpoints import Endpoints, Reply, Request  # noqa: E402
@@ -98,23 +99,32 @@ class EndpointsHandler(RequestHandler):
             self.write(reply.body)
 
 
+class _Served(Matcher):
+    """Matches exactly the paths the endpoints serve, asking them; every other request goes on
+    to the application's next rule (a route at ``/`` takes no path of the app's own)."""
+
+    def __init__(self, endpoints: Endpoints, prefix: str) -> None:
+        self.endpoints = endpoints
+        self.prefix = prefix
+
+    def match(self, request: HTTPServerRequest) -> dict[str, Any] | None:
+        path = strip_prefix(unquote(request.path), self.prefix)
+        if path is None or self.endpoints.match(path) is None:
+            return None
+        return {}
+
+
 def routes(
     health: HealthCheck | None = None,
     environment: EnvironmentDump | None = None,
     *,
     prefix: str = "",
     **options: Any,
-) -> list[tuple[str, type[RequestHandler], dict[str, Any]]]:
+) -> list[Rule]:
     """Routes for ``tornado.web.Application`` serving every endpoint below ``prefix``:
     ``Application([*routes(health, environment), ...])``. ``options`` are
     :class:`~healthcheck.endpoints.Endpoints`' (``authorize`` receives the
     ``HTTPServerRequest``)."""
     endpoints = Endpoints(health, environment, **options)
-    base = re.escape(prefix.rstrip("/"))
-    handler_options: dict[str, Any] = {"endpoints": endpoints, "prefix": prefix}
-    table: list[tuple[str, type[RequestHandler], dict[str, Any]]] = []
-    for route in endpoints.routes:
-        path = "" if route.path == "/" else re.escape(route.path)
-        pattern = base + path + ("(?:/[^/]+)?" if route.by_name else "") + "/?"
-        table.append((pattern, EndpointsHandler, handler_options))
-    return table
+    target = {"endpoints": endpoints, "prefix": prefix}
+    return [Rule(_Served(endpoints, prefix), EndpointsHandler, target)]

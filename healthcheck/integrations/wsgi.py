@@ -38,7 +38,9 @@ class HealthWSGI:
         self.prefix = prefix
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        path = strip_prefix(environ.get("PATH_INFO") or "/", self.prefix)
+        # PEP 3333: PATH_INFO holds the URL's bytes as latin-1; they are UTF-8.
+        raw = environ.get("PATH_INFO") or "/"
+        path = strip_prefix(raw.encode("latin-1").decode("utf-8", "replace"), self.prefix)
         reply = None
         if path is not None:
             reply = self.endpoints.handle(

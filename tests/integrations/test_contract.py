@@ -333,3 +333,26 @@ def test_a_trailing_slash_answers_as_without_it(serve: Serve, health: HealthChec
     assert [reply.status for reply in replies] == [200, 200, 200]
     assert [r["checker"] for r in replies[0].json()["results"]] == ["database", "cache"]
     assert replies[1].body == b"ok"
+
+
+def test_non_ascii_check_names_and_paths(serve: Serve) -> None:
+    from urllib.parse import quote
+
+    from healthcheck.endpoints import Route
+
+    health = HealthCheck()
+    health.add_check(lambda: (True, "ok"), name="datenbank-ü")
+    try:
+        with serve(None, None, routes=[Route("/gesundheit-ü", health)]) as base:
+            whole = fetch(base, quote("/gesundheit-ü"))
+            one = fetch(base, quote("/gesundheit-ü/datenbank-ü"))
+    finally:
+        health.close()
+    assert whole.status == 200
+    assert [r["checker"] for r in one.json()["results"]] == ["datenbank-ü"]
+
+
+def test_unknown_names_below_a_route_are_not_served(serve: Serve, health: HealthCheck) -> None:
+    with serve(health, None) as base:
+        replies = [fetch(base, path) for path in ("/healthcheck/nope", "/readyz/nope")]
+    assert [reply.status for reply in replies] == [404, 404]

@@ -1,0 +1,88 @@
+"""A route at ``/`` in front of an application takes the health paths only: every other path,
+and every method on it, stays the application's."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from healthcheck import HealthCheck, Route
+from tests.http import get, wsgi_server
+from tests.servers import free_port
+
+
+@pytest.fixture
+def health() -> Iterator[HealthCheck]:
+    health = HealthCheck()
+    health.add_check(lambda: (True, "database ok"), name="database")
+    yield health
+    health.close()
+
+
+def test_wsgi(health: HealthCheck) -> None:
+    from healthcheck.integrations.wsgi import HealthWSGI
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [f"app {environ['REQUEST_METHOD']} {environ['PATH_INFO']}".encode()]
+
+    with wsgi_server(HealthWSGI(health, app=app, paths={"healthcheck": "/"})) as base:
+        root = get(f"{base}/")
+        check = get(f"{base}/database")
+        login = get(f"{base}/login")
+        post = get(f"{base}/login", method="POST")
+    assert root.json()["status"] == "success"
+    assert [r["checker"] for r in check.json()["results"]] == ["database"]
+    assert (login.status, login.body) == (200, b"app GET /login")
+    assert (post.status, post.body) == (200, b"app POST /login")
+
+
+def test_tornado(health: HealthCheck) -> None:
+    import tornado.httpserver
+    import tornado.web
+
+    from healthcheck.integrations.tornado import routes
+
+    class Page(tornado.web.RequestHandler):
+        def get(self, *args: Any) -> None:
+            self.write(f"app {self.request.path}")
+
+        post = get
+
+    port = free_port()
+    ready = threading.Event()
+    state: dict[str, Any] = {}
+
+    async def serve() -> None:
+        app = tornado.web.Application(
+            [*routes(routes=[Route("/", health)]), (r"/login", Page), (r"/(.*)", Page)]
+        )
+        server = tornado.httpserver.HTTPServer(app)
+        server.listen(port, address="127.0.0.1")
+        state["stop"], state["loop"] = asyncio.Event(), asyncio.get_running_loop()
+        ready.set()
+        await state["stop"].wait()
+        server.stop()
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+    thread.start()
+    assert ready.wait(10)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        root = get(f"{base}/")
+        check = get(f"{base}/database")
+        login = get(f"{base}/login")
+        post = get(f"{base}/login", method="POST")
+        other = get(f"{base}/about")
+    finally:
+        state["loop"].call_soon_threadsafe(state["stop"].set)
+        thread.join(10)
+    assert root.json()["status"] == "success"
+    assert [r["checker"] for r in check.json()["results"]] == ["database"]
+    assert (login.status, login.body) == (200, b"app /login")
+    assert (post.status, post.body) == (200, b"app /login")
+    assert other.body == b"app /about"
