@@ -63,8 +63,7 @@ class HealthCheckExtension:
         app.register_blueprint(blueprint)
         app.extensions[self.name] = self
         if self.quiet_access_log:
-            paths = [route.path for route in self.endpoints.routes]
-            QuietAccessLog(self.prefix, paths).install()
+            QuietAccessLog(self.prefix, self.endpoints.match).install()
 
     def _view(self, check: str | None = None) -> Any:
         request = flask.request

@@ -69,14 +69,23 @@ def test_quiet_access_log_drops_only_health_routes(
                 logging.getLogger(name).removeFilter(installed)
 
 
-def test_the_quiet_filter_reads_gunicorn_access_lines() -> None:
-    quiet = QuietAccessLog("/ops", ["/healthcheck", "/readyz"])
-    record = logging.LogRecord("gunicorn.access", logging.INFO, "", 0, "%s", ("x",), None)
-    line = '127.0.0.1 - - [22/Nov/2026:10:00:00 +0000] "GET /ops/readyz?verbose HTTP/1.1" 200 2'
-    record.msg, record.args = line, None
-    assert quiet.filter(record) is False
-    record.msg = line.replace("/ops/readyz", "/ops/orders")
-    assert quiet.filter(record) is True
+def test_the_quiet_filter_reads_gunicorn_access_records() -> None:
+    quiet = QuietAccessLog("/ops", {"/healthcheck", "/readyz"}.__contains__)
+
+    def kept(method: str, path: str, agent: str = "curl/8") -> bool:
+        # gunicorn logs its format string with a dict of "atoms"
+        atoms = {"m": method, "U": path, "r": f"{method} {path} HTTP/1.1", "a": agent}
+        record = logging.LogRecord(
+            "gunicorn.access", logging.INFO, "", 0, '%(r)s" "%(a)s', (atoms,), None
+        )
+        return quiet.filter(record)
+
+    assert not kept("GET", "/ops/readyz")
+    assert not kept("HEAD", "/ops/healthcheck")
+    assert kept("GET", "/ops/orders")
+    assert kept("POST", "/ops/readyz")
+    # A client's User-Agent that reads like a health request hides nothing.
+    assert kept("GET", "/admin/delete", agent='GET /ops/healthcheck HTTP/1.1"')
 
 
 def test_wsgi_hands_other_paths_to_the_application(health: HealthCheck) -> None:
