@@ -147,7 +147,7 @@ class HealthCheck:
 
     @checkers.setter
     def checkers(self, funcs: Iterable[Callable[[], Any]]) -> None:
-        self._checks = tuple(self._new_check(func) for func in funcs)
+        self.checkers[:] = funcs
 
     def has_check(self, name: str) -> bool:
         """Whether a check named ``name`` is registered."""
@@ -175,30 +175,6 @@ class HealthCheck:
         ``fail_after`` and ``warn_for`` damp flapping: ``warn`` until that many consecutive
         failures, and until it has been failing for that many seconds.
         """
-        check = self._new_check(
-            func,
-            name=name,
-            timeout=timeout,
-            critical=critical,
-            tags=tags,
-            fail_after=fail_after,
-            warn_for=warn_for,
-        )
-        self._checks = (*self._checks, check)
-        return func
-
-    def _new_check(
-        self,
-        func: Callable[..., Any],
-        *,
-        name: str | None = None,
-        timeout: float | None = None,
-        critical: bool = True,
-        tags: Iterable[str] = (),
-        fail_after: int = 1,
-        warn_for: float = 0,
-    ) -> Check:
-        """A check for ``func``, validated, not yet registered."""
         if not callable(func):
             raise TypeError(f"add_check() needs a callable, got {type(func).__name__}")
         if timeout is None:
@@ -208,7 +184,7 @@ class HealthCheck:
             raise DuplicateNameError("check", name)
         if isinstance(fail_after, bool) or not isinstance(fail_after, int) or fail_after < 1:
             raise ValueError(f"fail_after must be a whole number >= 1, got {fail_after!r}")
-        return Check(
+        check = Check(
             func,
             self.scrubber.scrub_text(name or checker_name(func)),
             timeout=_seconds("timeout", timeout),
@@ -217,6 +193,8 @@ class HealthCheck:
             fail_after=fail_after,
             warn_for=_seconds("warn_for", warn_for) or 0,
         )
+        self._checks = (*self._checks, check)
+        return func
 
     @overload
     def checker(self, func: F, /) -> F: ...
@@ -673,13 +651,12 @@ class CheckerList(MutableSequence[Callable[[], Any]]):
     def __setitem__(self, index: slice, func: Iterable[Callable[[], Any]]) -> None: ...
 
     def __setitem__(self, index: int | slice, func: Any) -> None:
-        health = self._health
-        checks = list(health._checks)
+        checks = list(self._health._checks)
         if isinstance(index, slice):
-            checks[index] = [health._new_check(f) for f in func]
+            checks[index] = self._made(func)
         else:
-            checks[index] = health._new_check(func)
-        health._checks = tuple(checks)
+            checks[index] = self._made([func])[0]
+        self._health._checks = tuple(checks)
 
     def __delitem__(self, index: int | slice) -> None:
         checks = list(self._health._checks)
@@ -687,10 +664,20 @@ class CheckerList(MutableSequence[Callable[[], Any]]):
         self._health._checks = tuple(checks)
 
     def insert(self, index: int, func: Callable[[], Any]) -> None:
+        checks = list(self._health._checks)
+        checks.insert(index, self._made([func])[0])
+        self._health._checks = tuple(checks)
+
+    def _made(self, funcs: Iterable[Callable[[], Any]]) -> list[Check]:
+        """Checks for ``funcs`` as add_check makes them (validated), not left registered."""
         health = self._health
-        checks = list(health._checks)
-        checks.insert(index, health._new_check(func))
-        health._checks = tuple(checks)
+        before = health._checks
+        try:
+            for func in funcs:
+                health.add_check(func)
+            return list(health._checks[len(before) :])
+        finally:
+            health._checks = before
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, (list, CheckerList)) and list(self) == list(other)
