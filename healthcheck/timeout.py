@@ -4,8 +4,10 @@ py-healthcheck's decorator used ``SIGALRM``, which only works in the main thread
 threaded server every decorated call failed. This one runs the call on a helper thread and
 stops waiting after ``seconds``; it works in any thread. Python cannot kill a thread, so a call
 that overruns goes on in the background until it returns by itself; its result is dropped.
-At most :data:`MAX_OVERRUNNING` such calls of one function are left running: past that, a
-call fails at once instead of starting another thread against a backend that hangs.
+Each such call keeps its thread (and whatever it opened) until then, so give the blocking
+calls inside a timeout of their own (a socket timeout, a driver's connect and read timeouts):
+a warning is logged as overrunning calls of one function pile up. No call is refused on
+their account: a call to a backend that answers is never failed for another that hangs.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import builtins
 import contextvars
 import errno
 import functools
+import logging
 import math
 import os
 import threading
@@ -26,9 +29,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: py-healthcheck's default message: the system's text for ``ETIME`` ("Timer expired").
 DEFAULT_MESSAGE = os.strerror(getattr(errno, "ETIME", errno.ETIMEDOUT))
-#: Overrunning calls of one decorated function left running before new calls fail at once:
-#: each holds a thread and whatever it opened, so against a hung backend they must not pile up.
-MAX_OVERRUNNING = 8
+#: A warning is logged when this many calls of one function are overrunning, and again at
+#: each doubling (8, 16, 32, ...), so a pile-up shows in the log without flooding it.
+WARN_OVERRUNNING = 8
+
+logger = logging.getLogger("healthcheck")
 
 
 class TimeoutError(builtins.TimeoutError):
@@ -75,11 +80,6 @@ class _Deadline:
         self._overrunning = 0
 
     def call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        with self._lock:
-            if self._overrunning >= MAX_OVERRUNNING:
-                raise TimeoutError(
-                    f"{self.error_message} ({self._overrunning} earlier calls still running)"
-                )
         outcome: list[tuple[bool, Any]] = []
         state = {"done": False, "abandoned": False}
         context = contextvars.copy_context()  # the call sees the caller's context variables
@@ -102,8 +102,18 @@ class _Deadline:
             if not state["done"]:
                 state["abandoned"] = True
                 self._overrunning += 1
-                raise TimeoutError(self.error_message)
-        return _returned(outcome[0])
+                overrunning = self._overrunning
+        if not state["abandoned"]:
+            return _returned(outcome[0])
+        if overrunning >= WARN_OVERRUNNING and overrunning & (overrunning - 1) == 0:
+            logger.warning(
+                "%d calls of %s are still running past their %g s timeout, each holding a "
+                "thread; give the blocking calls inside a timeout of their own",
+                overrunning,
+                getattr(self.func, "__qualname__", self.name),
+                self.seconds,
+            )
+        raise TimeoutError(self.error_message)
 
 
 def _returned(outcome: tuple[bool, Any]) -> Any:
