@@ -96,6 +96,8 @@ class HealthCheck:
         self.max_section = _choice("max_section", max_section, int)
         self.interval = _interval(interval)
         self._checks: tuple[Check, ...] = ()
+        # Registrations replace the tuple; the lock keeps concurrent ones from losing each other.
+        self._registry_lock = threading.RLock()
         self._sections = Sections()
         self._damper = Damper(timer, _seconds("grace_period", grace_period) or 0)
         self._board = StatusBoard()
@@ -175,16 +177,32 @@ class HealthCheck:
         ``fail_after`` and ``warn_for`` damp flapping: ``warn`` until that many consecutive
         failures, and until it has been failing for that many seconds.
         """
+        check = self._build(func, name, timeout, critical, tags, fail_after, warn_for)
+        with self._registry_lock:
+            if name is not None and self.has_check(name):
+                raise DuplicateNameError("check", name)
+            self._checks = (*self._checks, check)
+        return func
+
+    def _build(
+        self,
+        func: Callable[..., Any],
+        name: str | None,
+        timeout: float | None,
+        critical: bool,
+        tags: Iterable[str],
+        fail_after: int,
+        warn_for: float,
+    ) -> Check:
+        """A validated check for ``func`` (add_check's arguments), not registered."""
         if not callable(func):
             raise TypeError(f"add_check() needs a callable, got {type(func).__name__}")
         if timeout is None:
             own = getattr(func, "timeout", None)
             timeout = own if isinstance(own, (int, float)) and not isinstance(own, bool) else None
-        if name is not None and any(c.name == name for c in self._checks):
-            raise DuplicateNameError("check", name)
         if isinstance(fail_after, bool) or not isinstance(fail_after, int) or fail_after < 1:
             raise ValueError(f"fail_after must be a whole number >= 1, got {fail_after!r}")
-        check = Check(
+        return Check(
             func,
             self.scrubber.scrub_text(name or checker_name(func)),
             timeout=_seconds("timeout", timeout),
@@ -193,8 +211,6 @@ class HealthCheck:
             fail_after=fail_after,
             warn_for=_seconds("warn_for", warn_for) or 0,
         )
-        self._checks = (*self._checks, check)
-        return func
 
     @overload
     def checker(self, func: F, /) -> F: ...
@@ -412,6 +428,7 @@ class HealthCheck:
             self.interval = background.interval
             self._inherited = background.latest()
         self._background_lock = threading.Lock()
+        self._registry_lock = threading.RLock()
         self._answer = None
         self._engine.after_fork()
         self._board.after_fork()
@@ -651,33 +668,66 @@ class CheckerList(MutableSequence[Callable[[], Any]]):
     def __setitem__(self, index: slice, func: Iterable[Callable[[], Any]]) -> None: ...
 
     def __setitem__(self, index: int | slice, func: Any) -> None:
-        checks = list(self._health._checks)
-        if isinstance(index, slice):
-            checks[index] = self._made(func)
-        else:
-            checks[index] = self._made([func])[0]
-        self._health._checks = tuple(checks)
+        health = self._health
+        with health._registry_lock:
+            checks = list(health._checks)
+            if isinstance(index, slice):
+                checks[index] = self._checks_for(list(func), checks[index])
+            else:
+                checks[index] = self._checks_for([func], [checks[index]])[0]
+            health._checks = tuple(checks)
 
     def __delitem__(self, index: int | slice) -> None:
-        checks = list(self._health._checks)
-        del checks[index]
-        self._health._checks = tuple(checks)
+        health = self._health
+        with health._registry_lock:
+            checks = list(health._checks)
+            del checks[index]
+            health._checks = tuple(checks)
 
     def insert(self, index: int, func: Callable[[], Any]) -> None:
-        checks = list(self._health._checks)
-        checks.insert(index, self._made([func])[0])
-        self._health._checks = tuple(checks)
-
-    def _made(self, funcs: Iterable[Callable[[], Any]]) -> list[Check]:
-        """Checks for ``funcs`` as add_check makes them (validated), not left registered."""
         health = self._health
-        before = health._checks
-        try:
-            for func in funcs:
-                health.add_check(func)
-            return list(health._checks[len(before) :])
-        finally:
-            health._checks = before
+        with health._registry_lock:
+            checks = list(health._checks)
+            checks.insert(index, self._checks_for([func], [])[0])
+            health._checks = tuple(checks)
+
+    def reverse(self) -> None:
+        health = self._health
+        with health._registry_lock:
+            health._checks = health._checks[::-1]
+
+    def sort(self, *, key: Callable[[Any], Any] | None = None, reverse: bool = False) -> None:
+        health = self._health
+        with health._registry_lock:
+            order = key or (lambda func: func)  # functions do not compare: a TypeError, as list's
+            ordered = sorted(health._checks, key=lambda check: order(check.func), reverse=reverse)
+            health._checks = tuple(ordered)
+
+    def copy(self) -> list[Callable[[], Any]]:
+        return list(self)
+
+    def __add__(self, other: Iterable[Callable[[], Any]]) -> list[Callable[[], Any]]:
+        return [*self, *other]
+
+    def __radd__(self, other: Iterable[Callable[[], Any]]) -> list[Callable[[], Any]]:
+        return [*other, *self]
+
+    def __mul__(self, times: int) -> list[Callable[[], Any]]:
+        return list(self) * times
+
+    def _checks_for(self, funcs: list[Callable[[], Any]], replaced: list[Check]) -> list[Check]:
+        """Checks for ``funcs``: those being ``replaced`` keep their name and options (so
+        filtering or reordering the list changes nothing else); others as add_check(func)."""
+        spare: dict[int, list[Check]] = {}
+        for check in replaced:
+            spare.setdefault(id(check.func), []).append(check)
+        health = self._health
+        made = []
+        for func in funcs:
+            kept = spare.get(id(func))
+            # add_check's defaults for a new one
+            made.append(kept.pop(0) if kept else health._build(func, None, None, True, (), 1, 0))
+        return made
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, (list, CheckerList)) and list(self) == list(other)

@@ -251,3 +251,59 @@ def test_an_option_that_py_healthcheck_took_as_a_field_is_a_clear_error(
 ) -> None:
     with pytest.raises(TypeError, match=rf"{option} is a parameter here.*add_section"):
         HealthCheck(**{option: value})
+
+
+def test_filtering_or_reordering_checkers_keeps_each_check_s_name_and_options() -> None:
+    def replica() -> tuple[bool, str]:
+        return False, "replica lagging"
+
+    health = HealthCheck()
+    health.add_check(replica, name="read-replica", critical=False, tags=["ready"], timeout=1)
+    health.add_check(passing, name="cache")
+    health.add_check(failing)
+    health.checkers[:] = [c for c in health.checkers if c is not failing]
+    assert health.run()[1] == 200  # the replica is still non-critical: a warning
+    health.checkers.reverse()
+    health.checkers = health.checkers
+    health.checkers[1] = health.checkers[1]
+    assert [r["checker"] for r in json.loads(health.run()[0])["results"]] == [
+        "cache",
+        "read-replica",
+    ]
+    assert health.has_check("read-replica")
+    assert health.probe("ready", check="read-replica")[1] == 200  # still tagged, warn passes
+    health.checkers.sort(key=lambda func: func.__name__, reverse=True)
+    assert health.checkers == [replica, passing]
+
+
+def test_the_checkers_list_does_what_list_code_does() -> None:
+    health = HealthCheck(checkers=[passing])
+    assert health.checkers.copy() == [passing]
+    assert health.checkers + [failing] == [passing, failing]
+    assert [failing] + health.checkers == [failing, passing]
+    assert health.checkers * 2 == [passing, passing]
+    assert passing in health.checkers and health.checkers.index(passing) == 0
+    assert len(health.checkers) == 1  # none of these changed the registry
+
+
+def test_registrations_from_several_threads_are_all_kept() -> None:
+    import threading
+
+    health = HealthCheck()
+    health.add_check(passing)
+    stop = threading.Event()
+
+    def replace() -> None:
+        while not stop.is_set():
+            health.checkers[0] = passing
+
+    replacer = threading.Thread(target=replace)
+    replacer.start()
+    try:
+        for number in range(500):
+            health.add_check(failing, name=f"f{number}")
+    finally:
+        stop.set()
+        replacer.join(10)
+    assert len(health.checkers) == 501
+    assert all(health.has_check(f"f{number}") for number in range(500))
