@@ -12,7 +12,9 @@ from .._optional import require
 
 flask = require("flask", extra="flask")
 
-from ..core import HealthCheck  # noqa: E402 - after the friendly import check
+from werkzeug.routing import BaseConverter  # noqa: E402 - after the friendly import check
+
+from ..core import HealthCheck  # noqa: E402
 from ..endpoints import Endpoints, Request  # noqa: E402
 from ..environment import EnvironmentDump  # noqa: E402
 from ._http import QuietAccessLog, strip_prefix  # noqa: E402
@@ -56,10 +58,11 @@ class HealthCheckExtension:
             rule = route.path
             blueprint.add_url_rule(rule, name, self._view, methods=["GET"], strict_slashes=False)
             if route.by_name:
-                rule = f"{route.path.rstrip('/')}/<check>"
+                rule = f"{route.path.rstrip('/')}/<{_CheckName.NAME}:check>"
                 blueprint.add_url_rule(
                     rule, f"{name}_check", self._view, methods=["GET"], strict_slashes=False
                 )
+        app.url_map.converters.setdefault(_CheckName.NAME, _CheckName)
         app.register_blueprint(blueprint)
         app.extensions[self.name] = self
         if self.quiet_access_log:
@@ -80,3 +83,13 @@ class HealthCheckExtension:
         if reply is None:  # a rule of ours always routes, but be safe
             return flask.Response(b"not found\n", status=404, mimetype="text/plain")
         return flask.Response(reply.body, status=reply.status, headers=reply.headers)
+
+
+class _CheckName(BaseConverter):
+    """The ``<check>`` of a health route, tried after every converter of the application's
+    own (a larger weight): where one of the app's routes overlaps ``<path>/<check>``, as
+    ``/status/<job_id>`` does ``/status/<check>``, the app's route answers, whatever the order
+    of registration."""
+
+    NAME = "healthcheck_name"
+    weight = 1000

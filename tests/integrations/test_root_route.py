@@ -86,3 +86,37 @@ def test_tornado(health: HealthCheck) -> None:
     assert (login.status, login.body) == (200, b"app /login")
     assert (post.status, post.body) == (200, b"app /login")
     assert other.body == b"app /about"
+
+
+@pytest.mark.parametrize("extension_first", [True, False])
+def test_flask_the_app_s_overlapping_routes_answer(
+    health: HealthCheck, extension_first: bool
+) -> None:
+    from flask import Flask
+
+    from healthcheck.integrations.flask import HealthCheckExtension
+
+    app = Flask(__name__)
+
+    def register_app_routes() -> None:
+        app.add_url_rule("/status/<job_id>", "job", lambda job_id: f"job {job_id}")
+        app.add_url_rule("/<slug>", "page", lambda slug: f"page {slug}")
+
+    if not extension_first:
+        register_app_routes()
+    HealthCheckExtension(
+        app, health=health, paths={"healthcheck": "/status"}, routes=[Route("/", health)]
+    )
+    if extension_first:
+        register_app_routes()
+    with wsgi_server(app) as base:
+        status = get(f"{base}/status")
+        job = get(f"{base}/status/1234")
+        page = get(f"{base}/about")
+        readyz = get(f"{base}/readyz/database")
+        root = get(f"{base}/")
+    assert status.json()["status"] == "success"
+    assert (job.status, job.body) == (200, b"job 1234")
+    assert (page.status, page.body) == (200, b"page about")
+    assert (readyz.status, readyz.body) == (200, b"ok")  # no app route overlaps it
+    assert root.json()["status"] == "success"
