@@ -68,6 +68,6 @@ def __getattr__(name: str) -> Any:
         except MissingDependencyError as exc:
             # An AttributeError, so hasattr() says False as with py-healthcheck; the message
             # still names the extra.
-            raise AttributeError(f"TornadoHandler is not available: {exc}", name=name) from exc
+            raise AttributeError(f"TornadoHandler is not available: {exc}") from exc
         return TornadoHandler
     raise AttributeError(f"module 'healthcheck' has no attribute {name!r}")

@@ -37,10 +37,7 @@ def dead_redis() -> str:
 @pytest.fixture(autouse=True)
 def no_quiet_filters() -> Iterator[None]:
     yield
-    for name in QuietAccessLog.LOGGERS:
-        logger = logging.getLogger(name)
-        for quiet in [f for f in logger.filters if isinstance(f, QuietAccessLog)]:
-            logger.removeFilter(quiet)
+    QuietAccessLog.uninstall()
 
 
 def load(title: str, monkeypatch: pytest.MonkeyPatch, **environ: str) -> dict[str, Any]:

@@ -66,7 +66,13 @@ class HealthCheckExtension:
         app.register_blueprint(blueprint)
         app.extensions[self.name] = self
         if self.quiet_access_log:
-            QuietAccessLog(self.prefix, self.endpoints.match).install()
+            QuietAccessLog.quiet(self.prefix, self._quiet)
+
+    def _quiet(self, path: str) -> bool:
+        """Whether the access line of a GET of ``path`` goes: probes and reports do, the
+        environment (worth an audit trail) does not."""
+        matched = self.endpoints.match(path)
+        return matched is not None and matched[0].kind != "environment"
 
     def _view(self, check: str | None = None) -> Any:
         request = flask.request

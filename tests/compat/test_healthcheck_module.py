@@ -279,8 +279,8 @@ def test_filtering_or_reordering_checkers_keeps_each_check_s_name_and_options() 
 def test_the_checkers_list_does_what_list_code_does() -> None:
     health = HealthCheck(checkers=[passing])
     assert health.checkers.copy() == [passing]
-    assert health.checkers + [failing] == [passing, failing]
-    assert [failing] + health.checkers == [failing, passing]
+    assert health.checkers + [failing] == [passing, failing]  # noqa: RUF005 - the operator
+    assert [failing] + health.checkers == [failing, passing]  # noqa: RUF005 - the operator
     assert health.checkers * 2 == [passing, passing]
     assert passing in health.checkers and health.checkers.index(passing) == 0
     assert len(health.checkers) == 1  # none of these changed the registry

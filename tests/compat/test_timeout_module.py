@@ -128,7 +128,7 @@ def test_a_backend_that_answers_is_never_failed_for_one_that_hangs(
 
     with caplog.at_level(logging.WARNING, logger="healthcheck"):
         for _ in range(WARN_OVERRUNNING + 2):
-            with pytest.raises(TimeoutError, match="^backend hung$"):
+            with pytest.raises(TimeoutError, match=r"^backend hung$"):
                 ping("replica")
             assert ping("primary") == "primary: PONG"
     warnings = [r.getMessage() for r in caplog.records if "still running" in r.getMessage()]

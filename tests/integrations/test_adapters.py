@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from healthcheck import HealthCheck
+from healthcheck import EnvironmentDump, HealthCheck
 from healthcheck.integrations._http import QuietAccessLog
 from healthcheck.integrations.asgi import HealthASGI
 from healthcheck.integrations.flask import HealthCheckExtension
@@ -52,25 +52,34 @@ def test_quiet_access_log_drops_only_health_routes(
     health: HealthCheck, caplog: pytest.LogCaptureFixture
 ) -> None:
     app = Flask(__name__)
-    HealthCheckExtension(app, health=health, quiet_access_log=True)
+    HealthCheckExtension(app, health=health, environment=EnvironmentDump(), quiet_access_log=True)
     app.add_url_rule("/orders", "orders", view_func=lambda: "orders")
     try:
         with caplog.at_level(logging.INFO, logger="werkzeug"), wsgi_server(app) as base:
-            for path in ("/healthcheck", "/readyz?verbose", "/livez", "/orders"):
+            for path in ("/healthcheck", "/readyz?verbose", "/livez", "/orders", "/environment"):
                 get(base + path)
         lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
         assert any("/orders" in line for line in lines)
+        assert any("/environment" in line for line in lines)  # an audit trail for the dump
         assert not any(p in line for line in lines for p in ("/healthcheck", "/readyz", "/livez"))
     finally:
+        QuietAccessLog.uninstall()
+
+
+def test_one_quiet_filter_serves_every_app(health: HealthCheck) -> None:
+    try:
+        for _ in range(50):  # an app factory, called in every test
+            HealthCheckExtension(Flask(__name__), health=health, quiet_access_log=True)
         for name in QuietAccessLog.LOGGERS:
-            for installed in [
-                f for f in logging.getLogger(name).filters if isinstance(f, QuietAccessLog)
-            ]:
-                logging.getLogger(name).removeFilter(installed)
+            filters = logging.getLogger(name).filters
+            assert len([f for f in filters if isinstance(f, QuietAccessLog)]) == 1
+    finally:
+        QuietAccessLog.uninstall()
 
 
 def test_the_quiet_filter_reads_gunicorn_access_records() -> None:
-    quiet = QuietAccessLog("/ops", {"/healthcheck", "/readyz"}.__contains__)
+    quiet = QuietAccessLog()
+    quiet.add("/ops", {"/healthcheck", "/readyz"}.__contains__)
 
     def kept(method: str, path: str, agent: str = "curl/8") -> bool:
         # gunicorn logs its format string with a dict of "atoms"
@@ -86,6 +95,8 @@ def test_the_quiet_filter_reads_gunicorn_access_records() -> None:
     assert kept("POST", "/ops/readyz")
     # A client's User-Agent that reads like a health request hides nothing.
     assert kept("GET", "/admin/delete", agent='GET /ops/healthcheck HTTP/1.1"')
+    # gunicorn's U is decoded already: "/ops/%68ealthcheck" is what the app saw, not ours.
+    assert kept("GET", "/ops/%68ealthcheck")
 
 
 def test_wsgi_hands_other_paths_to_the_application(health: HealthCheck) -> None:

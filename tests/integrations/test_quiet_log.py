@@ -19,14 +19,17 @@ NO_CONTROL_SOCKET = ["--no-control-socket"] if gunicorn.version_info >= (25, 1) 
 APP = textwrap.dedent(
     """
     from flask import Flask
-    from healthcheck import HealthCheck
+    from healthcheck import EnvironmentDump, HealthCheck
     from healthcheck.integrations.flask import HealthCheckExtension
 
     health = HealthCheck()
     health.add_check(lambda: (True, "ok"), name="database")
     app = Flask(__name__)
-    HealthCheckExtension(app, health=health, quiet_access_log=True)
+    HealthCheckExtension(
+        app, health=health, environment=EnvironmentDump(), quiet_access_log=True
+    )
     app.add_url_rule("/admin/delete", "delete", lambda: "deleted", methods=["GET", "POST"])
+    app.add_url_rule("/<path:anything>", "fallback", lambda anything: f"app {anything}")
     """
 )
 
@@ -54,6 +57,8 @@ def test_quiet_access_log_under_gunicorn(tmp_path: Path) -> None:
         assert get(f"{base}/admin/delete", headers=forged).body == b"deleted"
         assert get(f"{base}/admin/delete", headers=forged, method="POST").status == 200
         assert get(f"{base}/healthcheck/nope").status == 404
+        assert get(f"{base}/environment").status == 200
+        assert get(f"{base}/%2568ealthcheck").body == b"app %68ealthcheck"
     finally:
         server.terminate()
         server.wait(10)
@@ -63,4 +68,6 @@ def test_quiet_access_log_under_gunicorn(tmp_path: Path) -> None:
         "GET /admin/delete HTTP/1.1",
         "POST /admin/delete HTTP/1.1",
         "GET /healthcheck/nope HTTP/1.1",  # not a path the endpoints serve
+        "GET /environment HTTP/1.1",  # who read the environment stays on record
+        "GET /%2568ealthcheck HTTP/1.1",  # the app's, though it decodes twice to a health path
     ]
