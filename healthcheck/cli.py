@@ -378,22 +378,44 @@ class _Version(argparse.Action):
             print(
                 f"warning: py-healthcheck {peer} is installed too; both provide the "
                 f"'healthcheck' package, so one overwrote the other: pip uninstall "
-                f"py-healthcheck, then reinstall {DISTRIBUTION}",
+                f"py-healthcheck, then reinstall {DISTRIBUTION} from its clone or wheel",
                 file=sys.stderr,
             )
-        try:  # uninstalling py-healthcheck after us deletes files of ours
-            files = metadata.files(DISTRIBUTION) or []
-        except metadata.PackageNotFoundError:  # run from a source tree, not installed
-            files = []
-        missing = [str(f) for f in files if f.suffix == ".py" and not os.path.exists(f.locate())]
-        if missing:
+        damaged = _damaged_files(DISTRIBUTION)
+        if damaged:
             print(
-                f"error: {len(missing)} files of {DISTRIBUTION} are missing "
-                f"({', '.join(sorted(missing)[:3])}, ...): pip install --force-reinstall "
-                f"{DISTRIBUTION}",
+                f"error: {len(damaged)} files of {DISTRIBUTION} are missing or not its own "
+                f"({', '.join(damaged[:3])}, ...): reinstall it from its clone or wheel with "
+                f"pip install --force-reinstall PATH",
                 file=sys.stderr,
             )
-        parser.exit(UNHEALTHY if missing else HEALTHY)
+        parser.exit(UNHEALTHY if damaged else HEALTHY)
+
+
+def _damaged_files(distribution: str) -> list[str]:
+    """The installed ``.py`` files of ``distribution`` that are gone or differ from what it
+    installed (py-healthcheck installed after us overwrites some; uninstalled, deletes them)."""
+    import base64
+    import hashlib
+    from importlib import metadata
+
+    try:
+        files = metadata.files(distribution) or []
+    except metadata.PackageNotFoundError:  # run from a source tree, not installed
+        return []
+    damaged = []
+    for file in files:
+        if file.suffix != ".py" or file.hash is None or file.hash.mode != "sha256":
+            continue
+        try:
+            data = file.read_binary()
+        except OSError:
+            damaged.append(str(file))
+            continue
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        if digest != file.hash.value:
+            damaged.append(str(file))
+    return sorted(damaged)
 
 
 def _positive(text: str) -> float:

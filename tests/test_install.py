@@ -123,6 +123,20 @@ def test_version_says_when_uninstalling_py_healthcheck_deleted_our_files(
     )
     assert done.returncode == 1
     assert done.stdout.strip() == f"{DISTRIBUTION} {__version__}"
-    assert "files of healthcheck-endpoints are missing" in done.stderr
+    assert "files of healthcheck-endpoints are missing or not its own" in done.stderr
     assert "healthcheck/__init__.py" in done.stderr
-    assert f"pip install --force-reinstall {DISTRIBUTION}" in done.stderr
+    assert "pip install --force-reinstall PATH" in done.stderr
+
+
+def test_version_says_when_py_healthcheck_overwrote_our_files(
+    source: Path, clean_venv: Path
+) -> None:
+    pip = (clean_venv / "python", "-m", "pip", "install", "--quiet")
+    run(*pip, ".", cwd=source)
+    run(*pip, "py-healthcheck==1.10.1")  # after us, with six: its __init__.py is the one left
+    done = subprocess.run(
+        [str(clean_venv / "healthcheck"), "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert "py-healthcheck 1.10.1 is installed too" in done.stderr
+    assert "not its own (healthcheck/__init__.py" in done.stderr

@@ -77,4 +77,4 @@ def test_without_tornado_the_package_imports_and_hasattr_says_false() -> None:
     )
     first, second = done.stdout.splitlines()
     assert first == "False False"
-    assert "pip install 'healthcheck-endpoints[tornado]'" in second
+    assert "pip install 'tornado>=6.2' (the healthcheck-endpoints[tornado] extra)" in second

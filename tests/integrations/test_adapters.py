@@ -191,4 +191,5 @@ def test_metrics_without_prometheus_client_is_a_clear_501(
     HealthCheckExtension(app, health=health)
     reply = app.test_client().get("/metrics")
     assert reply.status_code == 501
-    assert "pip install 'healthcheck-endpoints[prometheus]'" in reply.get_json()["error"]
+    error = reply.get_json()["error"]
+    assert "pip install 'prometheus_client>=0.17' (the healthcheck-endpoints[prometheus]" in error

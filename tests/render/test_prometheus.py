@@ -143,4 +143,7 @@ def test_without_prometheus_client_the_import_names_the_extra(
     with pytest.raises(MissingDependencyError) as caught:
         importlib.import_module("healthcheck.render.prometheus")
     assert caught.value.extra == "prometheus"
-    assert "pip install 'healthcheck-endpoints[prometheus]'" in str(caught.value)
+    assert (
+        "pip install 'prometheus_client>=0.17' (the healthcheck-endpoints[prometheus] extra)"
+        in str(caught.value)
+    )
