@@ -94,11 +94,14 @@ class HealthCheck:
         self.scrubber = _choice("scrubber", scrubber, Scrubber) or DEFAULT_SCRUBBER
         self.max_output = _choice("max_output", max_output, int)
         self.max_section = _choice("max_section", max_section, int)
-        self.interval = _interval(interval)
+        self.interval = _interval(_choice("interval", interval, (int, float)))
         self._checks: tuple[Check, ...] = ()
         # Registrations replace the tuple; the lock keeps concurrent ones from losing each other.
         self._registry_lock = threading.RLock()
         self._sections = Sections()
+        grace_period = _choice("grace_period", grace_period, (int, float), optional=False)
+        if not callable(timer):
+            raise _not_a_field("timer", f"timer must be a callable, got {type(timer).__name__}")
         self._damper = Damper(timer, _seconds("grace_period", grace_period) or 0)
         self._board = StatusBoard()
         self._engine = Engine(
@@ -811,16 +814,23 @@ def _names(names: Iterable[str]) -> frozenset[str]:
     return frozenset([names] if isinstance(names, str) else names)
 
 
-def _choice(what: str, value: Any, kind: type, optional: bool = True) -> Any:
+def _choice(
+    what: str, value: Any, kind: type | tuple[type, ...], optional: bool = True
+) -> Any:
     """``value`` if it is a ``kind`` (or ``None``, when ``optional``); else a TypeError that says
     why: py-healthcheck turned every keyword argument into a body field, and ``what`` is a
     parameter of its own here."""
     if (value is None and optional) or (isinstance(value, kind) and not isinstance(value, bool)):
         return value
-    wanted = kind.__name__ + (" or None" if optional else "")
-    raise TypeError(
-        f"{what} must be {wanted}, got {type(value).__name__}; {what} is a parameter here, not a "
-        f"custom field as in py-healthcheck: add_section({what!r}, ...) adds a field of that name"
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    wanted = " or ".join(k.__name__ for k in kinds) + (" or None" if optional else "")
+    raise _not_a_field(what, f"{what} must be {wanted}, got {type(value).__name__}")
+
+
+def _not_a_field(what: str, problem: str) -> TypeError:
+    return TypeError(
+        f"{problem}; {what} is a parameter here, not a custom field as in py-healthcheck: "
+        f"add_section({what!r}, ...) adds a field of that name"
     )
 
 

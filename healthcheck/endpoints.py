@@ -16,6 +16,7 @@ import json
 import logging
 import re
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union
@@ -132,10 +133,11 @@ def _route_path(path: object) -> str:
     if not isinstance(path, str) or not path.startswith("/"):
         raise ValueError(f"a route's path must be a string starting with '/', got {path!r}")
     cleaned = "/" + path.strip("/")
-    if not _PATH.fullmatch(cleaned):
+    controls = any(unicodedata.category(char) in ("Cc", "Cf") for char in cleaned)
+    if controls or not _PATH.fullmatch(cleaned):
         raise ValueError(
             f"a route's path must be plain segments (no '.', '..' or '//'; no '?', '#', '%', "
-            f"'<', '>' or spaces): "
+            f"'<', '>', spaces or control characters): "
             f"{path!r}"
         )
     return cleaned

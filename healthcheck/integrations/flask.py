@@ -88,7 +88,10 @@ class HealthCheckExtension:
         )
         if reply is None:  # a rule of ours always routes, but be safe
             return flask.Response(b"not found\n", status=404, mimetype="text/plain")
-        return flask.Response(reply.body, status=reply.status, headers=reply.headers)
+        response = flask.Response(reply.body, status=reply.status, headers=reply.headers)
+        if request.method == "HEAD":  # GET's length, not the empty body's
+            response.headers["Content-Length"] = reply.headers["Content-Length"]
+        return response
 
 
 class _CheckName(BaseConverter):

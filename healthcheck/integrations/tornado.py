@@ -58,6 +58,8 @@ class TornadoHandler(RequestHandler):
             self.set_header(name, value)
         if self.request.method != "HEAD":
             self.write(body)
+        elif isinstance(body, (str, bytes)):  # HEAD: the length GET would have sent
+            self.set_header("Content-Length", len(body.encode() if isinstance(body, str) else body))
 
 
 class EndpointsHandler(RequestHandler):
@@ -92,8 +94,10 @@ class EndpointsHandler(RequestHandler):
 
     def _send(self, reply: Reply) -> None:
         self.set_status(reply.status)
+        head = self.request.method == "HEAD"
         for name, value in reply.headers.items():
-            if name.lower() != "content-length":  # Tornado counts the body itself
+            # Tornado counts the body itself, but for HEAD, GET's length is the one to send
+            if head or name.lower() != "content-length":
                 self.set_header(name, value)
         if self.request.method != "HEAD":
             self.write(reply.body)

@@ -38,9 +38,7 @@ class HealthWSGI:
         self.prefix = prefix
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        # PEP 3333: PATH_INFO holds the URL's bytes as latin-1; they are UTF-8.
-        raw = environ.get("PATH_INFO") or "/"
-        path = strip_prefix(raw.encode("latin-1").decode("utf-8", "replace"), self.prefix)
+        path = strip_prefix(_path_info(environ), self.prefix)
         reply = None
         if path is not None:
             reply = self.endpoints.handle(
@@ -64,3 +62,13 @@ class HealthWSGI:
             return [b"not found\n"]
         start_response(status_line(reply.status), list(reply.headers.items()))
         return [reply.body]
+
+
+def _path_info(environ: dict[str, Any]) -> str:
+    """PATH_INFO as text. PEP 3333 has it hold the URL's bytes as latin-1 (they are UTF-8);
+    a server that put decoded text there already is taken at its word."""
+    raw = environ.get("PATH_INFO") or "/"
+    try:
+        return str(raw.encode("latin-1").decode("utf-8", "replace"))
+    except UnicodeEncodeError:
+        return str(raw)

@@ -244,6 +244,9 @@ def test_the_checkers_list_changes_the_registry_every_way_a_list_changes() -> No
         ("warn_status", "n/a"),
         ("max_workers", "4"),
         ("max_output", 1.5),
+        ("interval", "30s"),
+        ("grace_period", "5m"),
+        ("timer", "monotonic"),
     ],
 )
 def test_an_option_that_py_healthcheck_took_as_a_field_is_a_clear_error(

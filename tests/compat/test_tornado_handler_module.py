@@ -50,6 +50,13 @@ class PyHealthcheckRoutesTest(AsyncHTTPTestCase):
         assert response.code == 200
         assert [r["checker"] for r in json.loads(response.body)["results"]] == ["passing"]
 
+    def test_head_sends_the_length_get_would(self) -> None:
+        got = self.fetch("/healthcheck/passing")
+        head = self.fetch("/healthcheck/passing", method="HEAD")
+        assert (head.code, head.body) == (200, b"")
+        # The timestamp's digits vary from one answer to the next: lengths may differ by one.
+        assert abs(int(head.headers["Content-Length"]) - len(got.body)) <= 2
+
     def test_the_environment(self) -> None:
         response = self.fetch("/environment")
         assert response.code == 200

@@ -356,3 +356,12 @@ def test_unknown_names_below_a_route_are_not_served(serve: Serve, health: Health
     with serve(health, None) as base:
         replies = [fetch(base, path) for path in ("/healthcheck/nope", "/readyz/nope")]
     assert [reply.status for reply in replies] == [404, 404]
+
+
+def test_head_sends_the_length_get_would(serve: Serve, health: HealthCheck) -> None:
+    with serve(health, None) as base:
+        for path in ("/healthcheck", "/readyz", "/healthcheck/cache"):
+            got, head = fetch(base, path), fetch(base, path, method="HEAD")
+            assert head.body == b""
+            # The timestamp's digits vary from one answer to the next: lengths may differ by one.
+            assert abs(int(head.headers["Content-Length"]) - len(got.body)) <= 2, path

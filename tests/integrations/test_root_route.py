@@ -120,3 +120,23 @@ def test_flask_the_app_s_overlapping_routes_answer(
     assert (page.status, page.body) == (200, b"page about")
     assert (readyz.status, readyz.body) == (200, b"ok")  # no app route overlaps it
     assert root.json()["status"] == "success"
+
+
+def test_wsgi_takes_a_path_info_of_decoded_text_at_its_word(health: HealthCheck) -> None:
+    """Not every server follows PEP 3333's latin-1 PATH_INFO; text beyond latin-1 is passed
+    on to the application untouched rather than failing every request."""
+    from healthcheck.integrations.wsgi import HealthWSGI
+
+    seen: list[str] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        seen.append(environ["PATH_INFO"])
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"app"]
+
+    wrapped = HealthWSGI(health, app=app)
+    statuses: list[str] = []
+    body = wrapped(
+        {"PATH_INFO": "/wiki/€", "REQUEST_METHOD": "GET"}, lambda s, h: statuses.append(s)
+    )
+    assert (list(body), seen, statuses) == ([b"app"], ["/wiki/€"], ["200 OK"])
