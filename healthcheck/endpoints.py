@@ -19,7 +19,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Union
+from typing import Any, Literal, Union, overload
 
 from .core import HealthCheck
 from .environment import EnvironmentDump
@@ -246,14 +246,14 @@ class Endpoints:
         """The reply to ``request``, or ``None`` when its path is not one of ours."""
         job = self._route(request)
         if not isinstance(job, _Job):
-            return job
+            return _sealed(request, job)
         return self._finish(request, job, self._produce(job))
 
     async def handle_async(self, request: Request) -> Reply | None:
         """:meth:`handle` for async servers: checks are awaited, the loop never blocks."""
         job = self._route(request)
         if not isinstance(job, _Job):
-            return job
+            return _sealed(request, job)
         return self._finish(request, job, await self._produce_async(job))
 
     # -- routing -------------------------------------------------------------------------
@@ -378,10 +378,7 @@ class Endpoints:
             reply = self._health_reply(job, data)
         reply.headers.setdefault("Cache-Control", self._cache_control(data))
         reply.headers["Vary"] = "Accept"
-        reply.headers["Content-Length"] = str(len(reply.body))
-        if request.method == "HEAD":
-            return Reply(reply.status, reply.headers, b"")
-        return reply
+        return _sealed(request, reply)
 
     def _health_reply(self, job: _Job, report: Report) -> Reply:
         from .render import health_json, html, peers, text
@@ -475,6 +472,24 @@ def _route_table(
 
 
 _Data = Union[Report, dict[str, JSON], tuple[Any, int, dict[str, str]], None]
+
+
+@overload
+def _sealed(request: Request, reply: Reply) -> Reply: ...
+
+
+@overload
+def _sealed(request: Request, reply: None) -> None: ...
+
+
+def _sealed(request: Request, reply: Reply | None) -> Reply | None:
+    """``reply`` as sent: its length, and for HEAD no body (GET's length stays)."""
+    if reply is None:
+        return None
+    reply.headers["Content-Length"] = str(len(reply.body))
+    if request.method == "HEAD":
+        return Reply(reply.status, reply.headers, b"")
+    return reply
 
 
 def _reply(status: int, data: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> Reply:

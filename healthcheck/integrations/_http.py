@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import http
-import inspect
 import logging
 import re
 import threading
-import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import ClassVar
 from urllib.parse import unquote
 
@@ -32,37 +30,30 @@ def strip_prefix(path: str, prefix: str) -> str | None:
 
 
 class QuietAccessLog(logging.Filter):
-    """Drops access-log lines of health requests, so probes every few seconds do not drown
-    the log; one filter on ``werkzeug`` and ``gunicorn.access`` serves every app.
+    """Drops the access-log line of each health request an adapter answered, so probes every
+    few seconds do not drown the log; one filter on ``werkzeug`` and ``gunicorn.access``.
 
-    It reads the request the server logged (its method and path, from the record's arguments),
-    never the formatted line: a client's User-Agent or Referer that reads like a health request
-    must not hide its own request from the log.
+    The adapter marks the request it answers (:meth:`mark`); the server logs it afterwards on
+    the same thread, and the line whose method and path (from the record's arguments, as the
+    server parsed them) are the marked ones is dropped. So a request the application served
+    stays in the log even when its path looks like ours, and so does one whose User-Agent or
+    Referer reads like a health request.
     """
 
     LOGGERS = ("werkzeug", "gunicorn.access")
     _ANSI = re.compile(r"\x1b\[[0-9;]*m")
     _installed: ClassVar[QuietAccessLog | None] = None
     _install_lock: ClassVar[threading.Lock] = threading.Lock()
-
-    def __init__(self) -> None:
-        super().__init__()
-        # (prefix, quiet(path below it)) per app; bound methods are held weakly, so an app
-        # thrown away (app factories, tests) does not stay checked for every line.
-        self._sources: list[tuple[str, Callable[[], Callable[[str], bool] | None]]] = []
+    _marks = threading.local()
 
     @classmethod
-    def quiet(cls, prefix: str, quiet: Callable[[str], bool]) -> QuietAccessLog:
-        """Drop GET and HEAD lines of paths below ``prefix`` for which ``quiet(path)`` is true;
-        installs the one filter on first use."""
+    def install(cls) -> None:
+        """Attach the one filter, once."""
         with cls._install_lock:
             if cls._installed is None:
                 cls._installed = cls()
                 for name in cls.LOGGERS:
                     logging.getLogger(name).addFilter(cls._installed)
-            installed = cls._installed
-        installed.add(prefix, quiet)
-        return installed
 
     @classmethod
     def uninstall(cls) -> None:
@@ -72,33 +63,18 @@ class QuietAccessLog(logging.Filter):
             for name in cls.LOGGERS:
                 logging.getLogger(name).removeFilter(installed)
 
-    def add(self, prefix: str, quiet: Callable[[str], bool]) -> None:
-        ref: Callable[[], Callable[[str], bool] | None]
-        if inspect.ismethod(quiet):
-            ref = weakref.WeakMethod(quiet)
-        else:
-            ref = lambda: quiet  # noqa: E731 - a strong reference with WeakMethod's shape
-        self._sources = [*self._sources, (prefix, ref)]
+    @classmethod
+    def mark(cls, method: str, path: str) -> None:
+        """The request this thread is answering is a health request: drop its access line."""
+        cls._marks.request = (method, path)
 
     def filter(self, record: logging.LogRecord) -> bool:
         request = self._request(record)
         if request is None:
             return True  # not an access line we can read: keep it
-        method, path = request
-        if method not in ("GET", "HEAD"):
-            return True
-        alive = []
-        quieted = False
-        for prefix, ref in self._sources:
-            quiet = ref()
-            if quiet is None:
-                continue
-            alive.append((prefix, ref))
-            below = strip_prefix(path, prefix)
-            quieted = quieted or (below is not None and quiet(below))
-        if len(alive) != len(self._sources):
-            self._sources = alive
-        return not quieted
+        marked = getattr(self._marks, "request", None)
+        self._marks.request = None  # one line per request: a mark never outlives it
+        return request[0] not in ("GET", "HEAD") or marked != request
 
     @classmethod
     def _request(cls, record: logging.LogRecord) -> tuple[str, str] | None:

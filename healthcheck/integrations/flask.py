@@ -66,20 +66,20 @@ class HealthCheckExtension:
         app.register_blueprint(blueprint)
         app.extensions[self.name] = self
         if self.quiet_access_log:
-            QuietAccessLog.quiet(self.prefix, self._quiet)
-
-    def _quiet(self, path: str) -> bool:
-        """Whether the access line of a GET of ``path`` goes: probes and reports do, the
-        environment (worth an audit trail) does not."""
-        matched = self.endpoints.match(path)
-        return matched is not None and matched[0].kind != "environment"
+            QuietAccessLog.install()
 
     def _view(self, check: str | None = None) -> Any:
         request = flask.request
+        path = strip_prefix(request.path, self.prefix) or request.path
+        if self.quiet_access_log:
+            matched = self.endpoints.match(path)
+            # Who read the environment dump stays on record.
+            if matched is not None and matched[0].kind != "environment":
+                QuietAccessLog.mark(request.method, request.path)
         reply = self.endpoints.handle(
             Request(
                 method=request.method,
-                path=strip_prefix(request.path, self.prefix) or request.path,
+                path=path,
                 query=request.args.to_dict(flat=False),
                 headers={k.lower(): v for k, v in request.headers.items()},
                 remote_addr=request.remote_addr,

@@ -368,3 +368,13 @@ def test_head_sends_the_length_get_would(serve: Serve, health: HealthCheck) -> N
             # 1796047459.4383457): lengths may differ by a few bytes, never by a body.
             assert abs(int(head.headers["Content-Length"]) - len(got.body)) <= 8, path
     assert (ready.body, ready.headers["Content-Length"]) == (b"", "2")  # GET's "ok"
+
+
+def test_head_of_an_error_answers_like_get_without_a_body(
+    serve: Serve, health: HealthCheck
+) -> None:
+    with serve(health, EnvironmentDump()) as base:
+        for path in ("/healthcheck?format=bogus", "/environment?format=bogus"):
+            got, head = fetch(base, path), fetch(base, path, method="HEAD")
+            assert (head.status, head.body) == (got.status, b"") == (400, b""), path
+            assert head.headers["Content-Length"] == str(len(got.body)), path

@@ -30,6 +30,7 @@ APP = textwrap.dedent(
     )
     app.add_url_rule("/admin/delete", "delete", lambda: "deleted", methods=["GET", "POST"])
     app.add_url_rule("/<path:anything>", "fallback", lambda anything: f"app {anything}")
+    app.add_url_rule("/readyz/<job>", "job", lambda job: f"job {job}")  # overlaps ours
     """
 )
 
@@ -52,13 +53,14 @@ def test_quiet_access_log_under_gunicorn(tmp_path: Path) -> None:
         wait_for_port(port)
         base = f"http://127.0.0.1:{port}"
         assert get(f"{base}/healthcheck").status == 200
-        assert get(f"{base}/readyz/database").status == 200
+        assert get(f"{base}/readyz").status == 200
         forged = {"User-Agent": "GET /healthcheck HTTP/1.1", "Referer": "GET /livez HTTP"}
         assert get(f"{base}/admin/delete", headers=forged).body == b"deleted"
         assert get(f"{base}/admin/delete", headers=forged, method="POST").status == 200
         assert get(f"{base}/healthcheck/nope").status == 404
         assert get(f"{base}/environment").status == 200
         assert get(f"{base}/%2568ealthcheck").body == b"app %68ealthcheck"
+        assert get(f"{base}/readyz/database").body == b"job database"  # the app's answer
     finally:
         server.terminate()
         server.wait(10)
@@ -70,4 +72,5 @@ def test_quiet_access_log_under_gunicorn(tmp_path: Path) -> None:
         "GET /healthcheck/nope HTTP/1.1",  # not a path the endpoints serve
         "GET /environment HTTP/1.1",  # who read the environment stays on record
         "GET /%2568ealthcheck HTTP/1.1",  # the app's, though it decodes twice to a health path
+        "GET /readyz/database HTTP/1.1",  # answered by the app's own overlapping route
     ]
