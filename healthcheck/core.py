@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import signal
 import threading
@@ -98,6 +99,9 @@ class HealthCheck:
         self._checks: tuple[Check, ...] = ()
         # Registrations replace the tuple; the lock keeps concurrent ones from losing each other.
         self._registry_lock = threading.RLock()
+        # Checks lately taken out of ``checkers`` (by their callable's id; each Check holds its
+        # callable, so the id stays its own), to put back with their options.
+        self._taken_out: dict[int, Check] = {}
         self._sections = Sections()
         grace_period = _choice("grace_period", grace_period, (int, float), optional=False)
         if not callable(timer):
@@ -322,8 +326,8 @@ class HealthCheck:
         exclude: Collection[str] = (),
     ) -> Report:
         """The results themselves, for renderers and tools; ``LookupError`` for an unknown
-        ``check`` name."""
-        return self._report(self._checks_for(check, tags, exclude))
+        ``check`` name. One check asked for by name answers with its own state."""
+        return _named(self._report(self._checks_for(check, tags, exclude)), check)
 
     async def report_async(
         self,
@@ -333,7 +337,7 @@ class HealthCheck:
         exclude: Collection[str] = (),
     ) -> Report:
         """:meth:`report` for async servers."""
-        return await self._report_async(self._checks_for(check, tags, exclude))
+        return _named(await self._report_async(self._checks_for(check, tags, exclude)), check)
 
     def last_report(self) -> Report:
         """The latest result of every check that has run, without running anything (for
@@ -369,7 +373,7 @@ class HealthCheck:
         plan = self._probe_plan(probe, verbose, exclude, check, details)
         if isinstance(plan, tuple):
             return plan
-        return plan.respond(self._report(plan.checks))
+        return plan.respond(_named(self._report(plan.checks), check))
 
     async def probe_async(
         self,
@@ -384,7 +388,7 @@ class HealthCheck:
         plan = self._probe_plan(probe, verbose, exclude, check, details)
         if isinstance(plan, tuple):
             return plan
-        return plan.respond(await self._report_async(plan.checks))
+        return plan.respond(_named(await self._report_async(plan.checks), check))
 
     def start(self, interval: float | None = None) -> None:
         """Start background mode: run every check each ``interval`` seconds (default: the
@@ -645,6 +649,10 @@ class HealthCheck:
         return body.render(), 404, dict(defaults.JSON_HEADERS)
 
 
+#: How many checks taken out of ``health.checkers`` are remembered to be put back.
+_TAKEN_OUT_KEPT = 64
+
+
 class CheckerList(MutableSequence[Callable[[], Any]]):
     """``health.checkers``: the registered checkers as a list whose changes register and
     unregister checks, as appending to py-healthcheck's ``checkers`` list did."""
@@ -675,17 +683,22 @@ class CheckerList(MutableSequence[Callable[[], Any]]):
         with health._registry_lock:
             checks = list(health._checks)
             if isinstance(index, slice):
-                checks[index] = self._checks_for(list(func), checks[index])
+                replaced = checks[index]
+                checks[index] = self._checks_for(list(func), replaced)
             else:
-                checks[index] = self._checks_for([func], [checks[index]])[0]
+                replaced = [checks[index]]
+                checks[index] = self._checks_for([func], replaced)[0]
             health._checks = tuple(checks)
+            self._keep(replaced)
 
     def __delitem__(self, index: int | slice) -> None:
         health = self._health
         with health._registry_lock:
             checks = list(health._checks)
+            removed = checks[index]
             del checks[index]
             health._checks = tuple(checks)
+            self._keep(removed if isinstance(removed, list) else [removed])
 
     def insert(self, index: int, func: Callable[[], Any]) -> None:
         health = self._health
@@ -719,8 +732,10 @@ class CheckerList(MutableSequence[Callable[[], Any]]):
         return list(self) * times
 
     def _checks_for(self, funcs: list[Callable[[], Any]], replaced: list[Check]) -> list[Check]:
-        """Checks for ``funcs``: those being ``replaced`` keep their name and options (so
-        filtering or reordering the list changes nothing else); others as add_check(func)."""
+        """Checks for ``funcs``, each keeping the name and options it was registered with, so
+        that filtering or reordering the list (a slice, a swap, pop and append) changes nothing
+        else: a check being replaced, else one taken out of the list lately, else a copy of one
+        still registered; only a callable never registered gets add_check's defaults."""
         spare: dict[int, list[Check]] = {}
         for check in replaced:
             spare.setdefault(id(check.func), []).append(check)
@@ -728,9 +743,29 @@ class CheckerList(MutableSequence[Callable[[], Any]]):
         made = []
         for func in funcs:
             kept = spare.get(id(func))
-            # add_check's defaults for a new one
-            made.append(kept.pop(0) if kept else health._build(func, None, None, True, (), 1, 0))
+            if kept:
+                made.append(kept.pop(0))
+            elif id(func) in health._taken_out:
+                made.append(health._taken_out.pop(id(func)))
+            else:
+                twin = next((c for c in health._checks if c.func is func), None)
+                made.append(
+                    dataclasses.replace(twin)
+                    if twin is not None
+                    else health._build(func, None, None, True, (), 1, 0)  # add_check's defaults
+                )
         return made
+
+    def _keep(self, removed: list[Check]) -> None:
+        """Remember checks taken out of the list, so that putting one back (pop and append,
+        remove and insert) restores its name and options; the latest few only."""
+        taken_out = self._health._taken_out
+        for check in removed:
+            if not any(c.func is check.func for c in self._health._checks):
+                taken_out.pop(id(check.func), None)
+                taken_out[id(check.func)] = check
+        while len(taken_out) > _TAKEN_OUT_KEPT:
+            del taken_out[next(iter(taken_out))]
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, (list, CheckerList)) and list(self) == list(other)
@@ -802,6 +837,11 @@ class _ProbePlan:
             code,
             dict(TEXT_HEADERS),
         )
+
+
+def _named(report: Report, name: str | None) -> Report:
+    """``report`` as the answer for the check ``name``, if one was asked for by name."""
+    return report if name is None else Report(report.checks, report.results, named=True)
 
 
 def _really_passed(result: CheckResult) -> bool:

@@ -274,9 +274,18 @@ def test_filtering_or_reordering_checkers_keeps_each_check_s_name_and_options() 
         "read-replica",
     ]
     assert health.has_check("read-replica")
-    assert health.probe("ready", check="read-replica")[1] == 200  # still tagged, warn passes
+    assert health.probe("ready")[1] == 200  # still tagged "ready", still only a warning there
+    assert health.probe("ready", check="read-replica")[1] == 500  # by name: its own state
     health.checkers.sort(key=lambda func: func.__name__, reverse=True)
     assert health.checkers == [replica, passing]
+    checkers = health.checkers
+    checkers.append(checkers.pop(0))  # move the replica to the end
+    checkers[0], checkers[1] = checkers[1], checkers[0]  # and back, by a swap
+    checkers.remove(passing)
+    checkers.append(passing)
+    assert health.checkers == [replica, passing]
+    assert health.run()[1] == 200  # still non-critical
+    assert health.probe("ready")[1] == 200
 
 
 def test_the_checkers_list_does_what_list_code_does() -> None:

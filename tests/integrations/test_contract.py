@@ -378,3 +378,25 @@ def test_head_of_an_error_answers_like_get_without_a_body(
             got, head = fetch(base, path), fetch(base, path, method="HEAD")
             assert (head.status, head.body) == (got.status, b"") == (400, b""), path
             assert head.headers["Content-Length"] == str(len(got.body)), path
+
+
+def test_one_check_by_name_answers_with_its_own_state(serve: Serve) -> None:
+    """A failing non-critical check only warns in the whole; asked for by name, it fails."""
+    from healthcheck.endpoints import Route
+
+    health = HealthCheck()
+    health.add_check(lambda: (True, "ok"), name="database")
+    health.add_check(lambda: (False, "lagging"), name="replica", critical=False)
+    try:
+        routes = [Route("/actuator/health", health, format="actuator")]
+        with serve(health, None, routes=routes) as base:
+            whole = fetch(base, "/healthcheck")
+            one = fetch(base, "/healthcheck/replica")
+            probe = fetch(base, "/readyz/replica")
+            component = fetch(base, "/actuator/health/replica")
+    finally:
+        health.close()
+    assert (whole.status, whole.json()["status"]) == (200, "warning")
+    assert (one.status, one.json()["status"]) == (500, "failure")
+    assert probe.status == 500
+    assert (component.status, component.json()["status"]) == (500, "DOWN")
