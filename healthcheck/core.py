@@ -9,6 +9,8 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, MutableSequence
 from dataclasses import dataclass
+from decimal import Decimal
+from numbers import Real
 from typing import Any, TypeVar, Union, overload
 
 from . import defaults
@@ -95,7 +97,7 @@ class HealthCheck:
         self.scrubber = _choice("scrubber", scrubber, Scrubber) or DEFAULT_SCRUBBER
         self.max_output = _choice("max_output", max_output, int)
         self.max_section = _choice("max_section", max_section, int)
-        self.interval = _interval(_choice("interval", interval, (int, float)))
+        self.interval = _interval(_choice("interval", interval, _NUMBER))
         self._checks: tuple[Check, ...] = ()
         # Registrations replace the tuple; the lock keeps concurrent ones from losing each other.
         self._registry_lock = threading.RLock()
@@ -103,7 +105,7 @@ class HealthCheck:
         # callable, so the id stays its own), to put back with their options.
         self._taken_out: dict[int, Check] = {}
         self._sections = Sections()
-        grace_period = _choice("grace_period", grace_period, (int, float), optional=False)
+        grace_period = _choice("grace_period", grace_period, _NUMBER)  # None: no grace period
         if not callable(timer):
             raise _not_a_field("timer", f"timer must be a callable, got {type(timer).__name__}")
         self._damper = Damper(timer, _seconds("grace_period", grace_period) or 0)
@@ -649,6 +651,8 @@ class HealthCheck:
         return body.render(), 404, dict(defaults.JSON_HEADERS)
 
 
+#: What a number of seconds may be given as (then taken as a float).
+_NUMBER = (Real, Decimal)
 #: How many checks taken out of ``health.checkers`` are remembered to be put back.
 _TAKEN_OUT_KEPT = 64
 
@@ -877,7 +881,7 @@ def _not_a_field(what: str, problem: str) -> TypeError:
 def _seconds(what: str, value: float | None) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, _NUMBER):
         raise ValueError(f"{what} must be a number of seconds, got {value!r}")
     # Waits beyond threading.TIMEOUT_MAX overflow; nan and inf are not durations.
     if not 0 <= value <= defaults.MAX_SECONDS:

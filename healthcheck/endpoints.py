@@ -44,6 +44,8 @@ CHECK_KINDS = frozenset({"healthcheck", "livez", "readyz", "startupz"})
 _HEALTH_KINDS = tuple(kind for kind in KINDS if kind != "environment")
 #: Plain segments: no "." or ".." (clients normalise them away), no characters that mean
 #: something else in a URL or a route pattern.
+#: Format characters a word may need (Persian, emoji); the other ones (bidi overrides) go.
+_JOINERS = frozenset("\u200c\u200d")
 _PATH = re.compile(r"/|(/(?!\.\.?(?:/|$))[^/?#%<>\s]+)+")
 
 JSON_TYPE = "application/json"
@@ -133,7 +135,9 @@ def _route_path(path: object) -> str:
     if not isinstance(path, str) or not path.startswith("/"):
         raise ValueError(f"a route's path must be a string starting with '/', got {path!r}")
     cleaned = "/" + path.strip("/")
-    controls = any(unicodedata.category(char) in ("Cc", "Cf") for char in cleaned)
+    controls = any(
+        unicodedata.category(char) in ("Cc", "Cf") and char not in _JOINERS for char in cleaned
+    )
     if controls or not _PATH.fullmatch(cleaned):
         raise ValueError(
             f"a route's path must be plain segments (no '.', '..' or '//'; no '?', '#', '%', "

@@ -132,3 +132,9 @@ def test_dots_inside_a_segment_are_plain() -> None:
 def test_an_environment_dump_serves_only_the_environment() -> None:
     with pytest.raises(ValueError, match="kind 'environment'"):
         Route("/x", EnvironmentDump(), "healthcheck")
+
+
+def test_joiners_that_words_need_are_plain() -> None:
+    health = HealthCheck()
+    assert Route("/سلام\u200cدنیا", health).path == "/سلام\u200cدنیا"
+    assert Route("/👩\u200d💻", health).path == "/👩\u200d💻"

@@ -319,3 +319,12 @@ def test_registrations_from_several_threads_are_all_kept() -> None:
         replacer.join(10)
     assert len(health.checkers) == 501
     assert all(health.has_check(f"f{number}") for number in range(500))
+
+
+def test_durations_take_any_number_and_none_where_it_means_none() -> None:
+    from decimal import Decimal
+    from fractions import Fraction
+
+    health = HealthCheck(interval=Decimal("30"), grace_period=None, error_timeout=Fraction(1, 2))
+    assert (health.interval, health.error_timeout) == (30.0, 0.5)
+    health.stop()
