@@ -39,7 +39,7 @@ class ResultCache:
     it out of the cache. All methods are safe to call from many threads.
     """
 
-    def __init__(self, *, timer: Timer = time.monotonic, maxsize: int = CACHE_SIZE) -> None:
+    def __init__(self, *, timer: Timer = time.monotonic, maxsize: float = CACHE_SIZE) -> None:
         self.timer = timer
         self._results: TLRUCache[Hashable, CheckResult] = TLRUCache(
             maxsize, self._time_to_use, timer=timer

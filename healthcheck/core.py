@@ -529,11 +529,16 @@ class HealthCheck:
         """Every fresh result passes here once: damping, then the listeners."""
         result = self._damper.apply(check, result, repeat)
         self._last[check] = result
-        self._board.update(check, check.name, result, self._overall)
+        self._board.update(check, check.name, result, effective_status(check, result.status))
         return result
 
-    def _overall(self, states: Mapping[Any, Status]) -> Status:
-        return Status.worst(effective_status(c, states[c]) for c in self._checks if c in states)
+    def _replace_checks(self, checks: tuple[Check, ...]) -> None:
+        """Set the registry (with the registry lock held); checks left out are forgotten."""
+        kept = set(checks)
+        gone = [check for check in self._checks if check not in kept]
+        self._checks = checks
+        if gone:
+            self._board.forget(gone)
 
     def _timeout(self, check: Check) -> float | None:
         return check.timeout if check.timeout is not None else self.error_timeout or None
@@ -692,7 +697,7 @@ class CheckerList(MutableSequence[Callable[[], Any]]):
             else:
                 replaced = [checks[index]]
                 checks[index] = self._checks_for([func], replaced)[0]
-            health._checks = tuple(checks)
+            health._replace_checks(tuple(checks))
             self._keep(replaced)
 
     def __delitem__(self, index: int | slice) -> None:
@@ -701,7 +706,7 @@ class CheckerList(MutableSequence[Callable[[], Any]]):
             checks = list(health._checks)
             removed = checks[index]
             del checks[index]
-            health._checks = tuple(checks)
+            health._replace_checks(tuple(checks))
             self._keep(removed if isinstance(removed, list) else [removed])
 
     def insert(self, index: int, func: Callable[[], Any]) -> None:
@@ -709,7 +714,7 @@ class CheckerList(MutableSequence[Callable[[], Any]]):
         with health._registry_lock:
             checks = list(health._checks)
             checks.insert(index, self._checks_for([func], [])[0])
-            health._checks = tuple(checks)
+            health._replace_checks(tuple(checks))
 
     def reverse(self) -> None:
         health = self._health

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 #: Successes are cached just under a 30 s monitoring interval (py-healthcheck's value): each poll
 #: of haproxy, monit or a probe sees a fresh run, while a burst of requests shares one.
 SUCCESS_TTL: float = 27
@@ -21,8 +23,10 @@ MAX_WORKERS: int = 16
 #: leaves no threads behind for long; longer than any cache TTL, so a steady load keeps them.
 WORKER_IDLE_TIMEOUT: float = 60
 
-#: Distinct checks whose results are kept; far more than any application registers.
-CACHE_SIZE: int = 1024
+#: Distinct checks whose results are kept: no bound but the checks themselves (a result per
+#: registered check; one of a check removed goes when it expires). A fixed bound evicted fresh
+#: results of applications with more checks, which then ran again inside their TTL.
+CACHE_SIZE: float = math.inf
 
 #: The longest duration accepted for a timeout, TTL or interval (a year): well within
 #: ``threading.TIMEOUT_MAX``, past which waits overflow. Use 0 or None for "no limit".

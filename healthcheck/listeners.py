@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable, Hashable, Mapping
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -37,6 +38,10 @@ class StatusBoard:
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
         self._states: dict[Hashable, Status] = {}
+        #: Each check's weight in the overall state, and how many checks weigh each: the
+        #: overall state follows in constant time per landing, not by a pass over every check.
+        self._weights: dict[Hashable, Status] = {}
+        self._counts: Counter[Status] = Counter()
         self._overall: Status | None = None
         self._lock = threading.Lock()
         self._queue: queue.SimpleQueue[StatusChange | threading.Event | None] = queue.SimpleQueue()
@@ -47,25 +52,46 @@ class StatusBoard:
             raise TypeError(f"a listener must be callable, got {type(listener).__name__}")
         self._listeners.append(listener)
 
-    def update(
-        self,
-        key: Hashable,
-        name: str,
-        result: CheckResult,
-        overall: Callable[[Mapping[Hashable, Status]], Status],
-    ) -> None:
-        """Record ``result`` for the check ``key``; ``overall(states)`` aggregates them."""
+    def update(self, key: Hashable, name: str, result: CheckResult, weight: Status) -> None:
+        """Record ``result`` for the check ``key``; ``weight`` is what it counts for in the
+        overall state (a non-critical failure only warns)."""
         changes = []
         with self._lock:
             old = self._states.get(key)
             self._states[key] = result.status
             if old is not result.status:
                 changes.append(StatusChange(name, old, result.status, result))
-            whole = overall(self._states)
-            if whole is not self._overall:
-                changes.append(StatusChange(None, self._overall, whole))
-                self._overall = whole
-        if self._listeners:
+            self._weigh(key, weight)
+            self._changed_overall(changes)
+        self._tell(changes)
+
+    def forget(self, keys: Iterable[Hashable]) -> None:
+        """Checks no longer registered: they count for nothing any more."""
+        changes: list[StatusChange] = []
+        with self._lock:
+            for key in keys:
+                self._states.pop(key, None)
+                self._weigh(key, None)
+            if self._overall is not None:
+                self._changed_overall(changes)
+        self._tell(changes)
+
+    def _weigh(self, key: Hashable, weight: Status | None) -> None:
+        old = self._weights.pop(key, None)
+        if old is not None:
+            self._counts[old] -= 1
+        if weight is not None:
+            self._weights[key] = weight
+            self._counts[weight] += 1
+
+    def _changed_overall(self, changes: list[StatusChange]) -> None:
+        whole = Status.worst(status for status, count in self._counts.items() if count > 0)
+        if whole is not self._overall:
+            changes.append(StatusChange(None, self._overall, whole))
+            self._overall = whole
+
+    def _tell(self, changes: list[StatusChange]) -> None:
+        if self._listeners and changes:
             for change in changes:
                 self._queue.put(change)
             self._ensure_thread()

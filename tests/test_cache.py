@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
+from healthcheck import HealthCheck
 from healthcheck.cache import Flight, ResultCache
 from healthcheck.result import CheckResult, Status
 
@@ -622,3 +623,17 @@ def test_a_timeout_and_a_landing_racing_never_both_count_as_first(cache: ResultC
     # "first word", or the waiter gets a timeout (made once) and settle says "repeat".
     for _ in range(200):
         race_timeout_and_landing(cache)
+
+
+def test_more_checks_than_any_fixed_bound_all_stay_cached(counter: Counter) -> None:
+    """A run inside the TTL executes none of 1,100 checks (a cache of 1,024 evicted some)."""
+    health = HealthCheck()
+    for number in range(1100):
+        health.add_check(lambda: (counter.hit() > 0, "ok"), name=f"c{number}")
+    try:
+        health.run()
+        assert counter.calls == 1100
+        health.run()
+        assert counter.calls == 1100
+    finally:
+        health.close()

@@ -283,3 +283,18 @@ def test_logging_listener_levels_and_messages() -> None:
         (logging.WARNING, 'check "db" changed from pass to warn'),
         (logging.ERROR, "overall status changed from warn to fail"),
     ]
+
+
+def test_a_check_taken_out_of_the_list_no_longer_counts_overall(timer: FakeTimer) -> None:
+    health = health_with(timer)
+    recorder = Recorder()
+    health.add_listener(recorder)
+    switchable(health, "db")
+    queue = switchable(health, "queue")
+    queue["up"] = False
+    run_and_flush(health)
+    del recorder.changes[:]
+
+    del health.checkers[1]  # the failing one goes: the whole passes again
+    health.flush_listeners(5)
+    assert recorder.summary() == [(None, Status.FAIL, Status.PASS)]
