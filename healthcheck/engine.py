@@ -13,7 +13,7 @@ from .cache import Flight, ResultCache, Timer
 from .check import Check
 from .jsonable import JSON
 from .result import CheckResult
-from .runner import ExceptionHandler, Runner
+from .runner import RUNNING, ExceptionHandler, Runner
 from .scrub import DEFAULT as DEFAULT_SCRUBBER
 from .scrub import Scrubber
 
@@ -80,11 +80,15 @@ class Engine:
         loop: asyncio.AbstractEventLoop | None = None,
         fresh: bool = False,
     ) -> Fetched:
-        """For each check its cached result (unless ``fresh``) or the flight producing one."""
+        """For each check its cached result (unless ``fresh``) or the flight producing one;
+        a check asked for from inside its own execution is answered at once."""
+        running = RUNNING.get()
         return [
             (
                 check,
-                self.cache.fetch(
+                self.runner.reentered(check)
+                if check in running
+                else self.cache.fetch(
                     check,
                     self._timeout(check),
                     partial(self._launch, check, loop=loop),

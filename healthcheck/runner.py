@@ -25,6 +25,11 @@ from .scrub import Scrubber
 logger = logging.getLogger("healthcheck")
 
 ExceptionHandler = Callable[[Any, BaseException], "tuple[bool, Any]"]
+#: The checks whose checker is running in this context: a checker that runs its own
+#: HealthCheck is answered at once for itself instead of waiting for itself.
+RUNNING: contextvars.ContextVar[frozenset[Check]] = contextvars.ContextVar(
+    "healthcheck_running", default=frozenset()
+)
 Land = Callable[[CheckResult], None]
 T = TypeVar("T")
 
@@ -141,6 +146,7 @@ class Runner:
 
     def _execute_sync(self, check: Check) -> CheckResult:
         start = time.perf_counter()
+        token = RUNNING.set(RUNNING.get() | {check})
         try:
             value = check.func()
             if inspect.isawaitable(value):  # a sync callable that hands back a coroutine
@@ -149,17 +155,46 @@ class Runner:
                 outcome = interpret(value)
         except BaseException as exc:  # SystemExit in a checker is still a result
             outcome = self._handle(check, exc)
-        return self.result(check, outcome, time.perf_counter() - start)
+        finally:
+            RUNNING.reset(token)
+        return self._safe_result(check, outcome, time.perf_counter() - start)
 
     async def _execute_async(self, check: Check, flight: Flight, land: Land) -> None:
         start = time.perf_counter()
         timeout = None if flight.deadline is None else flight.deadline - flight.started
+        RUNNING.set(RUNNING.get() | {check})  # this task's own context
         try:
             outcome = await asyncio.wait_for(self._outcome_async(check), timeout)
         except asyncio.TimeoutError:  # only wait_for's own: the checker's are caught below
             land(self.timeout_result(check, timeout or 0))
             return
-        land(self.result(check, outcome, time.perf_counter() - start))
+        land(self._safe_result(check, outcome, time.perf_counter() - start))
+
+    def _safe_result(self, check: Check, outcome: Outcome, elapsed: float) -> CheckResult:
+        """The result of ``outcome``, whatever building it raises (a MemoryError scrubbing a
+        huge output, an observed value whose ``__str__`` raises): a result must land, or the
+        check is never run again."""
+        try:
+            return self.result(check, outcome, elapsed)
+        except BaseException as exc:  # even KeyboardInterrupt: this is a pool thread
+            logger.exception("the result of %r could not be built", check.name)
+            now = time.time()
+            return CheckResult(
+                checker=check.name,
+                status=Status.FAIL,
+                output=f"its result could not be built: {_describe(exc)}",
+                timestamp=now,
+                expires=now + self._ttl(False),
+                response_time=round(elapsed, 6),
+            )
+
+    def reentered(self, check: Check) -> CheckResult:
+        """The answer for ``check`` asked for from inside its own execution: waiting for
+        itself would never end."""
+        outcome = Outcome(
+            Status.FAIL, "its checker asked for its own result (run() inside a checker)"
+        )
+        return self.result(check, outcome, 0.0, cache=False)
 
     async def _outcome_async(
         self, check: Check, awaitable: Awaitable[Any] | None = None
