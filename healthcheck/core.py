@@ -86,12 +86,12 @@ class HealthCheck:
         self.success_status = success_status
         self.success_headers = dict(success_headers or defaults.JSON_HEADERS)
         self.success_handler = success_handler
-        self.success_ttl = float(success_ttl or 0)
+        self.success_ttl = _ttl("success_ttl", success_ttl)
         self.warn_status = _choice("warn_status", warn_status, int, optional=False)
         self.failed_status = failed_status
         self.failed_headers = dict(failed_headers or defaults.JSON_HEADERS)
         self.failed_handler = failed_handler
-        self.failed_ttl = float(failed_ttl or 0)
+        self.failed_ttl = _ttl("failed_ttl", failed_ttl)
         self.error_timeout = _seconds("error_timeout", error_timeout)
         self.build_info = _choice("build_info", build_info, BuildInfo)
         self.scrubber = _choice("scrubber", scrubber, Scrubber) or DEFAULT_SCRUBBER
@@ -894,6 +894,14 @@ def _seconds(what: str, value: float | None) -> float | None:
             f"{what} must be between 0 and {defaults.MAX_SECONDS:g} seconds, got {value!r}"
         )
     return float(value)
+
+
+def _ttl(what: str, value: float | None) -> float:
+    """A result's life in seconds: ``None`` or 0 caches nothing (as in py-healthcheck); a
+    string, a negative number or nan is an error naming the parameter."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, _NUMBER)):
+        raise TypeError(f"{what} must be a number of seconds or None, got {value!r}")
+    return _seconds(what, value) or 0.0
 
 
 def _interval(value: float | None) -> float | None:

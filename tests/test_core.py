@@ -1387,3 +1387,19 @@ def test_a_cancelled_run_async_does_not_wedge_its_check(counter: Counter) -> Non
     result = only_result(timed_run(health))
 
     assert (result["passed"], result["output"]) == (True, "done")
+
+
+@pytest.mark.parametrize("option", ["success_ttl", "failed_ttl"])
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [(-5, ValueError), (math.nan, ValueError), (math.inf, ValueError), ("27", TypeError)],
+)
+def test_a_bad_ttl_is_refused_naming_it(option: str, value: Any, error: type) -> None:
+    with pytest.raises(error, match=option):
+        HealthCheck(**{option: value})
+
+
+@pytest.mark.parametrize("value", [None, 0, 0.5, 27])
+def test_a_ttl_may_be_none_or_any_duration(value: float | None) -> None:
+    health = HealthCheck(success_ttl=value, failed_ttl=value)
+    assert health.success_ttl == health.failed_ttl == float(value or 0)
