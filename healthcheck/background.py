@@ -110,21 +110,26 @@ class Background:
             elif self._watching.get(check) is not got:  # one callback per execution
                 self._watching[check] = got
                 got.future.add_done_callback(partial(self._landed, check))
-            elif got.deadline is None and check not in self._warned:
+            elif got.timeout is None and check not in self._warned:
                 self._warned.add(check)
+                running = 0.0 if got.started is None else self._engine.cache.timer() - got.started
                 logger.warning(
                     'Health check "%s" has run for %.0f s with no timeout: until it returns, '
                     "its last result is served (a timeout would report a hang)",
                     check.name,
-                    self._engine.cache.timer() - got.started,
+                    running,
                 )
-        flights = [(c, f) for c, f in fetched if isinstance(f, Flight) and f.deadline]
-        for check, flight in sorted(flights, key=lambda item: item[1].deadline or 0):
-            # Until it lands or reaches its deadline, whichever is first, or stop().
-            either: list[Future[Any]] = [flight.future, self._stopped]
-            wait(either, self._engine.remaining(flight), FIRST_COMPLETED)
-            if self._stopping.is_set():
-                return
+        flights = [(c, f) for c, f in fetched if isinstance(f, Flight) and f.timeout]
+        for check, flight in flights:
+            # Until it lands or reaches its deadline (counted from its start), or stop().
+            while True:
+                running = flight.started is not None
+                either: list[Future[Any]] = [flight.future, self._stopped]
+                wait(either, self._engine.remaining(flight), FIRST_COMPLETED)
+                if self._stopping.is_set():
+                    return
+                if flight.future.done() or self._engine.late(flight, running):
+                    break
             if not flight.future.done():  # a landing after this replaces the timeout
                 self._keep(check, self._engine.timed_out(check, flight), unless=flight)
 

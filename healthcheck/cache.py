@@ -18,11 +18,17 @@ Timer = Callable[[], float]
 
 @dataclass(eq=False)
 class Flight:
-    """One execution of a checker that callers wait for together."""
+    """One execution of a checker that callers wait for together.
 
-    started: float
-    #: When waiters stop waiting (timer clock); ``None`` waits for as long as it takes.
-    deadline: float | None
+    Its time limit counts from when it starts running, not from when it was asked for: a
+    check waiting for a free thread is not late.
+    """
+
+    #: Seconds the execution may run; ``None`` waits for as long as it takes.
+    timeout: float | None
+    timer: Timer = field(default=time.monotonic, repr=False)
+    #: When it started running (timer clock); ``None`` while it waits for a thread.
+    started: float | None = None
     future: Future[CheckResult] = field(default_factory=Future)
     #: The "timed out" result given to this flight's waiters (the latest, if remade).
     timeout_result: CheckResult | None = None
@@ -30,6 +36,18 @@ class Flight:
     def __post_init__(self) -> None:
         # A running future cannot be cancelled, so no waiter can take it from the others.
         self.future.set_running_or_notify_cancel()
+
+    def start(self) -> None:
+        """The execution begins: its time limit starts now."""
+        if self.started is None:
+            self.started = self.timer()
+
+    @property
+    def deadline(self) -> float | None:
+        """When waiters stop waiting; ``None`` without a time limit or before it starts."""
+        if self.timeout is None or self.started is None:
+            return None
+        return self.started + self.timeout
 
 
 class ResultCache:
@@ -93,8 +111,7 @@ class ResultCache:
             flight = self._flights.get(key)
             if flight is not None:
                 return flight
-            now = self.timer()
-            flight = Flight(started=now, deadline=None if not timeout else now + timeout)
+            flight = Flight(timeout=timeout or None, timer=self.timer)
             self._flights[key] = flight
         launch(flight)
         return flight

@@ -15,13 +15,20 @@ FAILED_TTL: float = 9
 #: py-healthcheck's default: no per-check time limit. Production users should set one.
 ERROR_TIMEOUT: float = 0
 
-#: Threads for synchronous checkers. Each check has at most one execution in flight, so this
-#: only caps how many different checks run side by side.
-MAX_WORKERS: int = 16
+#: Threads for synchronous checkers, started as needed and ended after a minute idle. Each
+#: check has at most one execution in flight, so this caps how many different checks run side
+#: by side: enough that a run of a few hundred checks runs at once (a check's time limit counts
+#: from its start, so more only queue, and are never reported late for it). Threads held by
+#: checks past their time limit do not count.
+MAX_WORKERS: int = 256
 
 #: Seconds an idle check thread waits for work before it exits, so a burst of cold requests
 #: leaves no threads behind for long; longer than any cache TTL, so a steady load keeps them.
 WORKER_IDLE_TIMEOUT: float = 60
+
+#: How often a caller waiting for a check that waits for a free thread looks again: time limits
+#: count from the start of a check, so until then there is no deadline to wait for.
+QUEUED_POLL: float = 0.05
 
 #: Distinct checks whose results are kept: no bound but the checks themselves (a result per
 #: registered check; one of a check removed goes when it expires). A fixed bound evicted fresh

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Union
 
+from . import defaults
 from .cache import Flight, ResultCache, Timer
 from .check import Check
 from .jsonable import JSON
@@ -28,7 +29,8 @@ class Engine:
 
     Each waiter waits until the deadline of the execution it joined, not a deadline of its own:
     a caller that joins a checker hung since long ago is answered "timed out" at once, and the
-    hung checker is not started again until it returns.
+    hung checker is not started again until it returns. A deadline counts from when the
+    execution starts running, so checks waiting for a free thread are never reported late.
     """
 
     def __init__(
@@ -108,31 +110,50 @@ class Engine:
     def _wait(self, check: Check, got: CheckResult | Flight) -> CheckResult:
         if isinstance(got, CheckResult):
             return got
-        try:
-            return got.future.result(self.remaining(got))
-        except concurrent.futures.TimeoutError:
-            return self.timed_out(check, got)
+        while True:
+            running = got.started is not None  # what the wait below is for
+            try:
+                return got.future.result(self.remaining(got))
+            except concurrent.futures.TimeoutError:
+                if self.late(got, running):
+                    return self.timed_out(check, got)
 
     async def _wait_async(self, check: Check, got: CheckResult | Flight) -> CheckResult:
         if isinstance(got, CheckResult):
             return got
-        # shield: a waiter giving up must not cancel the execution others share
-        waiter = asyncio.shield(asyncio.wrap_future(got.future))
-        try:
-            return await asyncio.wait_for(waiter, self.remaining(got))
-        except asyncio.TimeoutError:
-            return self.timed_out(check, got)
+        landed = asyncio.wrap_future(got.future)
+        while True:
+            running = got.started is not None  # what the wait below is for
+            try:
+                # shield: a waiter giving up must not cancel the execution others share
+                return await asyncio.wait_for(asyncio.shield(landed), self.remaining(got))
+            except asyncio.TimeoutError:
+                if self.late(got, running):
+                    return self.timed_out(check, got)
 
     def remaining(self, flight: Flight) -> float | None:
-        """Seconds until ``flight``'s deadline (0 once past), ``None`` without one."""
-        if flight.deadline is None:
+        """How long to wait for ``flight`` now: until its deadline once it runs (0 once past);
+        a moment while it waits for a thread, then look again; ``None`` without a limit."""
+        if flight.timeout is None:
             return None
-        return max(0.0, flight.deadline - self.cache.timer())
+        if flight.started is None:
+            return defaults.QUEUED_POLL
+        return max(0.0, flight.started + flight.timeout - self.cache.timer())
+
+    def late(self, flight: Flight, running: bool) -> bool:
+        """After a wait of :meth:`remaining` ran out: whether ``flight`` is past its deadline,
+        that is whether it was ``running`` when the wait began (else the wait was for it to
+        start, and there is more to wait). While it waits for a thread, the pool is asked to
+        start one if those it has are all held by executions past their own deadlines."""
+        if running:
+            return True
+        self.runner.make_room()
+        return False
 
     def timed_out(self, check: Check, flight: Flight) -> CheckResult:
         """The result for a waiter that reached ``flight``'s deadline (shared by its waiters,
         and remade only as a repeat, so damping counts one failure per execution)."""
-        limit = 0.0 if flight.deadline is None else flight.deadline - flight.started
+        limit = flight.timeout or 0.0
 
         def make() -> CheckResult:  # called under the cache's lock
             repeat = flight.timeout_result is not None

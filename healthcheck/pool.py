@@ -14,12 +14,14 @@ from .defaults import WORKER_IDLE_TIMEOUT
 _ids = itertools.count(1)
 
 #: A worker's queue: tasks, and ``None`` to stop.
-Tasks = queue.SimpleQueue[Optional[Callable[[], None]]]
+Tasks = queue.SimpleQueue[Optional[tuple[Callable[[], None], Optional[float]]]]
 
 
 class DaemonThreadPool:
     """Runs callables on at most ``max_workers`` daemon threads, started on demand and ended
-    after ``idle_timeout`` seconds without work.
+    after ``idle_timeout`` seconds without work. A task may say how long it should take
+    (``limit``): a worker held past that no longer counts, so hung checks cannot take every
+    thread from the checks waiting behind them.
 
     ``concurrent.futures.ThreadPoolExecutor`` joins its workers when the interpreter exits, so
     a single checker hung on a dead backend would stop the whole process from exiting. A
@@ -47,24 +49,39 @@ class DaemonThreadPool:
         self._tasks: Tasks = queue.SimpleQueue()
         self._idle = threading.Semaphore(0)
         self._threads: list[threading.Thread] = []
+        #: What each busy worker runs: since when (monotonic) and for how long it should.
+        self._busy: dict[threading.Thread, tuple[float, float | None]] = {}
 
-    def submit(self, task: Callable[[], None]) -> None:
+    def submit(self, task: Callable[[], None], limit: float | None = None) -> None:
         # Under the lock, so that close() cannot swap the queue between the put and the start
         # of a worker, and a worker cannot leave after this counted on it.
         with self._lock:
-            self._tasks.put(task)
+            self._tasks.put((task, limit))
             if self._idle.acquire(blocking=False):
                 return  # an idle worker will take it
-            self._threads = [t for t in self._threads if t.is_alive()]
-            if len(self._threads) < self._max_workers:
-                thread = threading.Thread(
-                    target=self._work,
-                    args=(self._tasks, self._idle),
-                    name=f"{self._name}-{next(_ids)}",
-                    daemon=True,
-                )
-                thread.start()
-                self._threads.append(thread)
+            self._start_worker_if_room()
+
+    def make_room(self) -> None:
+        """Tasks wait: start a worker if those busy past their limit leave room for one."""
+        with self._lock:
+            if not self._tasks.empty():
+                self._start_worker_if_room()
+
+    def _start_worker_if_room(self) -> None:
+        """Call with the lock held."""
+        self._threads = [t for t in self._threads if t.is_alive()]
+        now = time.monotonic()
+        held = list(self._busy.values())  # workers change it as they go: a snapshot
+        overdue = sum(1 for since, limit in held if limit is not None and now - since > limit)
+        if len(self._threads) - overdue < self._max_workers:
+            thread = threading.Thread(
+                target=self._work,
+                args=(self._tasks, self._idle),
+                name=f"{self._name}-{next(_ids)}",
+                daemon=True,
+            )
+            thread.start()
+            self._threads.append(thread)
 
     def after_fork(self) -> None:
         """In a forked child: the workers stayed in the parent, so start from none."""
@@ -93,7 +110,13 @@ class DaemonThreadPool:
                 continue
             if task is None:  # close() ended this worker's crew
                 return
-            task()
+            run, limit = task
+            me = threading.current_thread()
+            self._busy[me] = (time.monotonic(), limit)
+            try:
+                run()
+            finally:
+                self._busy.pop(me, None)
             idle.release()
 
     def _retire(self, idle: threading.Semaphore) -> bool:

@@ -89,7 +89,12 @@ class Runner:
             # context in them, so current_app and Flask-SQLAlchemy's session work in a checker
             # as they did when py-healthcheck ran checkers in the request's own thread.
             context = contextvars.copy_context()
-            self._pool.submit(lambda: land(context.run(self._execute_sync, check)))
+
+            def execute() -> None:
+                flight.start()
+                land(context.run(self._execute_sync, check))
+
+            self._pool.submit(execute, limit=flight.timeout)
             return
 
         def dropped(done: asyncio.Future[None] | concurrent.futures.Future[None]) -> None:
@@ -106,6 +111,10 @@ class Runner:
             self._tasks.add(task)  # the loop keeps only weak references to tasks
             task.add_done_callback(self._tasks.discard)
             task.add_done_callback(dropped)
+
+    def make_room(self) -> None:
+        """A check waits for a thread: start one if every worker is held past its limit."""
+        self._pool.make_room()
 
     def after_fork(self) -> None:
         """In a forked child: the loop's thread and the workers stayed in the parent."""
@@ -160,8 +169,9 @@ class Runner:
         return self._safe_result(check, outcome, time.perf_counter() - start)
 
     async def _execute_async(self, check: Check, flight: Flight, land: Land) -> None:
+        flight.start()
         start = time.perf_counter()
-        timeout = None if flight.deadline is None else flight.deadline - flight.started
+        timeout = flight.timeout
         RUNNING.set(RUNNING.get() | {check})  # this task's own context
         try:
             outcome = await asyncio.wait_for(self._outcome_async(check), timeout)

@@ -189,6 +189,10 @@ def test_fetch_on_a_miss_launches_one_flight_and_returns_it(
 
     assert isinstance(got, Flight)
     assert launches.flights == [got]
+    # Waiting for a thread is not running: the time limit starts with the execution.
+    assert (got.timeout, got.started, got.deadline) == (5.0, None, None)
+    timer.tick(3)
+    got.start()
     assert got.started == timer.now
     assert got.deadline == pytest.approx(timer.now + 5.0)
     assert not got.future.done()

@@ -1,0 +1,97 @@
+"""A check's time limit counts from when it starts running: checks waiting for a free thread
+are never reported late, and checks hung past their limit do not keep the others waiting."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from healthcheck import HealthCheck
+from healthcheck.pool import DaemonThreadPool
+
+
+def run_in_thread(health: HealthCheck) -> Any:
+    answer: list[Any] = []
+    thread = threading.Thread(target=lambda: answer.append(health.run()), daemon=True)
+    thread.start()
+    thread.join(20)
+    assert answer, "run() never returned"
+    return answer[0]
+
+
+@pytest.fixture
+def gate() -> Iterator[threading.Event]:
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+def sleeper(seconds: float) -> Any:
+    def check() -> tuple[bool, str]:
+        time.sleep(seconds)
+        return True, "ok"
+
+    return check
+
+
+def test_checks_queued_behind_others_are_not_reported_late() -> None:
+    # Two threads, six checks of 0.2 s under a 0.5 s limit: the last two start 0.4 s after
+    # they were asked for, which is not their fault.
+    health = HealthCheck(max_workers=2, error_timeout=0.5)
+    for number in range(6):
+        health.add_check(sleeper(0.2), name=f"c{number}")
+    try:
+        body, status, _ = run_in_thread(health)
+    finally:
+        health.close()
+    results = json.loads(body)["results"]
+    assert status == 200
+    assert [r["output"] for r in results] == ["ok"] * 6
+
+
+def test_checks_hung_past_their_limit_leave_room_for_the_others(gate: threading.Event) -> None:
+    health = HealthCheck(max_workers=1, error_timeout=0.2)
+    health.add_check(lambda: (gate.wait(30), "late"), name="hung")
+    health.add_check(lambda: (True, "ok"), name="quick")
+    try:
+        body, _, _ = run_in_thread(health)
+    finally:
+        gate.set()
+        health.close()
+    results = {r["checker"]: r for r in json.loads(body)["results"]}
+    assert results["hung"]["output"] == "timed out after 0.2 s"
+    assert (results["quick"]["passed"], results["quick"]["output"]) == (True, "ok")
+
+
+def test_the_pool_starts_a_worker_beside_one_held_past_its_limit(gate: threading.Event) -> None:
+    pool = DaemonThreadPool(max_workers=1)
+    ran = threading.Event()
+    try:
+        pool.submit(gate.wait, limit=0.05)
+        pool.submit(ran.set, limit=0.05)
+        assert not ran.wait(0.2)  # one worker, held: the second task waits
+        pool.make_room()  # its limit is past: it no longer counts
+        assert ran.wait(10)
+    finally:
+        gate.set()
+        pool.close(5)
+
+
+def test_the_pool_does_not_grow_beside_a_worker_within_its_limit(gate: threading.Event) -> None:
+    pool = DaemonThreadPool(max_workers=1)
+    ran = threading.Event()
+    try:
+        pool.submit(gate.wait, limit=60)
+        pool.submit(ran.set)
+        pool.make_room()
+        assert not ran.wait(0.2)
+        gate.set()
+        assert ran.wait(10)
+    finally:
+        gate.set()
+        pool.close(5)
