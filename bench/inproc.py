@@ -142,6 +142,81 @@ def concurrent_checks(quick: bool) -> Result:
     }
 
 
+# -- scenario 8 ----------------------------------------------------------------------------
+
+
+def queued_checks(quick: bool) -> Result:
+    """20 checks of 0.3 s and 200 of 0.05 s under a 0.5 s time limit (py-healthcheck: 1 s,
+    its signal.alarm takes whole seconds), cold: failed checks and wall seconds per run."""
+    limit = 0.5 if _ours() else 1
+    cases = {}
+    for count, seconds in ((20, 0.3), (200, 0.05)):
+        walls, failed = [], []
+        for _ in range(2 if quick else 3):
+            health = HealthCheck(error_timeout=limit)
+            for i in range(count):
+                health.add_check(sleeper(seconds, f"c{i}"))
+            start = time.perf_counter()
+            body, _status, _headers = health.run()
+            walls.append(time.perf_counter() - start)
+            failed.append(sum(1 for r in _results(body) if not r["passed"]))
+            _close(health)
+        cases[f"{count}x{seconds:g}"] = {"check": seconds, "walls": walls, "failed": failed}
+    return cases
+
+
+# -- scenario 9 ----------------------------------------------------------------------------
+
+
+def cold_scale(quick: bool) -> Result:
+    """Seconds for one cold run() of 100 and of 1,000 trivial checks (fresh instances), and
+    how many of 1,100 checks a second run inside the TTL executes."""
+    rounds = 3 if quick else 7
+    walls: dict[int, list[float]] = {}
+    for count in (100, 1000):
+        walls[count] = []
+        for _ in range(rounds):
+            health = HealthCheck()
+            for i in range(count):
+                health.add_check(_named(ok, f"c{i}"))
+            start = time.perf_counter()
+            health.run()
+            walls[count].append(time.perf_counter() - start)
+            _close(health)
+    calls = [0]
+
+    def counted() -> tuple[bool, str]:
+        calls[0] += 1
+        return True, "ok"
+
+    health = HealthCheck()
+    for i in range(1100):
+        health.add_check(_named(counted, f"c{i}"))
+    health.run()
+    first = calls[0]
+    health.run()
+    _close(health)
+    return {"walls": walls, "first_run": first, "second_run": calls[0] - first}
+
+
+def _ours() -> bool:
+    return hasattr(HealthCheck, "run_async")
+
+
+def _close(health: HealthCheck) -> None:
+    close = getattr(health, "close", None)
+    if close is not None:
+        close()
+
+
+def _named(func: Callable[[], Any], name: str) -> Callable[[], Any]:
+    def checker() -> Any:
+        return func()
+
+    checker.__name__ = name
+    return checker
+
+
 # -- scenario 3 ----------------------------------------------------------------------------
 
 
@@ -278,6 +353,8 @@ MEASUREMENTS: dict[str, Callable[[bool], Result]] = {
     "cached-cost": cached_cost,
     "concurrent-checks": concurrent_checks,
     "single-flight": single_flight,
+    "queued-checks": queued_checks,
+    "cold-scale": cold_scale,
     "hung-check": hung_check,
     "thread-bound": thread_bound,
 }

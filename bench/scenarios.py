@@ -766,6 +766,85 @@ def thread_bound(ctx: Context) -> list[Row]:
     return [row]
 
 
+# -- scenario 8: checks waiting for a thread ------------------------------------------------
+
+
+def queued_checks(ctx: Context) -> list[Row]:
+    got = {t.name: inproc(t, "queued-checks", ctx.quick) for t in ctx.targets(bare=False)}
+    ours, peer = got[OURS], got[PEER]
+    rows = []
+    for number, case in enumerate(("20x0.3", "200x0.05"), start=1):
+        mine, theirs = ours[case], peer[case]
+        worst = max(mine["walls"])
+        rows.append(
+            Row(
+                id=f"8{'ab'[number - 1]}",
+                title=f"{case.replace('x', ' checks of ')} s, 0.5 s limit (py-healthcheck 1 s), "
+                "cold: failed checks; worst wall",
+                ours=f"{max(mine['failed'])} failed; {secs(worst)}",
+                peer=f"{max(theirs['failed'])} failed; {secs(max(theirs['walls']))}",
+                ratio=f"ours/one check {times(worst / mine['check'])}",
+                goal="0 failed; wall <= 3x one check",
+                met=max(mine["failed"]) == 0 and worst <= 3 * mine["check"],
+            )
+        )
+        for name, data in ((OURS, mine), (PEER, theirs)):
+            rows[-1].details.append(
+                f"{name} {case}: walls {', '.join(secs(w) for w in data['walls'])}; "
+                f"failed {data['failed']}"
+            )
+    return rows
+
+
+# -- scenario 9: cold runs by number of checks ----------------------------------------------
+
+
+def cold_scale(ctx: Context) -> list[Row]:
+    got = {t.name: inproc(t, "cold-scale", ctx.quick) for t in ctx.targets(bare=False)}
+    ours, peer = got[OURS], got[PEER]
+
+    def median(data: Data, count: int) -> float:
+        return float(statistics.median(data["walls"][str(count)]))
+
+    scale = [a / b for a, b in zip(ours["walls"]["1000"], ours["walls"]["100"])]
+    versus = [a / b for a, b in zip(ours["walls"]["1000"], peer["walls"]["1000"])]
+    rows = [
+        Row(
+            id="9a",
+            title="1,000 trivial checks cold vs 100 (median of rounds' ratios)",
+            ours=f"{secs(median(ours, 1000))} / {secs(median(ours, 100))}",
+            peer=f"{secs(median(peer, 1000))} / {secs(median(peer, 100))}",
+            ratio=f"{times(statistics.median(scale))} ({spread(scale)})",
+            goal="<= 15x in every round",
+            met=max(scale) <= 15,
+        ),
+        Row(
+            id="9b",
+            title="1,000 trivial checks cold vs py-healthcheck's serial loop",
+            ours=secs(median(ours, 1000)),
+            peer=secs(median(peer, 1000)),
+            ratio=f"{times(statistics.median(versus))} ({spread(versus)})",
+            goal="<= 3x in every round",
+            met=max(versus) <= 3,
+        ),
+        Row(
+            id="9c",
+            title="1,100 checks: checks a second run inside the TTL executes",
+            ours=str(ours["second_run"]),
+            peer=str(peer["second_run"]),
+            goal="0",
+            met=ours["second_run"] == 0,
+        ),
+    ]
+    for name, data in got.items():
+        rows[0].details.append(
+            f"{name}: 100 checks {', '.join(secs(w) for w in data['walls']['100'])}; "
+            f"1,000 checks {', '.join(secs(w) for w in data['walls']['1000'])}; 1,100 checks: "
+            f"{data['first_run']} then {data['second_run']} executions"
+        )
+    return rows
+
+
 SCENARIOS: dict[int, Callable[[Context], list[Row]]] = {
     1: cached_throughput,
     2: concurrent_checks,
@@ -774,4 +853,6 @@ SCENARIOS: dict[int, Callable[[Context], list[Row]]] = {
     5: hung_check,
     6: background,
     7: thread_bound,
+    8: queued_checks,
+    9: cold_scale,
 }
