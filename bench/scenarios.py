@@ -845,6 +845,65 @@ def cold_scale(ctx: Context) -> list[Row]:
     return rows
 
 
+# -- scenario 10: the command line's start-up -----------------------------------------------
+
+
+def probe_startup(ctx: Context) -> list[Row]:
+    """``healthcheck probe URL`` against a plain ``python -c`` urllib GET of the same URL
+    (both in ours' virtualenv), wall seconds per invocation, interleaved rounds."""
+    python = ctx.ours_python
+    runs, rounds = (3, 3) if ctx.quick else (10, 7)
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "health.json").write_text('{"status": "success", "results": []}')
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+            cwd=folder,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            for _ in range(200):  # at most 10 s
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            url = f"http://127.0.0.1:{port}/health.json"
+            probe = [str(python.parent / "healthcheck"), "probe", url]
+            plain = [
+                str(python),
+                "-c",
+                f"import urllib.request; urllib.request.urlopen({url!r}, timeout=5).read()",
+            ]
+
+            def per_run(command: list[str]) -> float:
+                start = time.perf_counter()
+                for _ in range(runs):
+                    subprocess.run(command, check=True, capture_output=True, timeout=60)
+                return (time.perf_counter() - start) / runs
+
+            pairs = [(per_run(probe), per_run(plain)) for _ in range(rounds)]
+        finally:
+            stop(server)
+    ratios = [a / b for a, b in pairs]
+    row = Row(
+        id="10",
+        title="`healthcheck probe URL` vs a `python -c` urllib GET (s per invocation)",
+        ours=secs(statistics.median(a for a, _ in pairs)),
+        peer="(no command line)",
+        bare=secs(statistics.median(b for _, b in pairs)),
+        ratio=f"probe/plain GET {times(statistics.median(ratios))} ({spread(ratios)})",
+        goal="<= 1.3x in every round",
+        met=max(ratios) <= 1.3,
+    )
+    row.details.append(
+        "rounds (probe, plain): " + "; ".join(f"{secs(a)}, {secs(b)}" for a, b in pairs)
+    )
+    return [row]
+
+
 SCENARIOS: dict[int, Callable[[Context], list[Row]]] = {
     1: cached_throughput,
     2: concurrent_checks,
@@ -855,4 +914,5 @@ SCENARIOS: dict[int, Callable[[Context], list[Row]]] = {
     7: thread_bound,
     8: queued_checks,
     9: cold_scale,
+    10: probe_startup,
 }

@@ -6,33 +6,58 @@ EnvironmentDump, TornadoHandler``.
 
 from __future__ import annotations
 
+import importlib
 from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
 from ._about import __version__ as __version__
-from .build import BuildInfo as BuildInfo
-from .core import HealthCheck as HealthCheck
-from .endpoints import Route as Route
-from .environment import EnvironmentDump as EnvironmentDump
-from .exceptions import DuplicateNameError as DuplicateNameError
-from .exceptions import HealthCheckError as HealthCheckError
-from .exceptions import MissingDependencyError as MissingDependencyError
-from .listeners import LoggingListener as LoggingListener
-from .listeners import StatusChange as StatusChange
-from .probes import Probe as Probe
-from .render.compat import json_failed_handler as json_failed_handler
-from .render.compat import json_success_handler as json_success_handler
-from .result import CheckResult as CheckResult
-from .result import Outcome as Outcome
-from .result import Report as Report
-from .result import Status as Status
-from .runner import basic_exception_handler as basic_exception_handler
-from .runner import traceback_exception_handler as traceback_exception_handler
-from .scrub import Scrubber as Scrubber
 
 if TYPE_CHECKING:
+    from .build import BuildInfo as BuildInfo
+    from .core import HealthCheck as HealthCheck
+    from .endpoints import Route as Route
+    from .environment import EnvironmentDump as EnvironmentDump
+    from .exceptions import DuplicateNameError as DuplicateNameError
+    from .exceptions import HealthCheckError as HealthCheckError
+    from .exceptions import MissingDependencyError as MissingDependencyError
     from .integrations.tornado import TornadoHandler as TornadoHandler
+    from .listeners import LoggingListener as LoggingListener
+    from .listeners import StatusChange as StatusChange
+    from .probes import Probe as Probe
+    from .render.compat import json_failed_handler as json_failed_handler
+    from .render.compat import json_success_handler as json_success_handler
+    from .result import CheckResult as CheckResult
+    from .result import Outcome as Outcome
+    from .result import Report as Report
+    from .result import Status as Status
+    from .runner import basic_exception_handler as basic_exception_handler
+    from .runner import traceback_exception_handler as traceback_exception_handler
+    from .scrub import Scrubber as Scrubber
 
+# Imported when first used, so that `healthcheck probe` (a Docker HEALTHCHECK every few
+# seconds) loads only the standard library, not the whole package.
+_HOMES = {
+    "BuildInfo": ".build",
+    "CheckResult": ".result",
+    "DuplicateNameError": ".exceptions",
+    "EnvironmentDump": ".environment",
+    "HealthCheck": ".core",
+    "HealthCheckError": ".exceptions",
+    "LoggingListener": ".listeners",
+    "MissingDependencyError": ".exceptions",
+    "Outcome": ".result",
+    "Probe": ".probes",
+    "Report": ".result",
+    "Route": ".endpoints",
+    "Scrubber": ".scrub",
+    "Status": ".result",
+    "StatusChange": ".listeners",
+    "TornadoHandler": ".integrations.tornado",
+    "basic_exception_handler": ".runner",
+    "json_failed_handler": ".render.compat",
+    "json_success_handler": ".render.compat",
+    "traceback_exception_handler": ".runner",
+}
 
 __all__ = [
     "BuildInfo",
@@ -61,13 +86,20 @@ if find_spec("tornado") is None:  # as in py-healthcheck, `import *` works witho
 
 
 def __getattr__(name: str) -> Any:
-    # Tornado is optional: importing the handler is what requires it.
-    if name == "TornadoHandler":
-        try:
-            from .integrations.tornado import TornadoHandler
-        except MissingDependencyError as exc:
-            # An AttributeError, so hasattr() says False as with py-healthcheck; the message
-            # still names the extra.
-            raise AttributeError(f"TornadoHandler is not available: {exc}") from exc
-        return TornadoHandler
-    raise AttributeError(f"module 'healthcheck' has no attribute {name!r}")
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'healthcheck' has no attribute {name!r}")
+    try:
+        value = getattr(importlib.import_module(home, __name__), name)
+    except ImportError as exc:
+        if name != "TornadoHandler":
+            raise
+        # Tornado is optional. An AttributeError, so hasattr() says False as with
+        # py-healthcheck; the message still names the extra.
+        raise AttributeError(f"TornadoHandler is not available: {exc}") from exc
+    globals()[name] = value  # looked up once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})

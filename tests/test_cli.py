@@ -240,3 +240,20 @@ def test_the_console_script_is_installed(servers: dict[str, str]) -> None:
         timeout=60,
     )
     assert done.returncode == 0 and done.stdout.startswith("healthy")
+
+
+def test_the_command_line_loads_nothing_but_the_standard_library() -> None:
+    """`healthcheck probe` runs every few seconds in containers: importing the command line
+    must not load the package (its engine, psutil, cachetools)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; import healthcheck.cli; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('healthcheck', 'psutil', 'cachetools', 'flask', 'tornado')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "['healthcheck', 'healthcheck._about', 'healthcheck.cli']"
