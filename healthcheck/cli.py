@@ -19,8 +19,10 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:  # typing's names only: dataclasses and the like cost the probe start-up
+    from typing import Any, NoReturn
 
 HEALTHY, UNHEALTHY, UNREACHABLE = 0, 1, 2
 NAGIOS = {"pass": (0, "OK"), "warn": (1, "WARNING"), "fail": (2, "CRITICAL")}
@@ -36,8 +38,7 @@ _MARKS = {"+": "pass", "!": "warn", "-": "fail"}
 _WORDS = {"pass": "ok", "warn": "warn", "fail": "failed"}
 
 
-@dataclass
-class CheckLine:
+class CheckLine(NamedTuple):
     name: str
     state: str
     output: str = ""
@@ -51,13 +52,12 @@ class CheckLine:
         return line + (f" ({self.seconds:.3f} s)" if self.seconds is not None else "")
 
 
-@dataclass
-class Verdict:
+class Verdict(NamedTuple):
     """What a health answer says, whichever format it came in."""
 
     state: str  # pass, warn, fail
     summary: str
-    checks: list[CheckLine] = field(default_factory=list)
+    checks: list[CheckLine] = []  # noqa: RUF012 - a default shared, never changed
 
 
 class Misuse(Exception):
