@@ -271,7 +271,7 @@ def render(verdict: Verdict, fmt: str, verbose: bool) -> tuple[str, int]:
         data = {
             "status": verdict.state,
             "summary": verdict.summary,
-            "checks": [c.__dict__ for c in verdict.checks],
+            "checks": [c._asdict() for c in verdict.checks],
         }
         return json.dumps(data), code
     lines = [verdict.summary]
