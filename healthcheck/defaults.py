@@ -26,6 +26,10 @@ MAX_WORKERS: int = 256
 #: leaves no threads behind for long; longer than any cache TTL, so a steady load keeps them.
 WORKER_IDLE_TIMEOUT: float = 60
 
+#: How long the environment dump keeps the list of installed packages: reading every
+#: package's metadata takes 35-75 ms, and packages do not change under a running process.
+PACKAGES_TTL: float = 300
+
 #: How often a caller waiting for a check that waits for a free thread looks again: time limits
 #: count from the start of a check, so until then there is no deadline to wait for.
 QUEUED_POLL: float = 0.05

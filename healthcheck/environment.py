@@ -131,13 +131,26 @@ def python_section() -> dict[str, JSON]:
 
 
 def installed_packages() -> dict[str, JSON]:
-    """Name -> version of every installed distribution, sorted by name."""
+    """Name -> version of every installed distribution, sorted by name; read again at most
+    every :data:`defaults.PACKAGES_TTL` seconds (reading every package's metadata takes tens
+    of milliseconds, and packages do not change under a running process)."""
+    global _packages
+    now = time.monotonic()
+    kept = _packages
+    if kept is not None and now < kept[0]:
+        return dict(kept[1])
     found: dict[str, JSON] = {}
     for dist in metadata.distributions():
         name = dist.metadata["Name"]
         if name:  # a broken install can leave a distribution without metadata
             found.setdefault(name, dist.version)
-    return dict(sorted(found.items(), key=lambda item: item[0].lower()))
+    packages = dict(sorted(found.items(), key=lambda item: item[0].lower()))
+    _packages = (now + defaults.PACKAGES_TTL, packages)
+    return dict(packages)
+
+
+#: When the kept list of packages expires (time.monotonic), and the list.
+_packages: tuple[float, dict[str, JSON]] | None = None
 
 
 def process_section(user: str | None = None) -> dict[str, JSON]:

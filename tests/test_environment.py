@@ -241,3 +241,28 @@ def test_run_async_gives_the_same_answer_as_run(monkeypatch: pytest.MonkeyPatch)
     assert data["app"] == "demo"
     assert data["process"]["environ"]["GITHUB_TOKEN"] == MASK
     assert {"os", "python", "process"} <= set(data)
+
+
+def test_installed_packages_are_read_once_per_ttl(monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib import metadata
+
+    from healthcheck import defaults, environment
+
+    reads: list[int] = []
+    real = metadata.distributions
+
+    def counted() -> Any:
+        reads.append(1)
+        return real()
+
+    monkeypatch.setattr(environment, "_packages", None)
+    monkeypatch.setattr(environment.metadata, "distributions", counted)
+    first = dump(EnvironmentDump())["python"]["packages"]
+    again = dump(EnvironmentDump())["python"]["packages"]
+    assert (len(reads), first) == (1, again)
+    assert first["pytest"] == pytest.__version__
+    monkeypatch.setattr(defaults, "PACKAGES_TTL", 0)  # expired: read again
+    monkeypatch.setattr(environment, "_packages", None)
+    dump(EnvironmentDump())
+    dump(EnvironmentDump())
+    assert len(reads) == 3
