@@ -238,6 +238,9 @@ class Endpoints:
         self.description = description
         self.refresh = refresh
         self._table = _route_table(health, environment, metrics, paths, routes)
+        #: The last rendering of each face: (second, checks, results, reply) by (path,
+        #: format, details, check); valid while the results are the very same objects.
+        self._faces: dict[tuple[str, str, bool, str | None], tuple[Any, ...]] = {}
 
     @property
     def routes(self) -> list[Route]:
@@ -385,15 +388,35 @@ class Endpoints:
         return _sealed(request, reply)
 
     def _health_reply(self, job: _Job, report: Report) -> Reply:
+        """The face ``job`` asks for, rendered once per set of results (the page, whose ages
+        count in seconds, once per second too) and kept: later requests copy it."""
+        if job.fmt == "json" and job.details:  # a timestamp per answer: the facade splices it
+            body, code, headers = job.route.health.render(report)
+            return Reply(code, dict(headers), _bytes(body))
+        key = (job.route.path, job.fmt, job.details, job.check)
+        # What else a face is made of: the second (the page's ages), the build information.
+        moment = (int(time.time()) if job.fmt == "html" else 0, job.route.health.build_info)
+        kept = self._faces.get(key)
+        if (
+            kept is not None
+            and kept[0] == moment
+            and kept[1] is report.checks
+            and len(kept[2]) == len(report.results)
+            and all(a is b for a, b in zip(kept[2], report.results))
+        ):
+            reply = kept[3]
+        else:
+            reply = self._render_face(job, report)
+            self._faces[key] = (moment, report.checks, report.results, reply)
+        return Reply(reply.status, dict(reply.headers), reply.body)
+
+    def _render_face(self, job: _Job, report: Report) -> Reply:
         from .render import health_json, html, peers, text
 
         health = job.route.health
         status, code = report.status, health.status_code(report.status)
         if job.fmt == "json":
-            if not job.details:
-                return _reply(code, {"status": STATUS_WORDS[status]})
-            body, code, headers = health.render(report)
-            return Reply(code, dict(headers), _bytes(body))
+            return _reply(code, {"status": STATUS_WORDS[status]})
         if job.fmt == "health+json":
             body = health_json.render_health_json(
                 report,

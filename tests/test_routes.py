@@ -139,3 +139,26 @@ def test_joiners_that_words_need_are_plain() -> None:
     persian = "/\u0633\u0644\u0627\u0645\u200c\u062f\u0646\u06cc\u0627"  # salam-donya
     assert Route(persian, health).path == persian
     assert Route("/👩\u200d💻", health).path == "/👩\u200d💻"
+
+
+def test_a_face_is_rendered_once_per_set_of_results(
+    health: HealthCheck, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from healthcheck.render import health_json
+
+    renders: list[int] = []
+    real = health_json.render_health_json
+
+    def counted(*args: Any, **kwargs: Any) -> str:
+        renders.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(health_json, "render_health_json", counted)
+    endpoints = Endpoints(health)
+    request = Request("GET", "/healthcheck", {"format": ["health+json"]})
+    bodies = [endpoints.handle(request) for _ in range(3)]
+    assert len(renders) == 1
+    assert len({reply.body for reply in bodies if reply is not None}) == 1
+    health.clear_cache()  # new results: a new rendering
+    endpoints.handle(request)
+    assert len(renders) == 2
