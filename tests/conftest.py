@@ -71,3 +71,14 @@ def make_health() -> Iterator[Callable[..., HealthCheck]]:
     yield make
     for health in made:
         health.close()
+
+
+def run_in_thread(health: HealthCheck, limit: float = 20) -> Any:
+    """``health.run()`` on a thread of its own: a deadlock fails the test instead of hanging
+    the suite."""
+    answer: list[Any] = []
+    thread = threading.Thread(target=lambda: answer.append(health.run()), daemon=True)
+    thread.start()
+    thread.join(limit)
+    assert answer, "run() never returned"
+    return answer[0]

@@ -13,15 +13,7 @@ import pytest
 
 from healthcheck import HealthCheck
 from healthcheck.pool import DaemonThreadPool
-
-
-def run_in_thread(health: HealthCheck) -> Any:
-    answer: list[Any] = []
-    thread = threading.Thread(target=lambda: answer.append(health.run()), daemon=True)
-    thread.start()
-    thread.join(20)
-    assert answer, "run() never returned"
-    return answer[0]
+from tests.conftest import run_in_thread
 
 
 @pytest.fixture

@@ -4,21 +4,10 @@ can run again, and a checker that runs its own HealthCheck is not left waiting f
 from __future__ import annotations
 
 import json
-import threading
 from typing import Any
 
 from healthcheck import HealthCheck, Outcome, Scrubber, Status
-from tests.conftest import Counter
-
-
-def run_in_thread(health: HealthCheck) -> Any:
-    """``health.run()`` on a thread: a deadlock fails the test instead of hanging the suite."""
-    answer: list[Any] = []
-    thread = threading.Thread(target=lambda: answer.append(health.run()), daemon=True)
-    thread.start()
-    thread.join(10)
-    assert answer, "run() never returned"
-    return answer[0]
+from tests.conftest import Counter, run_in_thread
 
 
 def test_a_checker_that_runs_its_own_health_check_is_answered_at_once() -> None:
