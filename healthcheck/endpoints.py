@@ -349,6 +349,8 @@ class Endpoints:
             return health.last_report()
         if route.kind != "healthcheck":
             return health.probe(route.kind[:-1], **job.probe_options())
+        if self._whole_compat_run(job):
+            return health.run()  # the answer run() keeps: no body built per request
         try:
             return health.report(job.check, exclude=job.exclude)
         except LookupError:
@@ -364,10 +366,23 @@ class Endpoints:
             return health.last_report()
         if route.kind != "healthcheck":
             return await health.probe_async(route.kind[:-1], **job.probe_options())
+        if self._whole_compat_run(job):
+            return await health.run_async()
         try:
             return await health.report_async(job.check, exclude=job.exclude)
         except LookupError:
             return None
+
+    def _whole_compat_run(self, job: _Job) -> bool:
+        """py-healthcheck's JSON of every check, with no max-age to compute from the report:
+        exactly what ``run()`` answers, from the answer it keeps."""
+        return (
+            job.fmt == "json"
+            and job.details
+            and job.check is None
+            and not job.exclude
+            and self.cache_control == "no-store"
+        )
 
     # -- rendering -----------------------------------------------------------------------
 
