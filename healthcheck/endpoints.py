@@ -408,21 +408,28 @@ class Endpoints:
         if job.fmt == "json" and job.details:  # a timestamp per answer: the facade splices it
             body, code, headers = job.route.health.render(report)
             return Reply(code, dict(headers), _bytes(body))
-        key = (job.route.path, job.fmt, job.details, job.check)
         # What else a face is made of: the second (the page's ages), the build information.
         moment = (int(time.time()) if job.fmt == "html" else 0, job.route.health.build_info)
+        return self._kept(job, report, moment, self._render_face)
+
+    def _kept(
+        self, job: _Job, report: Report, moment: object, render: Callable[[_Job, Report], Reply]
+    ) -> Reply:
+        """``render(job, report)``, or a copy of its last reply for the same face while the
+        report holds the very same results (and ``moment`` is the same)."""
+        key = (job.route.path, job.fmt, job.details, job.check)
         kept = self._faces.get(key)
         if (
             kept is not None
             and kept[0] == moment
-            and kept[1] is report.checks
-            and len(kept[2]) == len(report.results)
-            and all(a is b for a, b in zip(kept[2], report.results))
+            and len(kept[1]) == len(report.results)
+            and all(a is b for a, b in zip(kept[1], report.results))
+            and all(a is b for a, b in zip(kept[2], report.checks))
         ):
-            reply = kept[3]
+            reply: Reply = kept[3]
         else:
-            reply = self._render_face(job, report)
-            self._faces[key] = (moment, report.checks, report.results, reply)
+            reply = render(job, report)
+            self._faces[key] = (moment, report.results, report.checks, reply)
         return Reply(reply.status, dict(reply.headers), reply.body)
 
     def _render_face(self, job: _Job, report: Report) -> Reply:
@@ -459,6 +466,10 @@ class Endpoints:
         return Reply(200, {"Content-Type": JSON_TYPE}, json.dumps(data).encode())
 
     def _metrics_reply(self, job: _Job, report: Report) -> Reply:
+        return self._kept(job, report, None, self._render_metrics)
+
+    @staticmethod
+    def _render_metrics(job: _Job, report: Report) -> Reply:
         try:
             from .render.prometheus import render_prometheus
         except MissingDependencyError as exc:  # a clear answer, not a 500 from deep inside

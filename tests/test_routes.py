@@ -162,3 +162,27 @@ def test_a_face_is_rendered_once_per_set_of_results(
     health.clear_cache()  # new results: a new rendering
     endpoints.handle(request)
     assert len(renders) == 2
+
+
+def test_metrics_are_rendered_once_per_set_of_results(
+    health: HealthCheck, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from healthcheck.render import prometheus
+
+    renders: list[int] = []
+    real = prometheus.render_prometheus
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        renders.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(prometheus, "render_prometheus", counted)
+    endpoints = Endpoints(health)
+    health.run()
+    scrape = Request("GET", "/metrics", remote_addr="127.0.0.1")
+    bodies = {reply.body for reply in (endpoints.handle(scrape) for _ in range(3)) if reply}
+    assert (len(renders), len(bodies)) == (1, 1)
+    health.clear_cache()
+    health.run()  # new results: the next scrape renders again
+    endpoints.handle(scrape)
+    assert len(renders) == 2
