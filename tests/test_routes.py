@@ -146,14 +146,7 @@ def test_a_face_is_rendered_once_per_set_of_results(
 ) -> None:
     from healthcheck.render import health_json
 
-    renders: list[int] = []
-    real = health_json.render_health_json
-
-    def counted(*args: Any, **kwargs: Any) -> str:
-        renders.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(health_json, "render_health_json", counted)
+    renders = count_calls(monkeypatch, health_json, "render_health_json")
     endpoints = Endpoints(health)
     request = Request("GET", "/healthcheck", {"format": ["health+json"]})
     bodies = [endpoints.handle(request) for _ in range(3)]
@@ -169,14 +162,7 @@ def test_metrics_are_rendered_once_per_set_of_results(
 ) -> None:
     from healthcheck.render import prometheus
 
-    renders: list[int] = []
-    real = prometheus.render_prometheus
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        renders.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(prometheus, "render_prometheus", counted)
+    renders = count_calls(monkeypatch, prometheus, "render_prometheus")
     endpoints = Endpoints(health)
     health.run()
     scrape = Request("GET", "/metrics", remote_addr="127.0.0.1")
@@ -186,3 +172,16 @@ def test_metrics_are_rendered_once_per_set_of_results(
     health.run()  # new results: the next scrape renders again
     endpoints.handle(scrape)
     assert len(renders) == 2
+
+
+def count_calls(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[int]:
+    """Replace ``module.name`` with a wrapper that appends to the returned list per call."""
+    calls: list[int] = []
+    real = getattr(module, name)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
