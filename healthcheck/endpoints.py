@@ -238,7 +238,7 @@ class Endpoints:
         self.description = description
         self.refresh = refresh
         self._table = _route_table(health, environment, metrics, paths, routes)
-        #: The last rendering of each face: (second, checks, results, reply) by (path,
+        #: The last rendering of each face: (moment, results, checks, reply) by (path,
         #: format, details, check); valid while the results are the very same objects.
         self._faces: dict[tuple[str, str, bool, str | None], tuple[Any, ...]] = {}
 
