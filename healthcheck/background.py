@@ -128,7 +128,7 @@ class Background:
                 wait(either, self._engine.remaining(flight), FIRST_COMPLETED)
                 if self._stopping.is_set():
                     return
-                if flight.future.done() or self._engine.late(flight, running):
+                if flight.future.done() or running:
                     break
             if not flight.future.done():  # a landing after this replaces the timeout
                 self._keep(check, self._engine.timed_out(check, flight), unless=flight)

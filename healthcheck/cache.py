@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from cachetools import TLRUCache
 
@@ -14,6 +15,7 @@ from .defaults import CACHE_SIZE
 from .result import CheckResult
 
 Timer = Callable[[], float]
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(eq=False)
@@ -97,24 +99,38 @@ class ResultCache:
         *,
         fresh: bool = False,
     ) -> CheckResult | Flight:
-        """The fresh result for ``key`` (unless ``fresh``), or the flight that will produce one.
+        """:meth:`fetch_many` for one key, calling ``launch(flight)`` for a new flight."""
+        (got,), new = self.fetch_many([(key, timeout)], fresh=fresh)
+        for _, flight in new:
+            launch(flight)
+        return got
 
-        On a miss with no flight under way, a new flight is registered and ``launch(flight)`` is
-        called (outside the lock) to start the execution, which must end in :meth:`land`. A
-        flight still running past its deadline is joined, not restarted, so a hung checker
-        never has more than one thread.
+    def fetch_many(
+        self, wanted: Sequence[tuple[K, float | None]], *, fresh: bool = False
+    ) -> tuple[list[CheckResult | Flight], list[tuple[K, Flight]]]:
+        """For each ``(key, timeout)``: its fresh result (unless ``fresh``), or the flight that
+        will produce one; and the flights registered here, which the caller must start, each
+        to end in :meth:`land` or :meth:`drop`.
+
+        A flight still running past its deadline is joined, not restarted, so a hung checker
+        never has more than one thread. One lock for the lot: a cold run of many checks does
+        not contend with their landings once per check.
         """
+        got: list[CheckResult | Flight] = []
+        new: list[tuple[K, Flight]] = []
         with self._lock:
-            result = None if fresh else self._results.get(key)
-            if result is not None:
-                return result
-            flight = self._flights.get(key)
-            if flight is not None:
-                return flight
-            flight = Flight(timeout=timeout or None, timer=self.timer)
-            self._flights[key] = flight
-        launch(flight)
-        return flight
+            for key, timeout in wanted:
+                result = None if fresh else self._results.get(key)
+                if result is not None:
+                    got.append(result)
+                    continue
+                flight = self._flights.get(key)
+                if flight is None:
+                    flight = Flight(timeout=timeout or None, timer=self.timer)
+                    self._flights[key] = flight
+                    new.append((key, flight))
+                got.append(flight)
+        return got, new
 
     def land(
         self,

@@ -863,9 +863,7 @@ def _names(names: Iterable[str]) -> frozenset[str]:
     return frozenset([names] if isinstance(names, str) else names)
 
 
-def _choice(
-    what: str, value: Any, kind: type | tuple[type, ...], optional: bool = True
-) -> Any:
+def _choice(what: str, value: Any, kind: type | tuple[type, ...], optional: bool = True) -> Any:
     """``value`` if it is a ``kind`` (or ``None``, when ``optional``); else a TypeError that says
     why: py-healthcheck turned every keyword argument into a body field, and ``what`` is a
     parameter of its own here."""

@@ -30,6 +30,14 @@ WORKER_IDLE_TIMEOUT: float = 60
 #: package's metadata takes 35-75 ms, and packages do not change under a running process.
 PACKAGES_TTL: float = 300
 
+#: How long a check may run before the pool counts its thread as slow and adds one beside it
+#: for the checks queued behind: quick checks then share one thread (no hand-off per check),
+#: while slow ones get a thread each within a few ticks.
+SLOW_TASK: float = 0.001
+
+#: How often the pool looks whether queued checks need more threads.
+POOL_TICK: float = 0.001
+
 #: How often a caller waiting for a check that waits for a free thread looks again: time limits
 #: count from the start of a check, so until then there is no deadline to wait for.
 QUEUED_POLL: float = 0.05

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from typing import Union
 
@@ -48,6 +50,7 @@ class Engine:
         self._timeout = timeout
         self._settle = settle
         self.cache = ResultCache(timer=timer)
+        self._waits = Waits()
         self.runner = Runner(
             exception_handler=exception_handler,
             ttl=ttl,
@@ -57,6 +60,7 @@ class Engine:
         )
 
     def after_fork(self) -> None:
+        self._waits = Waits()
         self.cache.after_fork()
         self.runner.after_fork()
 
@@ -65,7 +69,12 @@ class Engine:
         cached = self.cache.get_all(checks)
         if cached is not None:
             return cached
-        return [self._wait(check, got) for check, got in self.fetch(checks)]
+        fetched = self.fetch(checks)
+        with self._waits.waiting(fetched) as cyclic:
+            return [
+                self.runner.reentered(check) if check in cyclic else self._wait(check, got)
+                for check, got in fetched
+            ]
 
     async def results_async(self, checks: Sequence[Check]) -> list[CheckResult]:
         """Like :meth:`results`, awaiting on the running loop without blocking it."""
@@ -73,7 +82,17 @@ class Engine:
         if cached is not None:
             return cached
         fetched = self.fetch(checks, loop=asyncio.get_running_loop())
-        return list(await asyncio.gather(*(self._wait_async(c, got) for c, got in fetched)))
+        with self._waits.waiting(fetched) as cyclic:
+            return list(
+                await asyncio.gather(
+                    *(
+                        _ready(self.runner.reentered(c))
+                        if c in cyclic
+                        else self._wait_async(c, got)
+                        for c, got in fetched
+                    )
+                )
+            )
 
     def fetch(
         self,
@@ -85,24 +104,15 @@ class Engine:
         """For each check its cached result (unless ``fresh``) or the flight producing one;
         a check asked for from inside its own execution is answered at once."""
         running = RUNNING.get()
+        asked = [check for check in checks if check not in running]
+        got, new = self.cache.fetch_many([(c, self._timeout(c)) for c in asked], fresh=fresh)
+        if new:
+            self.runner.launch_many(new, self._land, self.cache.drop, loop)
+        answers = dict(zip(asked, got))
         return [
-            (
-                check,
-                self.runner.reentered(check)
-                if check in running
-                else self.cache.fetch(
-                    check,
-                    self._timeout(check),
-                    partial(self._launch, check, loop=loop),
-                    fresh=fresh,
-                ),
-            )
+            (check, answers[check] if check in answers else self.runner.reentered(check))
             for check in checks
         ]
-
-    def _launch(self, check: Check, flight: Flight, loop: asyncio.AbstractEventLoop | None) -> None:
-        land = partial(self._land, check, flight)
-        self.runner.launch(check, flight, land, partial(self.cache.drop, check, flight), loop)
 
     def _land(self, check: Check, flight: Flight, result: CheckResult) -> None:
         self.cache.land(check, flight, result, partial(self._settle, check))
@@ -115,7 +125,7 @@ class Engine:
             try:
                 return got.future.result(self.remaining(got))
             except concurrent.futures.TimeoutError:
-                if self.late(got, running):
+                if running:  # else it waited for a thread, and its time starts now
                     return self.timed_out(check, got)
 
     async def _wait_async(self, check: Check, got: CheckResult | Flight) -> CheckResult:
@@ -128,7 +138,7 @@ class Engine:
                 # shield: a waiter giving up must not cancel the execution others share
                 return await asyncio.wait_for(asyncio.shield(landed), self.remaining(got))
             except asyncio.TimeoutError:
-                if self.late(got, running):
+                if running:  # else it waited for a thread, and its time starts now
                     return self.timed_out(check, got)
 
     def remaining(self, flight: Flight) -> float | None:
@@ -140,16 +150,6 @@ class Engine:
             return defaults.QUEUED_POLL
         return max(0.0, flight.started + flight.timeout - self.cache.timer())
 
-    def late(self, flight: Flight, running: bool) -> bool:
-        """After a wait of :meth:`remaining` ran out: whether ``flight`` is past its deadline,
-        that is whether it was ``running`` when the wait began (else the wait was for it to
-        start, and there is more to wait). While it waits for a thread, the pool is asked to
-        start one if those it has are all held by executions past their own deadlines."""
-        if running:
-            return True
-        self.runner.make_room()
-        return False
-
     def timed_out(self, check: Check, flight: Flight) -> CheckResult:
         """The result for a waiter that reached ``flight``'s deadline (shared by its waiters,
         and remade only as a repeat, so damping counts one failure per execution)."""
@@ -160,3 +160,54 @@ class Engine:
             return self._settle(check, self.runner.timeout_result(check, limit), repeat)
 
         return self.cache.record_timeout(check, flight, make)
+
+
+async def _ready(result: CheckResult) -> CheckResult:
+    return result
+
+
+class Waits:
+    """Which running checks wait for which others, to answer a cycle at once: two checkers
+    that each run the other's check would otherwise wait for each other until both time out
+    (a checker that runs its own check is answered by the runner, see ``RUNNING``)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._edges: dict[Check, list[Check]] = {}
+
+    @contextmanager
+    def waiting(self, fetched: Fetched) -> Iterator[frozenset[Check]]:
+        """While the calling checker waits for the flights in ``fetched``: yields the checks
+        among them that wait, directly or not, for a check running in this context."""
+        running = RUNNING.get()
+        if not running:  # a request, not a checker: nothing can wait for it
+            yield frozenset()
+            return
+        awaited = [check for check, got in fetched if isinstance(got, Flight)]
+        with self._lock:  # check and record at once: of two waiting for each other, one sees it
+            cyclic = frozenset(c for c in awaited if self._reaches(c, running))
+            kept = [c for c in awaited if c not in cyclic]
+            for waiter in running:
+                self._edges.setdefault(waiter, []).extend(kept)
+        try:
+            yield cyclic
+        finally:
+            with self._lock:
+                for waiter in running:
+                    edges = self._edges.get(waiter, [])
+                    for check in kept:
+                        edges.remove(check)
+                    if not edges:
+                        self._edges.pop(waiter, None)
+
+    def _reaches(self, start: Check, targets: frozenset[Check]) -> bool:
+        seen: set[Check] = set()
+        todo = [start]
+        while todo:
+            check = todo.pop()
+            if check in targets:
+                return True
+            if check not in seen:
+                seen.add(check)
+                todo.extend(self._edges.get(check, ()))
+        return False

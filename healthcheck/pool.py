@@ -1,4 +1,4 @@
-"""A bounded pool of daemon threads for synchronous checkers."""
+"""A pool of daemon threads for synchronous checkers, grown while its work is slow."""
 
 from __future__ import annotations
 
@@ -6,22 +6,27 @@ import itertools
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Optional
 
-from .defaults import WORKER_IDLE_TIMEOUT
+from .defaults import POOL_TICK, QUEUED_POLL, SLOW_TASK, WORKER_IDLE_TIMEOUT
 
 _ids = itertools.count(1)
 
-#: A worker's queue: tasks, and ``None`` to stop.
-Tasks = queue.SimpleQueue[Optional[tuple[Callable[[], None], Optional[float]]]]
+Task = tuple[Callable[[], None], Optional[float]]
+#: A crew's queue: tasks with their limits, and ``None`` to stop a worker.
+Tasks = queue.SimpleQueue[Optional[Task]]
 
 
 class DaemonThreadPool:
-    """Runs callables on at most ``max_workers`` daemon threads, started on demand and ended
-    after ``idle_timeout`` seconds without work. A task may say how long it should take
-    (``limit``): a worker held past that no longer counts, so hung checks cannot take every
-    thread from the checks waiting behind them.
+    """Runs callables on daemon threads, at most ``max_workers`` at a time not counting those
+    held past their task's ``limit`` (hung checks cannot take every thread from the checks
+    queued behind them). Idle workers end after ``idle_timeout`` seconds.
+
+    Workers are added while tasks wait *and* the busy workers are slow: a thousand quick
+    checks run one after another on one thread, with no hand-off per check, while checks
+    that take time get a thread each within a few milliseconds (the count doubles every
+    ``POOL_TICK`` while every worker is held by a task running longer than ``SLOW_TASK``).
 
     ``concurrent.futures.ThreadPoolExecutor`` joins its workers when the interpreter exits, so
     a single checker hung on a dead backend would stop the whole process from exiting. A
@@ -43,45 +48,70 @@ class DaemonThreadPool:
         self._crew()
 
     def _crew(self) -> None:
-        """Start afresh: no workers, an empty queue and no idle tokens. Each worker serves the
-        queue and tokens it started with, so that a stop signal close() sends one of the
-        workers it ends never reaches a worker started after it."""
+        """Start afresh: no workers and an empty queue. Each worker (and the grower) serves the
+        queue it started with, so that a stop signal close() sends one of the workers it ends
+        never reaches a worker started after it."""
         self._tasks: Tasks = queue.SimpleQueue()
-        self._idle = threading.Semaphore(0)
         self._threads: list[threading.Thread] = []
         #: What each busy worker runs: since when (monotonic) and for how long it should.
         self._busy: dict[threading.Thread, tuple[float, float | None]] = {}
+        self._grower: threading.Thread | None = None
 
     def submit(self, task: Callable[[], None], limit: float | None = None) -> None:
-        # Under the lock, so that close() cannot swap the queue between the put and the start
-        # of a worker, and a worker cannot leave after this counted on it.
+        self.submit_many([(task, limit)])
+
+    def submit_many(self, tasks: Iterable[Task]) -> None:
+        """Queue ``tasks`` (each a callable and the seconds it should take, or ``None``)."""
+        # Under the lock, so that close() cannot swap the queue between the puts and the start
+        # of a worker, and an idle worker cannot leave after this counted on it.
         with self._lock:
-            self._tasks.put((task, limit))
-            if self._idle.acquire(blocking=False):
-                return  # an idle worker will take it
-            self._start_worker_if_room()
+            for task in tasks:
+                self._tasks.put(task)
+            if len(self._busy) >= len(self._threads):  # nobody idle to take them now
+                self._start(1)
+            if self._grower is None:
+                self._grower = self._thread(self._grow, self._tasks, "grower")
 
     def make_room(self) -> None:
-        """Tasks wait: start a worker if those busy past their limit leave room for one."""
+        """Tasks wait: add workers now if the busy ones are slow or past their limits."""
         with self._lock:
             if not self._tasks.empty():
-                self._start_worker_if_room()
+                self._start(self._wanted())
 
-    def _start_worker_if_room(self) -> None:
-        """Call with the lock held."""
-        self._threads = [t for t in self._threads if t.is_alive()]
+    def _wanted(self) -> int:
+        """How many workers to add while tasks wait (call with the lock held): one for each
+        busy worker that is slow, or one if every worker is past its limit."""
         now = time.monotonic()
         held = list(self._busy.values())  # workers change it as they go: a snapshot
+        slow = sum(1 for since, _ in held if now - since > SLOW_TASK)
+        idle = len(self._threads) - len(held)
+        return max(slow - idle, 1 if self._room() == self._max_workers else 0)
+
+    def _room(self) -> int:
+        """Workers that may be added (call with the lock held): those held past their task's
+        limit do not count."""
+        self._threads = [t for t in self._threads if t.is_alive()]
+        now = time.monotonic()
+        held = list(self._busy.values())
         overdue = sum(1 for since, limit in held if limit is not None and now - since > limit)
-        if len(self._threads) - overdue < self._max_workers:
-            thread = threading.Thread(
-                target=self._work,
-                args=(self._tasks, self._idle),
-                name=f"{self._name}-{next(_ids)}",
-                daemon=True,
-            )
-            thread.start()
-            self._threads.append(thread)
+        return self._max_workers - (len(self._threads) - overdue)
+
+    def _start(self, count: int) -> int:
+        """Start up to ``count`` workers, room and queued tasks permitting (call with the lock
+        held); how many were started."""
+        count = min(count, self._room(), self._tasks.qsize())
+        for _ in range(count):
+            self._threads.append(self._thread(self._work, self._tasks, str(next(_ids))))
+        return max(count, 0)
+
+    def _thread(
+        self, target: Callable[[Tasks], None], tasks: Tasks, suffix: str
+    ) -> threading.Thread:
+        thread = threading.Thread(
+            target=target, args=(tasks,), name=f"{self._name}-{suffix}", daemon=True
+        )
+        thread.start()
+        return thread
 
     def after_fork(self) -> None:
         """In a forked child: the workers stayed in the parent, so start from none."""
@@ -100,32 +130,38 @@ class DaemonThreadPool:
         for thread in threads:  # one deadline: each hung worker would take the whole timeout
             thread.join(None if end is None else max(0.0, end - time.monotonic()))
 
-    def _work(self, tasks: Tasks, idle: threading.Semaphore) -> None:
+    def _grow(self, tasks: Tasks) -> None:
+        """While tasks wait, look whether the workers need help: every ``POOL_TICK`` while
+        threads are being added, less often while none can be (workers hung at the bound)."""
+        pause = POOL_TICK
+        while True:
+            time.sleep(pause)
+            with self._lock:
+                if tasks is not self._tasks or tasks.empty():
+                    if tasks is self._tasks:
+                        self._grower = None
+                    return
+                added = self._start(self._wanted())
+            pause = POOL_TICK if added else min(pause * 2, QUEUED_POLL)
+
+    def _work(self, tasks: Tasks) -> None:
+        me = threading.current_thread()
         while True:
             try:
                 task = tasks.get(timeout=self._idle_timeout)
             except queue.Empty:
-                if self._retire(idle):
-                    return
+                with self._lock:  # so that submit sees it gone, or sees it idle, never neither
+                    if tasks is not self._tasks:
+                        return  # close() has ended this worker's crew
+                    if tasks.empty():
+                        self._threads.remove(me)
+                        return
                 continue
             if task is None:  # close() ended this worker's crew
                 return
             run, limit = task
-            me = threading.current_thread()
             self._busy[me] = (time.monotonic(), limit)
             try:
                 run()
             finally:
                 self._busy.pop(me, None)
-            idle.release()
-
-    def _retire(self, idle: threading.Semaphore) -> bool:
-        """Whether an idle worker may leave: only by withdrawing an idle token (if none is
-        left, a submit has counted on an idle worker and its task is on the way)."""
-        with self._lock:  # so that submit sees it gone, or sees it idle, never neither
-            if idle is not self._idle:
-                return True  # close() has ended this worker's crew: nobody counts on it
-            if not idle.acquire(blocking=False):
-                return False
-            self._threads.remove(threading.current_thread())
-            return True

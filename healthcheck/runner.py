@@ -11,7 +11,8 @@ import logging
 import threading
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from .cache import Flight
@@ -30,7 +31,8 @@ ExceptionHandler = Callable[[Any, BaseException], "tuple[bool, Any]"]
 RUNNING: contextvars.ContextVar[frozenset[Check]] = contextvars.ContextVar(
     "healthcheck_running", default=frozenset()
 )
-Land = Callable[[CheckResult], None]
+#: Where an execution's result goes: ``land(check, flight, result)``.
+Land = Callable[[Check, Flight, CheckResult], None]
 T = TypeVar("T")
 
 
@@ -70,38 +72,54 @@ class Runner:
 
     # -- starting executions -------------------------------------------------------------
 
-    def launch(
+    def launch_many(
+        self,
+        flights: Sequence[tuple[Check, Flight]],
+        land: Land,
+        drop: Land,
+        loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        """Start each ``(check, flight)``: its result goes to ``land(check, flight, result)``
+        whatever happens, or to ``drop`` (answer the waiters, cache nothing) if its event loop
+        cancels it first.
+
+        Async checkers run on ``loop`` (the caller's running loop) or, for synchronous callers,
+        on a private loop in a daemon thread; synchronous ones run on the thread pool, queued
+        together so that quick ones share a thread.
+        """
+        # The caller's context variables go along: Flask keeps its application and request
+        # context in them, so current_app and Flask-SQLAlchemy's session work in a checker as
+        # they did when py-healthcheck ran checkers in the request's own thread.
+        context = contextvars.copy_context()
+        tasks = []  # each its own copy: a context is entered by one thread at a time
+        for check, flight in flights:
+            if check.is_async:
+                self._launch_async(check, flight, land, drop, loop)
+            else:
+                run = partial(self._run_sync, context.copy(), check, flight, land)
+                tasks.append((run, flight.timeout))
+        if tasks:
+            self._pool.submit_many(tasks)
+
+    def _run_sync(
+        self, context: contextvars.Context, check: Check, flight: Flight, land: Land
+    ) -> None:
+        flight.start()
+        land(check, flight, context.run(self._execute_sync, check))
+
+    def _launch_async(
         self,
         check: Check,
         flight: Flight,
         land: Land,
         drop: Land,
-        loop: asyncio.AbstractEventLoop | None = None,
+        loop: asyncio.AbstractEventLoop | None,
     ) -> None:
-        """Start ``check``; its result is passed to ``land`` whatever happens, or to ``drop``
-        (answer the waiters, cache nothing) if its event loop cancels it first.
-
-        Async checkers run on ``loop`` (the caller's running loop) or, for synchronous callers,
-        on a private loop in a daemon thread; synchronous ones run on the thread pool.
-        """
-        if not check.is_async:
-            # The caller's context variables go along: Flask keeps its application and request
-            # context in them, so current_app and Flask-SQLAlchemy's session work in a checker
-            # as they did when py-healthcheck ran checkers in the request's own thread.
-            context = contextvars.copy_context()
-
-            def execute() -> None:
-                flight.start()
-                land(context.run(self._execute_sync, check))
-
-            self._pool.submit(execute, limit=flight.timeout)
-            return
-
         def dropped(done: asyncio.Future[None] | concurrent.futures.Future[None]) -> None:
             # A loop that ends (a server shutting down, a client gone) cancels its tasks,
             # maybe before they start; the flight must not wait for them for ever.
             if done.cancelled():
-                drop(self.result(check, CANCELLED, 0.0, cache=False, log=False))
+                drop(check, flight, self.result(check, CANCELLED, 0.0, cache=False, log=False))
 
         coro = self._execute_async(check, flight, land)
         if loop is None:
@@ -111,10 +129,6 @@ class Runner:
             self._tasks.add(task)  # the loop keeps only weak references to tasks
             task.add_done_callback(self._tasks.discard)
             task.add_done_callback(dropped)
-
-    def make_room(self) -> None:
-        """A check waits for a thread: start one if every worker is held past its limit."""
-        self._pool.make_room()
 
     def after_fork(self) -> None:
         """In a forked child: the loop's thread and the workers stayed in the parent."""
@@ -176,9 +190,9 @@ class Runner:
         try:
             outcome = await asyncio.wait_for(self._outcome_async(check), timeout)
         except asyncio.TimeoutError:  # only wait_for's own: the checker's are caught below
-            land(self.timeout_result(check, timeout or 0))
+            land(check, flight, self.timeout_result(check, timeout or 0))
             return
-        land(self._safe_result(check, outcome, time.perf_counter() - start))
+        land(check, flight, self._safe_result(check, outcome, time.perf_counter() - start))
 
     def _safe_result(self, check: Check, outcome: Outcome, elapsed: float) -> CheckResult:
         """The result of ``outcome``, whatever building it raises (a MemoryError scrubbing a

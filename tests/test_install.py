@@ -72,9 +72,7 @@ def test_pip_install_from_a_clone_with_an_extra(source: Path, clean_venv: Path) 
     check_installed(clean_venv)
 
 
-def test_a_wheel_built_with_python_m_build(
-    source: Path, clean_venv: Path, tmp_path: Path
-) -> None:
+def test_a_wheel_built_with_python_m_build(source: Path, clean_venv: Path, tmp_path: Path) -> None:
     run(sys.executable, "-m", "build", "--wheel", "--outdir", tmp_path / "dist", cwd=source)
     (wheel,) = (tmp_path / "dist").glob("*.whl")
     assert wheel.name == f"{DISTRIBUTION.replace('-', '_')}-{__version__}-py3-none-any.whl"
@@ -82,9 +80,7 @@ def test_a_wheel_built_with_python_m_build(
     check_installed(clean_venv)
 
 
-def test_version_warns_when_py_healthcheck_is_installed_too(
-    source: Path, clean_venv: Path
-) -> None:
+def test_version_warns_when_py_healthcheck_is_installed_too(source: Path, clean_venv: Path) -> None:
     pip = (clean_venv / "python", "-m", "pip", "install", "--quiet")
     run(*pip, "--no-deps", "py-healthcheck==1.10.1")
     run(*pip, ".", cwd=source)  # ours over theirs: the files are ours, both are recorded

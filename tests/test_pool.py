@@ -23,7 +23,12 @@ def unique_name() -> str:
 
 
 def pool_threads(prefix: str) -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith(prefix)]
+    """The pool's workers (not the thread that decides when to add them)."""
+    return [
+        t
+        for t in threading.enumerate()
+        if t.name.startswith(prefix) and not t.name.endswith("-grower")
+    ]
 
 
 class Tracker:

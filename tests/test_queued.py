@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -66,12 +67,34 @@ def test_the_pool_starts_a_worker_beside_one_held_past_its_limit(gate: threading
     try:
         pool.submit(gate.wait, limit=0.05)
         pool.submit(ran.set, limit=0.05)
-        assert not ran.wait(0.2)  # one worker, held: the second task waits
-        pool.make_room()  # its limit is past: it no longer counts
+        # One worker, still held: once past its limit it no longer counts, and the second
+        # task gets a thread of its own.
         assert ran.wait(10)
+        assert not gate.is_set()
     finally:
         gate.set()
         pool.close(5)
+
+
+def test_quick_tasks_share_one_thread() -> None:
+    # A thousand quick checks need no thousand hand-offs: the pool adds threads only beside
+    # slow ones.
+    pool = DaemonThreadPool(max_workers=64, name="quick-share")
+    threads: set[str] = set()
+    done = threading.Event()
+    count = 500
+
+    def quick(number: int) -> None:
+        threads.add(threading.current_thread().name)
+        if number == count - 1:
+            done.set()
+
+    try:
+        pool.submit_many([(partial(quick, n), None) for n in range(count)])
+        assert done.wait(10)
+    finally:
+        pool.close(5)
+    assert len(threads) <= 2
 
 
 def test_the_pool_does_not_grow_beside_a_worker_within_its_limit(gate: threading.Event) -> None:

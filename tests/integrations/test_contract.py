@@ -327,9 +327,7 @@ def test_a_route_at_the_prefix_itself(serve: Serve, health: HealthCheck) -> None
 
 def test_a_trailing_slash_answers_as_without_it(serve: Serve, health: HealthCheck) -> None:
     with serve(health, None) as base:
-        replies = [
-            fetch(base, path) for path in ("/healthcheck/", "/readyz/database/", "/livez/")
-        ]
+        replies = [fetch(base, path) for path in ("/healthcheck/", "/readyz/database/", "/livez/")]
     assert [reply.status for reply in replies] == [200, 200, 200]
     assert [r["checker"] for r in replies[0].json()["results"]] == ["database", "cache"]
     assert replies[1].body == b"ok"
