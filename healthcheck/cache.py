@@ -9,9 +9,6 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from cachetools import TLRUCache
-
-from .defaults import CACHE_SIZE
 from .result import CheckResult
 
 Timer = Callable[[], float]
@@ -59,33 +56,34 @@ class ResultCache:
     it out of the cache. All methods are safe to call from many threads.
     """
 
-    def __init__(self, *, timer: Timer = time.monotonic, maxsize: float = CACHE_SIZE) -> None:
+    def __init__(self, *, timer: Timer = time.monotonic) -> None:
         self.timer = timer
-        self._results: TLRUCache[Hashable, CheckResult] = TLRUCache(
-            maxsize, self._time_to_use, timer=timer
-        )
+        # Plain storage, one entry per check: each result with when it expires on the cache's
+        # clock. Entries of removed checks go with forget(); no size bound to fall off.
+        self._results: dict[Hashable, CheckResult] = {}
+        self._expiry: dict[Hashable, float] = {}
         self._flights: dict[Hashable, Flight] = {}
         self._lock = threading.Lock()
         #: Bumped whenever a stored result changes; equal generations mean equal contents.
         self.generation = 0
-        # When each stored result expires, on the cache's clock (what TLRUCache decides by).
-        self._expiry: dict[Hashable, float] = {}
 
-    def _time_to_use(self, _key: Hashable, result: CheckResult, now: float) -> float:
-        # TLRUCache drops an item whose expiry is not after now, so a TTL of 0 stores nothing.
-        return now + (result.expires - result.timestamp)
+    def _fresh(self, key: Hashable, now: float) -> CheckResult | None:
+        """Call with the lock held."""
+        result = self._results.get(key)
+        return result if result is not None and self._expiry[key] > now else None
 
     def get(self, key: Hashable) -> CheckResult | None:
         """The fresh result for ``key``, if any."""
         with self._lock:
-            return self._results.get(key)
+            return self._fresh(key, self.timer())
 
     def get_all(self, keys: Sequence[Hashable]) -> list[CheckResult] | None:
         """Fresh results for every key, or ``None`` if any is missing (the cached fast path)."""
         results = []
         with self._lock:
+            now = self.timer()
             for key in keys:
-                result = self._results.get(key)
+                result = self._fresh(key, now)
                 if result is None:
                     return None
                 results.append(result)
@@ -119,8 +117,9 @@ class ResultCache:
         got: list[CheckResult | Flight] = []
         new: list[tuple[K, Flight]] = []
         with self._lock:
+            now = self.timer()
             for key, timeout in wanted:
-                result = None if fresh else self._results.get(key)
+                result = None if fresh else self._fresh(key, now)
                 if result is not None:
                     got.append(result)
                     continue
@@ -179,7 +178,7 @@ class ResultCache:
                 landed: CheckResult = flight.future.result()
                 return landed
             timed_out = flight.timeout_result
-            if timed_out is None or self._results.get(key) is not timed_out:
+            if timed_out is None or self._fresh(key, self.timer()) is not timed_out:
                 timed_out = make()
                 flight.timeout_result = timed_out
                 self._store(key, timed_out)
@@ -190,6 +189,14 @@ class ResultCache:
         with self._lock:
             self._results.clear()
             self._expiry.clear()
+            self.generation += 1
+
+    def forget(self, keys: Sequence[Hashable]) -> None:
+        """Drop the results of ``keys`` (checks no longer registered)."""
+        with self._lock:
+            for key in keys:
+                self._results.pop(key, None)
+                self._expiry.pop(key, None)
             self.generation += 1
 
     def after_fork(self) -> None:
@@ -206,7 +213,11 @@ class ResultCache:
     def _store(self, key: Hashable, result: CheckResult) -> None:
         # Replace, not update: a result with no TTL is not stored, and must not leave an
         # older one (a timeout recorded meanwhile) in its place. Call with the lock held.
-        self._expiry[key] = self.timer() + (result.expires - result.timestamp)
-        self._results.pop(key, None)
-        self._results[key] = result
+        life = result.expires - result.timestamp
+        if life > 0:
+            self._results[key] = result
+            self._expiry[key] = self.timer() + life
+        else:
+            self._results.pop(key, None)
+            self._expiry.pop(key, None)
         self.generation += 1

@@ -539,6 +539,7 @@ class HealthCheck:
         self._checks = checks
         if gone:
             self._board.forget(gone)
+            self._engine.cache.forget(gone)
 
     def _timeout(self, check: Check) -> float | None:
         return check.timeout if check.timeout is not None else self.error_timeout or None
@@ -624,13 +625,17 @@ class HealthCheck:
     def _template_for(self, report: Report, handler: Handler, stamp: _Stamp | None) -> BodyTemplate:
         word = STATUS_WORDS[report.status]
         if self._sections.dynamic:  # evaluated per request: nothing to keep
-            return BodyTemplate(word, [r.compat for r in report.results], self._body_sections())
+            return BodyTemplate(
+                word, [r.compat for r in report.results], self._body_sections(), results_are_json=True
+            )
         answer = self._answer
         if answer is not None and answer.matches(report, handler, self.build_info):
             template = answer.template
         else:
             sections = self._body_sections()
-            template = BodyTemplate(word, [r.compat for r in report.results], sections)
+            template = BodyTemplate(
+                word, [r.compat for r in report.results], sections, results_are_json=True
+            )
         if stamp is not None and report.checks is self._checks:
             # A whole run: keep it for the cached path while its results are the current ones.
             source, generation = stamp

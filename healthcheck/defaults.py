@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 
 #: Successes are cached just under a 30 s monitoring interval (py-healthcheck's value): each poll
 #: of haproxy, monit or a probe sees a fresh run, while a burst of requests shares one.
@@ -38,14 +37,15 @@ SLOW_TASK: float = 0.001
 #: How often the pool looks whether queued checks need more threads.
 POOL_TICK: float = 0.001
 
+#: How long the environment dump keeps its built-in sections (and plain values) before reading
+#: them again: the process figures move slowly, and reading and masking them per request cost
+#: over a millisecond. 0 reads them on every request.
+ENVIRONMENT_REFRESH: float = 10
+
 #: How often a caller waiting for a check that waits for a free thread looks again: time limits
 #: count from the start of a check, so until then there is no deadline to wait for.
 QUEUED_POLL: float = 0.05
 
-#: Distinct checks whose results are kept: no bound but the checks themselves (a result per
-#: registered check; one of a check removed goes when it expires). A fixed bound evicted fresh
-#: results of applications with more checks, which then ran again inside their TTL.
-CACHE_SIZE: float = math.inf
 
 #: The longest duration accepted for a timeout, TTL or interval (a year): well within
 #: ``threading.TIMEOUT_MAX``, past which waits overflow. Use 0 or None for "no limit".

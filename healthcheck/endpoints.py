@@ -343,7 +343,7 @@ class Endpoints:
     def _produce(self, job: _Job) -> _Data:
         route = job.route
         if route.kind == "environment":
-            return route.environment.collect()
+            return route.environment.run() if job.fmt == "json" else route.environment.collect()
         health = route.health
         if route.kind == "metrics":
             return health.last_report()
@@ -359,6 +359,8 @@ class Endpoints:
     async def _produce_async(self, job: _Job) -> _Data:
         route = job.route
         if route.kind == "environment":
+            if job.fmt == "json":
+                return await route.environment.run_async()
             # psutil and importlib.metadata block: keep them off the loop
             return await asyncio.to_thread(route.environment.collect)
         health = route.health

@@ -9,17 +9,20 @@ import logging
 import os
 import platform
 import sys
+import threading
 import time
+from collections.abc import Callable
 from importlib import metadata
 from typing import Any
 
 import psutil
+from cachetools import TTLCache
 
 from . import defaults
 from .jsonable import JSON, bound
 from .scrub import DEFAULT as DEFAULT_SCRUBBER
 from .scrub import Scrubber
-from .sections import Sections
+from .sections import Sections, evaluate_section
 
 logger = logging.getLogger("healthcheck")
 
@@ -41,11 +44,24 @@ class EnvironmentDump:
         *,
         scrubber: Scrubber | None = None,
         max_section: int | None = defaults.MAX_SECTION,
+        refresh: float = defaults.ENVIRONMENT_REFRESH,
+        timer: Callable[[], float] = time.monotonic,
         **custom_sections: Any,
     ) -> None:
         self.scrubber = scrubber or DEFAULT_SCRUBBER
         self.max_section = max_section
         self._sections = Sections()
+        if isinstance(refresh, bool) or not isinstance(refresh, (int, float)):
+            raise TypeError(f"refresh must be a number of seconds, got {refresh!r}")
+        if not 0 <= refresh <= defaults.MAX_SECONDS:
+            raise ValueError(f"refresh must be between 0 and {defaults.MAX_SECONDS:g} s")
+        #: Each kept section's value and JSON text, until ``refresh`` seconds after reading it:
+        #: reading the process and every package and masking the environment took over a
+        #: millisecond per request, for figures that hardly change.
+        self._kept: TTLCache[str, tuple[JSON, str]] = TTLCache(64, refresh or 1e-9, timer=timer)
+        self._refresh = refresh
+        self._kept_lock = threading.Lock()
+        self._built_in: set[str] = set()
         for name, include, section in (
             ("os", include_os, self.get_os),
             ("python", include_python, self.get_python),
@@ -53,6 +69,7 @@ class EnvironmentDump:
         ):
             if include:
                 self._sections.add(name, section)
+                self._built_in.add(name)
         for name, value in custom_sections.items():
             if name in self._sections:
                 # py-healthcheck keeps its own section here; so do we, but say so.
@@ -63,6 +80,7 @@ class EnvironmentDump:
     def add_section(self, name: str, func: Any) -> None:
         """Add a section: a value, or a callable evaluated on every request."""
         self._sections.add(name, func)
+        self._built_in.discard(name)
 
     # py-healthcheck's section methods: a subclass that overrides one changes its section.
 
@@ -79,11 +97,34 @@ class EnvironmentDump:
         return _user()
 
     def collect(self) -> dict[str, JSON]:
-        """Every section, evaluated now, secrets masked (see :class:`Scrubber`)."""
-        return {
-            name: bound(self._scrub(name, value), self.max_section)
-            for name, value in self._sections.evaluate({"scrubber": self.scrubber}).items()
-        }
+        """Every section, secrets masked (see :class:`Scrubber`): the built-in sections and
+        plain values as read at most ``refresh`` seconds ago, your callables evaluated now."""
+        return {name: self._section(name, value)[0] for name, value in self._sections.items()}
+
+    @property
+    def fresh(self) -> bool:
+        """Whether :meth:`run` would answer without reading anything (nothing blocks)."""
+        return all(self._kept_for(name, value) for name, value in self._sections.items())
+
+    def _kept_for(self, name: str, value: Any) -> tuple[JSON, str] | None:
+        if callable(value) and name not in self._built_in:
+            return None  # the user's callables run on every request, as in py-healthcheck
+        with self._kept_lock:
+            return self._kept.get(name)
+
+    def _section(self, name: str, value: Any) -> tuple[JSON, str]:
+        """A section's masked value and its JSON text, kept for ``refresh`` seconds unless
+        it is one of the user's callables."""
+        kept = self._kept_for(name, value)
+        if kept is not None:
+            return kept
+        extra = {"scrubber": self.scrubber}
+        masked = bound(self._scrub(name, evaluate_section(name, value, extra)), self.max_section)
+        made = (masked, json.dumps(masked))
+        if self._refresh and (name in self._built_in or not callable(value)):
+            with self._kept_lock:
+                self._kept[name] = made
+        return made
 
     def _scrub(self, name: str, value: JSON) -> JSON:
         scrubber = self.scrubber
@@ -102,10 +143,17 @@ class EnvironmentDump:
 
     def run(self) -> Response:
         """Evaluate every section; returns ``(body, 200, headers)``."""
-        return json.dumps(self.collect()), 200, dict(defaults.JSON_HEADERS)
+        parts = (
+            f"{json.dumps(name)}: {self._section(name, value)[1]}"
+            for name, value in self._sections.items()
+        )
+        return "{" + ", ".join(parts) + "}", 200, dict(defaults.JSON_HEADERS)
 
     async def run_async(self) -> Response:
-        """:meth:`run` on a worker thread, so an event loop keeps serving meanwhile."""
+        """:meth:`run` on a worker thread, so an event loop keeps serving meanwhile (at once
+        when every section is kept)."""
+        if self.fresh:
+            return self.run()
         return await asyncio.to_thread(self.run)
 
 

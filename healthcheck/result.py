@@ -88,7 +88,7 @@ class CheckResult:
     @cached_property
     def compat(self) -> dict[str, JSON]:
         """The JSON object for this result: py-healthcheck's fields plus ``status`` (built
-        once, then shared)."""
+        once, then shared); valid JSON as it is."""
         data: dict[str, JSON] = {
             "checker": self.checker,
             "output": self.output,
@@ -99,7 +99,7 @@ class CheckResult:
             "status": self.status.value,
         }
         if self.observed_value is not None:
-            data["observed_value"] = self.observed_value
+            data["observed_value"] = to_jsonable(self.observed_value)  # nan becomes "nan"
         if self.observed_unit is not None:
             data["observed_unit"] = self.observed_unit
         return data

@@ -33,6 +33,10 @@ class Sections:
         """True when some section must be evaluated per request."""
         return any(callable(v) for v in self._items.values())
 
+    def items(self) -> Iterator[tuple[str, Any]]:
+        """Each section's name and its value or callable, in order."""
+        return iter(list(self._items.items()))
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._items)
 

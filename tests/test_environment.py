@@ -12,6 +12,8 @@ import pytest
 
 from healthcheck import DuplicateNameError, EnvironmentDump
 
+from .conftest import Counter, FakeTimer
+
 MASK = "********"
 
 
@@ -146,14 +148,64 @@ def test_ordinary_environment_variables_are_shown_unchanged(
     assert environ["APP_MODE"] == "testing"
 
 
-def test_the_environment_is_read_on_each_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    env = EnvironmentDump()
+def test_the_built_in_sections_are_read_again_after_refresh_seconds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    timer = FakeTimer()
+    env = EnvironmentDump(refresh=10, timer=timer)
+    monkeypatch.setenv("APP_STAGE", "first")
+    assert dump(env)["process"]["environ"]["APP_STAGE"] == "first"
+
+    monkeypatch.setenv("APP_STAGE", "second")
+    timer.tick(9)
+    assert dump(env)["process"]["environ"]["APP_STAGE"] == "first"  # kept
+    assert env.collect()["process"]["environ"]["APP_STAGE"] == "first"  # type: ignore[index]
+
+    timer.tick(1)
+    assert dump(env)["process"]["environ"]["APP_STAGE"] == "second"
+
+
+def test_a_refresh_of_zero_reads_the_environment_on_each_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env = EnvironmentDump(refresh=0)
     monkeypatch.setenv("APP_STAGE", "first")
     assert dump(env)["process"]["environ"]["APP_STAGE"] == "first"
 
     monkeypatch.setenv("APP_STAGE", "second")
 
     assert dump(env)["process"]["environ"]["APP_STAGE"] == "second"
+    assert not env.fresh
+
+
+def test_callable_sections_are_evaluated_on_every_run_and_values_kept() -> None:
+    calls = Counter()
+    env = EnvironmentDump(include_os=False, include_python=False, include_process=False)
+    env.add_section("build", lambda: {"calls": calls.hit()})
+    env.add_section("team", {"name": "web"})
+
+    assert [dump(env)["build"]["calls"] for _ in range(3)] == [1, 2, 3]
+    assert dump(env)["team"] == {"name": "web"}
+    assert not env.fresh  # a callable is read per request
+
+
+def test_the_body_is_the_json_of_what_collect_gives() -> None:
+    env = EnvironmentDump(app={"name": "demo", "n": [1, 2]})
+
+    body, status, headers = env.run()
+
+    assert status == 200
+    assert json.loads(body) == env.collect()
+    assert env.fresh
+
+
+@pytest.mark.parametrize(
+    ("refresh", "error"),
+    [(-1, ValueError), (float("nan"), ValueError), ("10", TypeError), (True, TypeError)],
+)
+def test_a_bad_refresh_is_refused_naming_it(refresh: object, error: type[Exception]) -> None:
+    with pytest.raises(error, match="refresh"):
+        EnvironmentDump(refresh=refresh)  # type: ignore[arg-type]
 
 
 def test_keyword_arguments_become_custom_sections() -> None:

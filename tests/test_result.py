@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from healthcheck import HealthCheck
 from healthcheck.check import Check
 from healthcheck.result import CheckResult, Outcome, Status, interpret
 from healthcheck.runner import Runner, basic_exception_handler
@@ -207,3 +208,16 @@ def test_runner_result_marks_a_timeout_and_logs_failures_unless_told_not_to(
     assert [r.getMessage() for r in caplog.records] == [
         'Health check "db" failed with output "down"'
     ]
+
+
+def test_a_body_is_strict_json_even_for_an_observed_value_of_nan() -> None:
+    # The compat body serialises results as they are: each must be valid JSON already.
+    health = HealthCheck()
+    health.add_check(
+        lambda: Outcome(Status.PASS, "ok", observed_value=float("nan")), name="odd"
+    )
+    body, status, _ = health.run()
+    health.close()
+
+    result = json.loads(body, parse_constant=pytest.fail)["results"][0]
+    assert (status, result["observed_value"]) == (200, "nan")
