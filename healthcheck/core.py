@@ -7,7 +7,7 @@ import math
 import signal
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping, MutableSequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, MutableSequence
 from dataclasses import dataclass
 from decimal import Decimal
 from numbers import Real
@@ -131,7 +131,11 @@ class HealthCheck:
         # The last answer built from a template, reusable while its result objects are the
         # cached ones: the cached path then costs a lookup and a string join.
         self._answer: _Answer | None = None
+        #: The same for answers about some of the checks (by name, or with exclusions).
+        self._parts: dict[tuple[tuple[Check, ...], bool], _Part] = {}
         self._draining = False
+        #: (cache generation, registry, when its first result expires): see version().
+        self._fresh_mark: tuple[int, tuple[Check, ...], float] | None = None
         self._last: dict[Check, CheckResult] = {}
         self._started_up = False
         reset_after_fork(self)
@@ -249,6 +253,7 @@ class HealthCheck:
         """Add a top-level body field: a value, or a callable evaluated on every request."""
         self._sections.add(name, func)
         self._answer = None
+        self._parts = {}
 
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener(change)`` on a background thread whenever a check's state or the
@@ -348,6 +353,25 @@ class HealthCheck:
         checks = tuple(c for c in self._checks if c in last)
         return Report(checks, tuple(last[c] for c in checks))
 
+    def version(self) -> Hashable | None:
+        """A token equal between two calls exactly when a run in between would read the very
+        same results (and the same draining and startup state) without running anything;
+        ``None`` when a run would have to execute a check. Faces of a report are kept by it."""
+        background = self._background
+        if background is not None:
+            return background, background.version, self._draining, self._started_up
+        if self._autostart and self.interval is not None:  # background mode, not started yet
+            return None
+        cache, checks = self._engine.cache, self._checks
+        generation = cache.generation
+        mark = self._fresh_mark
+        if mark is None or mark[0] != generation or mark[1] is not checks:
+            mark = (generation, checks, cache.fresh_until(checks))  # once per generation
+            self._fresh_mark = mark
+        if cache.timer() >= mark[2]:
+            return None
+        return cache, generation, checks, self._draining, self._started_up
+
     def status_code(self, status: Status) -> int:
         """The HTTP status for an overall state."""
         if status is Status.FAIL:
@@ -439,6 +463,7 @@ class HealthCheck:
         self._background_lock = threading.Lock()
         self._registry_lock = threading.RLock()
         self._answer = None
+        self._parts = {}
         self._engine.after_fork()
         self._board.after_fork()
         self._damper.after_fork()
@@ -626,16 +651,30 @@ class HealthCheck:
         word = STATUS_WORDS[report.status]
         if self._sections.dynamic:  # evaluated per request: nothing to keep
             return BodyTemplate(
-                word, [r.compat for r in report.results], self._body_sections(), results_are_json=True
+                word,
+                [r.compat for r in report.results],
+                self._body_sections(),
+                results_are_json=True,
             )
         answer = self._answer
         if answer is not None and answer.matches(report, handler, self.build_info):
             template = answer.template
         else:
+            part = self._parts.get(
+                (report.checks, report.named)
+            )  # a check by name, a set less exclusions
+            if part is not None and part.matches(report, handler, self.build_info):
+                return part.template
             sections = self._body_sections()
             template = BodyTemplate(
                 word, [r.compat for r in report.results], sections, results_are_json=True
             )
+            if stamp is None or report.checks is not self._checks:
+                if len(self._parts) >= _PARTS_KEPT:
+                    self._parts.clear()  # a client cycling through ?exclude= sets
+                self._parts[report.checks, report.named] = _Part(
+                    report.results, handler, self.build_info, template
+                )
         if stamp is not None and report.checks is self._checks:
             # A whole run: keep it for the cached path while its results are the current ones.
             source, generation = stamp
@@ -663,6 +702,8 @@ class HealthCheck:
 
 #: What a number of seconds may be given as (then taken as a float).
 _NUMBER = (Real, Decimal)
+#: How many answers about some of the checks keep their body template.
+_PARTS_KEPT = 256
 #: How many checks taken out of ``health.checkers`` are remembered to be put back.
 _TAKEN_OUT_KEPT = 64
 
@@ -815,6 +856,24 @@ class _Answer:
             handler is self.handler
             and build_info is self.build_info
             and report.checks is self.checks
+            and all(a is b for a, b in zip(report.results, self.results))
+        )
+
+
+@dataclass(frozen=True)
+class _Part:
+    """The body template of an answer about some of the checks, and what it was built from."""
+
+    results: tuple[CheckResult, ...]
+    handler: Handler
+    build_info: BuildInfo | None
+    template: BodyTemplate
+
+    def matches(self, report: Report, handler: Handler, build_info: BuildInfo | None) -> bool:
+        return (
+            handler is self.handler
+            and build_info is self.build_info
+            and len(report.results) == len(self.results)
             and all(a is b for a, b in zip(report.results, self.results))
         )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 #: Successes are cached just under a 30 s monitoring interval (py-healthcheck's value): each poll
 #: of haproxy, monit or a probe sees a fresh run, while a burst of requests shares one.
 SUCCESS_TTL: float = 27

@@ -17,9 +17,9 @@ import logging
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Union, overload
+from typing import Any, Literal, Protocol, Union, overload
 
 from .core import HealthCheck
 from .environment import EnvironmentDump
@@ -147,6 +147,15 @@ def _route_path(path: object) -> str:
     return cleaned
 
 
+class Headers(Protocol):
+    """What the endpoints read of a request's headers."""
+
+    def get(self, name: str, /) -> str | None: ...
+
+
+_NO_HEADERS: dict[str, str] = {}
+
+
 @dataclass(frozen=True)
 class Request:
     """What the endpoints need of an HTTP request."""
@@ -155,8 +164,9 @@ class Request:
     #: Below the adapter's prefix, percent-decoded, e.g. ``/readyz/db``.
     path: str
     query: Mapping[str, Sequence[str]] = field(default_factory=dict)
-    #: Header names in lower case.
-    headers: Mapping[str, str] = field(default_factory=dict)
+    #: Looked up by lower-case name (``Accept`` as ``"accept"``): a dict with lower-case keys,
+    #: or the framework's own case-insensitive headers, which cost nothing to pass.
+    headers: Headers = field(default_factory=lambda: _NO_HEADERS)
     remote_addr: str | None = None
     #: The framework's own request object, handed to the ``authorize`` hook.
     native: Any = None
@@ -176,6 +186,10 @@ class Reply:
     headers: dict[str, str]
     body: bytes
 
+    def copy(self) -> Reply:
+        """A reply whose headers can change without changing this one's."""
+        return Reply(self.status, dict(self.headers), self.body)
+
 
 @dataclass(frozen=True)
 class _Job:
@@ -187,6 +201,11 @@ class _Job:
     details: bool
     exclude: tuple[str, ...] = ()
     verbose: bool = False
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """What tells one face from another."""
+        return (self.route.path, self.check, self.fmt, self.details, self.exclude, self.verbose)
 
     def probe_options(self) -> dict[str, Any]:
         return {
@@ -241,6 +260,8 @@ class Endpoints:
         #: The last rendering of each face: (moment, results, checks, reply) by (path,
         #: format, details, check); valid while the results are the very same objects.
         self._faces: dict[tuple[str, str, bool, str | None], tuple[Any, ...]] = {}
+        #: The last reply to each job (see _Job.key), with the version it was rendered for.
+        self._replies: dict[tuple[Any, ...], tuple[Hashable, Reply]] = {}
 
     @property
     def routes(self) -> list[Route]:
@@ -254,14 +275,37 @@ class Endpoints:
         job = self._route(request)
         if not isinstance(job, _Job):
             return _sealed(request, job)
-        return self._finish(request, job, self._produce(job))
+        version = self._version(job)
+        kept = self._replies.get(job.key)
+        if kept is not None and version is not None and kept[0] == version:
+            return _sealed(request, kept[1].copy())
+        return self._finish(request, job, self._produce(job), version)
 
     async def handle_async(self, request: Request) -> Reply | None:
         """:meth:`handle` for async servers: checks are awaited, the loop never blocks."""
         job = self._route(request)
         if not isinstance(job, _Job):
             return _sealed(request, job)
-        return self._finish(request, job, await self._produce_async(job))
+        version = self._version(job)
+        kept = self._replies.get(job.key)
+        if kept is not None and version is not None and kept[0] == version:
+            return _sealed(request, kept[1].copy())
+        return self._finish(request, job, await self._produce_async(job), version)
+
+    def _version(self, job: _Job) -> Hashable | None:
+        """What a reply to ``job`` depends on besides the job, when that is known without
+        running anything: the results' version, the second (for the page's ages and for
+        max-age), the build information. ``None``: produce and render it afresh."""
+        route = job.route
+        if route.kind in ("environment", "metrics"):
+            return None  # read per request / kept by its results
+        if route.kind == "healthcheck" and job.fmt == "json" and job.details:
+            return None  # a timestamp per answer: the facade keeps the rest
+        version = route.health.version()
+        if version is None:
+            return None
+        per_second = job.fmt == "html" or self.cache_control != "no-store"
+        return version, int(time.time()) if per_second else 0, route.health.build_info
 
     # -- routing -------------------------------------------------------------------------
 
@@ -388,7 +432,9 @@ class Endpoints:
 
     # -- rendering -----------------------------------------------------------------------
 
-    def _finish(self, request: Request, job: _Job, data: _Data) -> Reply:
+    def _finish(
+        self, request: Request, job: _Job, data: _Data, version: Hashable | None = None
+    ) -> Reply:
         if isinstance(data, dict):
             reply = self._environment_reply(job, data)
         elif isinstance(data, tuple):  # a probe's (body, status, headers)
@@ -402,6 +448,10 @@ class Endpoints:
             reply = self._health_reply(job, data)
         reply.headers.setdefault("Cache-Control", self._cache_control(data))
         reply.headers["Vary"] = "Accept"
+        if version is not None:  # rendered once per version: later requests copy it
+            if len(self._replies) >= _REPLIES_KEPT:
+                self._replies.clear()  # a client cycling through ?exclude= sets
+            self._replies[job.key] = (version, reply.copy())
         return _sealed(request, reply)
 
     def _health_reply(self, job: _Job, report: Report) -> Reply:
@@ -525,6 +575,9 @@ def _route_table(
         table[route.path] = route
     return table
 
+
+#: How many replies are kept at most (distinct routes, formats, checks and exclusions).
+_REPLIES_KEPT = 256
 
 _Data = Union[Report, dict[str, JSON], tuple[Any, int, dict[str, str]], None]
 

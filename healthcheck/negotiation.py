@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 
 def parse_accept(header: str) -> list[tuple[str, float]]:
@@ -47,13 +48,20 @@ def choose(accept: str | None, offers: Mapping[str, str], default: str) -> str:
     """The format (a key of ``offers``, which maps format -> media type, in the server's order
     of preference) the client prefers; ``default`` when it states no preference or accepts
     none of them (a health endpoint answers rather than 406)."""
-    ranges = parse_accept(accept or "")
+    if not accept:
+        return default
+    return _choose(accept, tuple(offers.items()), default)
+
+
+@lru_cache(maxsize=256)  # clients send the same few headers again and again
+def _choose(accept: str, offers: tuple[tuple[str, str], ...], default: str) -> str:
+    ranges = parse_accept(accept)
     if not ranges:
         return default
     best, best_rank = default, (0.0, -1)
     # The default first, so that */* (curl, probes) keeps it; a named type beats a wildcard.
-    for name in sorted(offers, key=lambda n: n != default):
-        rank = _quality(offers[name], ranges)
+    for name, media in sorted(offers, key=lambda offer: offer[0] != default):
+        rank = _quality(media, ranges)
         if rank[0] > 0 and rank > best_rank:
             best, best_rank = name, rank
     return best

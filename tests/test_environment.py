@@ -192,7 +192,7 @@ def test_callable_sections_are_evaluated_on_every_run_and_values_kept() -> None:
 def test_the_body_is_the_json_of_what_collect_gives() -> None:
     env = EnvironmentDump(app={"name": "demo", "n": [1, 2]})
 
-    body, status, headers = env.run()
+    body, status, _ = env.run()
 
     assert status == 200
     assert json.loads(body) == env.collect()

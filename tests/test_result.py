@@ -213,9 +213,7 @@ def test_runner_result_marks_a_timeout_and_logs_failures_unless_told_not_to(
 def test_a_body_is_strict_json_even_for_an_observed_value_of_nan() -> None:
     # The compat body serialises results as they are: each must be valid JSON already.
     health = HealthCheck()
-    health.add_check(
-        lambda: Outcome(Status.PASS, "ok", observed_value=float("nan")), name="odd"
-    )
+    health.add_check(lambda: Outcome(Status.PASS, "ok", observed_value=float("nan")), name="odd")
     body, status, _ = health.run()
     health.close()
 

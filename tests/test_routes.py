@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -185,3 +186,58 @@ def count_calls(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list
 
     monkeypatch.setattr(module, name, counted)
     return calls
+
+
+def test_a_probe_is_answered_once_per_set_of_results(
+    health: HealthCheck, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    health.run()  # results to keep answers by
+    probes = count_calls(monkeypatch, health, "probe")
+    endpoints = Endpoints(health)
+    request = Request("GET", "/readyz")
+    replies = [endpoints.handle(request) for _ in range(3)]
+    assert len(probes) == 1
+    assert {(r.status, r.body) for r in replies if r is not None} == {(200, b"ok")}
+    health.clear_cache()  # new results: answered afresh
+    endpoints.handle(request)
+    assert len(probes) == 2
+
+
+def test_a_kept_readiness_answer_follows_draining_at_once(health: HealthCheck) -> None:
+    endpoints = Endpoints(health)
+    request = Request("GET", "/readyz")
+    first = endpoints.handle(request)
+    health.set_draining()
+    draining = endpoints.handle(request)
+    health.set_draining(False)
+    again = endpoints.handle(request)
+    assert [r.status for r in (first, draining, again) if r is not None] == [200, 500, 200]
+
+
+def test_a_kept_reply_is_not_changed_by_the_replies_made_from_it(health: HealthCheck) -> None:
+    endpoints = Endpoints(health)
+    head = endpoints.handle(Request("HEAD", "/livez"))
+    get = endpoints.handle(Request("GET", "/livez"))
+    assert head is not None and get is not None
+    assert (head.body, get.body) == (b"", b"ok")
+    assert head.headers["Content-Length"] == get.headers["Content-Length"] == "2"
+    get.headers["X-Changed"] = "yes"
+    assert "X-Changed" not in (endpoints.handle(Request("GET", "/livez")) or get).headers
+
+
+def test_one_check_by_name_keeps_its_body_and_updates_its_timestamp(
+    health: HealthCheck, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from healthcheck.render import compat
+
+    name = "db"
+    templates = count_calls(monkeypatch, compat, "BodyTemplate")
+    monkeypatch.setattr("healthcheck.core.BodyTemplate", compat.BodyTemplate)
+    endpoints = Endpoints(health)
+    request = Request("GET", f"/healthcheck/{name}")
+    first, second = (endpoints.handle(request) for _ in range(2))
+    assert first is not None and second is not None
+    assert len(templates) == 1
+    stamps = [json.loads(reply.body)["timestamp"] for reply in (first, second)]
+    assert stamps[0] <= stamps[1]
+    assert json.loads(first.body)["results"] == json.loads(second.body)["results"]

@@ -83,7 +83,7 @@ class EndpointsHandler(RequestHandler):
                     k: [v.decode("utf-8", "replace") for v in vs]
                     for k, vs in request.query_arguments.items()
                 },
-                headers={k.lower(): v for k, v in request.headers.get_all()},
+                headers=request.headers,  # looked up by any case
                 remote_addr=request.remote_ip,
                 native=request,
             )

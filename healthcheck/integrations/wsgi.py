@@ -45,12 +45,8 @@ class HealthWSGI:
                 Request(
                     method=environ.get("REQUEST_METHOD", "GET").upper(),
                     path=path,
-                    query=parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True),
-                    headers={
-                        key[5:].replace("_", "-").lower(): value
-                        for key, value in environ.items()
-                        if key.startswith("HTTP_")
-                    },
+                    query=_query(environ.get("QUERY_STRING", "")),
+                    headers=_Headers(environ),
                     remote_addr=environ.get("REMOTE_ADDR"),
                     native=environ,
                 )
@@ -62,6 +58,23 @@ class HealthWSGI:
             return [b"not found\n"]
         start_response(status_line(reply.status), list(reply.headers.items()))
         return [reply.body]
+
+
+def _query(query: str) -> dict[str, list[str]]:
+    return parse_qs(query, keep_blank_values=True) if query else {}
+
+
+class _Headers:
+    """A request's headers, read from the WSGI environ when asked for."""
+
+    __slots__ = ("_environ",)
+
+    def __init__(self, environ: dict[str, Any]) -> None:
+        self._environ = environ
+
+    def get(self, name: str, /) -> str | None:
+        value = self._environ.get("HTTP_" + name.upper().replace("-", "_"))
+        return value if isinstance(value, str) else None
 
 
 def _path_info(environ: dict[str, Any]) -> str:
