@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
+import urllib.parse
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -28,6 +30,8 @@ def get(
     url: str, timeout: float = 10, headers: dict[str, str] | None = None, method: str = "GET"
 ) -> Reply:
     """GET ``url``; a 4xx or 5xx answer is returned, not raised."""
+    if url.startswith(MEMORY):
+        return _in_memory(url, headers or {}, method)
     request = urllib.request.Request(url, headers=headers or {}, method=method)  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - loopback
@@ -49,3 +53,48 @@ def wsgi_server(app: Any) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(10)
+
+
+#: The scheme of in-memory targets: no socket, the endpoints answer the request directly.
+MEMORY = "memory://"
+_targets: dict[str, Any] = {}
+_numbers = itertools.count(1)
+
+
+@contextmanager
+def in_memory(endpoints: Any, prefix: str = "") -> Iterator[str]:
+    """A base URL whose requests :func:`get` hands to ``endpoints`` (an ``Endpoints``
+    mounted at ``prefix``)."""
+    host = f"endpoints-{next(_numbers)}"
+    _targets[host] = (endpoints, prefix.rstrip("/"))
+    try:
+        yield MEMORY + host
+    finally:
+        del _targets[host]
+
+
+def _in_memory(url: str, headers: dict[str, str], method: str) -> Reply:
+    from healthcheck.endpoints import Request
+    from healthcheck.integrations._http import strip_prefix
+
+    parts = urllib.parse.urlsplit(url)
+    endpoints, prefix = _targets[parts.netloc]
+    path = strip_prefix(urllib.parse.unquote(parts.path) or "/", prefix)
+    lowered = {name.lower(): value for name, value in headers.items()}
+    request = Request(
+        method=method,
+        path=path or "/",
+        query=urllib.parse.parse_qs(parts.query, keep_blank_values=True),
+        headers=lowered,
+        remote_addr="127.0.0.1",
+        native={"method": method, "url": url, "headers": lowered},  # for authorize hooks
+    )
+    reply = None if path is None else endpoints.handle(request)
+    if reply is None:
+        reply_headers = Message()
+        reply_headers["Content-Type"] = "text/plain"
+        return Reply(404, reply_headers, b"not found\n")
+    message = Message()
+    for name, value in reply.headers.items():
+        message[name] = value
+    return Reply(reply.status, message, reply.body)

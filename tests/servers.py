@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from tests.http import wsgi_server
+from tests.http import in_memory, wsgi_server
 
 
 def free_port() -> int:
@@ -106,7 +106,19 @@ def asgi_server(health: Any, environment: Any, **options: Any) -> Iterator[str]:
         thread.join(10)
 
 
+@contextmanager
+def memory_server(health: Any, environment: Any, **options: Any) -> Iterator[str]:
+    """No server: requests to the base URL go straight to the endpoints (see tests.http), so
+    the contract's rules are tested without any framework or socket in between."""
+    from healthcheck.endpoints import Endpoints
+
+    prefix = options.pop("prefix", "")
+    with in_memory(Endpoints(health, environment, **options), prefix) as base:
+        yield base
+
+
 SERVERS = {
+    "memory": memory_server,
     "flask": flask_server,
     "wsgi": wsgi_app_server,
     "tornado": tornado_server,

@@ -155,7 +155,7 @@ NATIVE_TYPES = {
 }
 
 
-@pytest.mark.parametrize("adapter", sorted(SERVERS))
+@pytest.mark.parametrize("adapter", sorted(NATIVE_TYPES))  # the frameworks, not memory
 def test_authorize_gets_the_framework_request_with_its_headers(
     adapter: str, health: HealthCheck
 ) -> None:
