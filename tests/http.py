@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 import json
 import threading
-import urllib.parse
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
