@@ -1,11 +1,16 @@
-"""The HTTP apps under test: Flask (served by gunicorn) and Tornado.
+"""The HTTP apps under test: Flask and plain WSGI (served by gunicorn), ASGI (uvicorn) and
+Tornado.
 
 Runs inside a target's virtualenv, with bench/ (never the repository root) on ``sys.path``, so
-``import healthcheck`` is that virtualenv's package. ``kind`` is ``healthcheck`` (the endpoint
-is served by whichever healthcheck is installed) or ``bare`` (a plain route returning
-equivalent JSON). Every app also has ``/ping`` ("pong") and ``/_bench/info``.
+``import healthcheck`` is that virtualenv's package. ``kind`` is ``healthcheck`` (the
+py-healthcheck way: a route of the framework's whose view returns ``health.run()``), ``bare``
+(a plain route returning equivalent JSON) or ``adapter`` (ours only: the framework's adapter
+serving every face: ``HealthCheckExtension``, ``HealthWSGI``, ``HealthASGI``, Tornado's
+``routes()``). Every app also has ``/ping`` ("pong") and ``/_bench/info``.
 
     gunicorn -w 1 --threads 8 "apps:make_flask_app('healthcheck', 'cached')"
+    gunicorn -w 1 --threads 8 "apps:make_wsgi_app('adapter', 'ten')"
+    uvicorn --factory "apps:make_asgi_app" ...   (kind and setup from BENCH_KIND, BENCH_SETUP)
     python apps.py --kind healthcheck --setup cached --port 8000     # Tornado
 """
 
@@ -20,7 +25,9 @@ import tornado.web
 from checks import JSON_HEADERS, SETUPS, bare_body, build_health, describe
 from flask import Flask
 
-KINDS = ("healthcheck", "bare")
+KINDS = ("healthcheck", "bare", "adapter")
+#: The adapters' options: every face for everyone (the load comes from loopback anyway).
+ADAPTER_OPTIONS: dict[str, Any] = {"details": "always", "environment_details": "always"}
 
 
 def _info(kind: str, setup: str) -> str:
@@ -44,6 +51,13 @@ def make_flask_app(kind: str, setup: str) -> Flask:
     if kind == "healthcheck":
         health = build_health(setup)
         app.add_url_rule("/healthcheck", view_func=lambda: health.run())
+    elif kind == "adapter":
+        from healthcheck import EnvironmentDump
+        from healthcheck.integrations.flask import HealthCheckExtension
+
+        HealthCheckExtension(
+            app, health=build_health(setup), environment=EnvironmentDump(), **ADAPTER_OPTIONS
+        )
     else:
         app.add_url_rule(
             "/healthcheck", endpoint="bare", view_func=lambda: (bare_body(), 200, JSON_HEADERS)
@@ -52,6 +66,74 @@ def make_flask_app(kind: str, setup: str) -> Flask:
     info = _info(kind, setup)
     app.add_url_rule("/_bench/info", endpoint="info", view_func=lambda: info)
     return app
+
+
+# -- plain WSGI and ASGI ----------------------------------------------------------------------
+
+
+def make_wsgi_app(kind: str, setup: str) -> Any:
+    """A WSGI app: ``healthcheck`` answers /healthcheck with ``health.run()`` as a user would
+    write it, ``adapter`` is ``HealthWSGI`` (every face) in front of the same fallback app."""
+    _check_args(kind, setup)
+    info = _info(kind, setup).encode()
+    health = build_health(setup)
+
+    def fallback(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == "/healthcheck" and kind == "healthcheck":
+            body, status, headers = health.run()
+            start_response(f"{status} {STATUS_TEXT.get(status, '')}", list(headers.items()))
+            return [body.encode()]
+        known = {"/ping": b"pong", "/_bench/info": info}
+        if path in known:
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [known[path]]
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found"]
+
+    if kind != "adapter":
+        return fallback
+    from healthcheck import EnvironmentDump
+    from healthcheck.integrations.wsgi import HealthWSGI
+
+    return HealthWSGI(health, EnvironmentDump(), app=fallback, **ADAPTER_OPTIONS)
+
+
+def make_asgi_app() -> Any:
+    """An ASGI app (uvicorn --factory): ``healthcheck`` awaits ``health.run_async()`` at
+    /healthcheck, ``adapter`` is ``HealthASGI`` (every face) in front of the same app."""
+    import os
+
+    kind, setup = os.environ["BENCH_KIND"], os.environ["BENCH_SETUP"]
+    _check_args(kind, setup)
+    info = _info(kind, setup).encode()
+    health = build_health(setup)
+
+    async def fallback(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        path = scope.get("path", "")
+        if path == "/healthcheck" and kind == "healthcheck":
+            body, status, headers = await health.run_async()
+            pairs = [(k.encode(), v.encode()) for k, v in headers.items()]
+            payload = body.encode()
+        elif path in ("/ping", "/_bench/info"):
+            status, pairs = 200, [(b"content-type", b"text/plain")]
+            payload = b"pong" if path == "/ping" else info
+        else:
+            status, pairs, payload = 404, [(b"content-type", b"text/plain")], b"not found"
+        await send({"type": "http.response.start", "status": status, "headers": pairs})
+        await send({"type": "http.response.body", "body": payload})
+
+    if kind != "adapter":
+        return fallback
+    from healthcheck import EnvironmentDump
+    from healthcheck.integrations.asgi import HealthASGI
+
+    return HealthASGI(health, EnvironmentDump(), app=fallback, **ADAPTER_OPTIONS)
+
+
+STATUS_TEXT = {200: "OK", 500: "Internal Server Error", 503: "Service Unavailable"}
 
 
 # -- Tornado -------------------------------------------------------------------------------
@@ -86,6 +168,12 @@ def make_tornado_app(kind: str, setup: str) -> tornado.web.Application:
         from healthcheck import TornadoHandler
 
         routes.append(("/healthcheck", TornadoHandler, dict(checker=build_health(setup))))
+    elif kind == "adapter":
+        from healthcheck import EnvironmentDump
+        from healthcheck.integrations.tornado import routes as health_routes
+
+        faces = health_routes(build_health(setup), EnvironmentDump(), **ADAPTER_OPTIONS)
+        return tornado.web.Application([*faces, *routes])
     else:
         routes.append(("/healthcheck", BareHandler))
     return tornado.web.Application(routes)

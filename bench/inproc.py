@@ -1,7 +1,6 @@
-"""In-process measurements (scenarios 1c, 2, 3, 5 and 7), run inside a target's virtualenv.
+"""In-process measurements (scenarios 1c-1d, 2a, 3, 6 and 7), run inside a target's virtualenv.
 
-    python inproc.py probe|cached-cost|concurrent-checks|single-flight|hung-check|thread-bound
-                     [--quick]
+    python inproc.py probe|cached-cost|faces|single-flight|queued-checks|cold-scale [--quick]
 
 Prints one JSON object on stdout. The process leaves with ``os._exit`` once it has printed,
 so a checker that is still hung (a bug being measured) cannot keep it alive.
@@ -23,8 +22,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
-from apps import KINDS, make_flask_app
-from checks import CountingSleeper, Hang, bare_body, build_health, describe, ok, sleeper
+from apps import make_flask_app
+from checks import CountingSleeper, bare_body, build_health, describe, named, ok, sleeper
 
 from healthcheck import HealthCheck
 
@@ -95,7 +94,8 @@ def flask_paired(quick: bool) -> Result:
     """A whole Flask request to /healthcheck (test client: routing, view, response; no
     socket), against the bare route's app in the same process: batches alternate, and each
     pair's CPU-time ratio is taken, so the machine's drift cancels out."""
-    clients = {kind: make_flask_app(kind, "cached").test_client() for kind in KINDS}
+    kinds = ("healthcheck", "bare")
+    clients = {kind: make_flask_app(kind, "cached").test_client() for kind in kinds}
     pairs, batch = (10, 200) if quick else (40, 500)
 
     def cost(kind: str) -> float:
@@ -105,11 +105,11 @@ def flask_paired(quick: bool) -> Result:
             client.get("/healthcheck")
         return (time.process_time() - start) / batch
 
-    for kind in KINDS:
+    for kind in kinds:
         cost(kind)  # warm up
-    costs: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    costs: dict[str, list[float]] = {kind: [] for kind in kinds}
     for i in range(pairs):
-        for kind in KINDS if i % 2 else KINDS[::-1]:
+        for kind in kinds if i % 2 else kinds[::-1]:
             costs[kind].append(cost(kind))
     ratios = [a / b for a, b in zip(costs["healthcheck"], costs["bare"])]
     return {
@@ -122,27 +122,58 @@ def flask_paired(quick: bool) -> Result:
 
 # -- scenario 2 ----------------------------------------------------------------------------
 
-
-def concurrent_checks(quick: bool) -> Result:
-    """Five checks sleeping 100 ms each, cold cache: seconds for one run(), fresh instances."""
-    times, statuses = [], []
-    for _ in range(3 if quick else 5):
-        health = HealthCheck()
-        for i in range(5):
-            health.add_check(sleeper(0.1, f"sleep_100ms_{i}"))
-        start = time.perf_counter()
-        _body, status, _headers = health.run()
-        times.append(time.perf_counter() - start)
-        statuses.append(status)
-    return {
-        "seconds": times,
-        "median": statistics.median(times),
-        "max": max(times),
-        "statuses": statuses,
-    }
+#: Scenario 2a's faces (the same as scenarios.FACES, whose copy the driver shows).
+FACES = {
+    "py-healthcheck JSON": "/healthcheck",
+    "health+json": "/healthcheck?format=health%2Bjson",
+    "text": "/healthcheck?format=text",
+    "HTML page": "/healthcheck?format=html",
+    "one check by name": "/healthcheck/c1",
+    "/readyz": "/readyz",
+    "/livez": "/livez",
+    "/metrics": "/metrics",
+    "/environment": "/environment",
+}
 
 
-# -- scenario 8 ----------------------------------------------------------------------------
+def faces(quick: bool) -> Result:
+    """CPU time of a whole Flask request (test client) per face of the extension, ten cached
+    checks, paired with a request to the run() route of another app in the same process:
+    batches alternate, and each pair's ratio is taken, so the machine's drift cancels out."""
+    plain = make_flask_app("healthcheck", "ten").test_client()
+    served = make_flask_app("adapter", "ten").test_client()
+    pairs, batch = (6, 200) if quick else (25, 400)
+
+    def cost(client: Any, path: str) -> float:
+        start = time.process_time()
+        for _ in range(batch):
+            reply = client.get(path)
+        if reply.status_code != 200:
+            raise RuntimeError(f"{path} answered {reply.status_code}")
+        return (time.process_time() - start) / batch
+
+    cost(plain, "/healthcheck")
+    runs: list[float] = []
+    found: Result = {}
+    for name, path in FACES.items():
+        cost(served, path)  # warm: results, the kept reply
+        base, face = [], []
+        for i in range(pairs):
+            first, second = ((plain, "/healthcheck"), (served, path))[:: 1 if i % 2 else -1]
+            a, b = cost(*first), cost(*second)
+            base.append(a if first[0] is plain else b)
+            face.append(b if first[0] is plain else a)
+        runs.extend(base)
+        ratios = [f / b for f, b in zip(face, base)]
+        found[name] = {
+            "cost": statistics.median(face),
+            "ratio": statistics.median(ratios),
+            "quartiles": statistics.quantiles(ratios, n=4),
+        }
+    return {"run": statistics.median(runs), "faces": found}
+
+
+# -- scenario 6 ----------------------------------------------------------------------------
 
 
 def queued_checks(quick: bool) -> Result:
@@ -165,7 +196,7 @@ def queued_checks(quick: bool) -> Result:
     return cases
 
 
-# -- scenario 9 ----------------------------------------------------------------------------
+# -- scenario 7 ----------------------------------------------------------------------------
 
 
 def cold_scale(quick: bool) -> Result:
@@ -178,7 +209,7 @@ def cold_scale(quick: bool) -> Result:
         for _ in range(rounds):
             health = HealthCheck()
             for i in range(count):
-                health.add_check(_named(ok, f"c{i}"))
+                health.add_check(named(ok, f"c{i}"))
             start = time.perf_counter()
             health.run()
             walls[count].append(time.perf_counter() - start)
@@ -191,7 +222,7 @@ def cold_scale(quick: bool) -> Result:
 
     health = HealthCheck()
     for i in range(1100):
-        health.add_check(_named(counted, f"c{i}"))
+        health.add_check(named(counted, f"c{i}"))
     health.run()
     first = calls[0]
     health.run()
@@ -207,14 +238,6 @@ def _close(health: HealthCheck) -> None:
     close = getattr(health, "close", None)
     if close is not None:
         close()
-
-
-def _named(func: Callable[[], Any], name: str) -> Callable[[], Any]:
-    def checker() -> Any:
-        return func()
-
-    checker.__name__ = name
-    return checker
 
 
 # -- scenario 3 ----------------------------------------------------------------------------
@@ -250,113 +273,13 @@ def single_flight(quick: bool) -> Result:
     }
 
 
-# -- scenario 5 ----------------------------------------------------------------------------
-
-
-def _hung_check(in_main_thread: bool) -> Result:
-    hang = Hang()
-    health = HealthCheck(error_timeout=0.5)
-    health.add_check(hang)
-    health.add_check(ok)
-    limit = 10.0
-    if in_main_thread:
-        start = time.perf_counter()
-        error, answer = "", None
-        try:
-            answer = health.run()
-        except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
-        elapsed = time.perf_counter() - start
-    else:
-        answer, error, elapsed = _call_in_thread(health.run, limit)
-    hang.release()
-    results = _results(answer[0]) if answer else []
-    by_name = {r["checker"]: r for r in results}
-    other, hung = by_name.get("ok", {}), by_name.get("hangs", {})
-    return {
-        "seconds": elapsed,
-        "error": error,
-        "status": answer[1] if answer else None,
-        "results": results,
-        "other_intact": other.get("passed") is True and other.get("output") == "ok",
-        "hung_timed_out": hung.get("passed") is False and "timed out" in str(hung.get("output")),
-        "hung_invocations": hang.calls,
-    }
-
-
-def hung_check(quick: bool) -> Result:
-    """A check hung on an Event (error_timeout=0.5) next to a passing one."""
-    return {"worker_thread": _hung_check(False), "main_thread": _hung_check(True)}
-
-
-# -- scenario 7 ----------------------------------------------------------------------------
-
-
-def _os_threads() -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("Threads:"):
-                return int(line.split()[1])
-    return threading.active_count()
-
-
-def thread_bound(quick: bool) -> Result:
-    """2,000 run() calls from 16 threads against a checker that hangs (error_timeout=0.1,
-    failed_ttl=0): the most threads alive at once."""
-    calls, callers = (500 if quick else 2000), 16
-    hang = Hang()
-    health = HealthCheck(error_timeout=0.1, failed_ttl=0)
-    health.add_check(hang)
-    before = {"python": threading.active_count(), "os": _os_threads()}
-    peak = dict(before)
-    finished = threading.Event()
-
-    def sample() -> None:
-        deadline = time.monotonic() + 300
-        while not finished.is_set() and time.monotonic() < deadline:
-            peak["python"] = max(peak["python"], threading.active_count())
-            peak["os"] = max(peak["os"], _os_threads())
-            finished.wait(0.002)
-
-    sampler = threading.Thread(target=sample, name="bench-sampler", daemon=True)
-    sampler.start()
-    start = time.perf_counter()
-    pool = ThreadPoolExecutor(callers, thread_name_prefix="bench-caller")
-    futures = [pool.submit(health.run) for _ in range(calls)]
-    done, not_done = wait(futures, timeout=120)
-    elapsed = time.perf_counter() - start
-    finished.set()
-    sampler.join(5)
-    pool.shutdown(wait=False, cancel_futures=True)
-    answers = [f.result() for f in done if f.exception() is None]
-    outputs = [r["output"] for a in answers for r in _results(a[0])]
-    hang.release()
-    return {
-        "calls": calls,
-        "callers": callers,
-        "answered": len(answers),
-        "raised": sum(1 for f in done if f.exception() is not None),
-        "unanswered": len(not_done),
-        "timed_out_results": sum(1 for o in outputs if "timed out" in str(o)),
-        "sample_output": outputs[0] if outputs else None,
-        "hung_invocations": hang.calls,
-        "threads_before": before,
-        "threads_max": peak,
-        # the harness's own threads: main, the sampler and the 16 callers
-        "harness_threads": 2 + callers,
-        "seconds": elapsed,
-    }
-
-
 MEASUREMENTS: dict[str, Callable[[bool], Result]] = {
     "probe": lambda quick: describe(),
     "cached-cost": cached_cost,
-    "concurrent-checks": concurrent_checks,
+    "faces": faces,
     "single-flight": single_flight,
     "queued-checks": queued_checks,
     "cold-scale": cold_scale,
-    "hung-check": hung_check,
-    "thread-bound": thread_bound,
 }
 
 

@@ -43,7 +43,7 @@ from scenarios import (
 )
 
 PEER_REQUIREMENTS = ["py-healthcheck==1.10.1", "flask", "gunicorn", "tornado"]
-OURS_REQUIREMENTS = ["-e", f"{ROOT}[flask,tornado]", "gunicorn"]
+OURS_REQUIREMENTS = ["-e", f"{ROOT}[flask,tornado,prometheus]", "gunicorn", "uvicorn"]
 RESULTS = BENCH / "RESULTS.md"
 #: Scenario 1's rounds: with THROUGHPUT_SECONDS each, about 2.5 minutes per framework.
 ROUNDS = 25

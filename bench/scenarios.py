@@ -192,12 +192,21 @@ def serve(
     """Start ``target``'s app (``framework``: gunicorn or tornado) on a free loopback port,
     on ``cpus`` if given."""
     port = free_port()
-    if framework == "gunicorn":
+    env = target_env()
+    if framework in ("gunicorn", "wsgi"):
+        factory = "make_flask_app" if framework == "gunicorn" else "make_wsgi_app"
         command = [
             str(target.python), "-m", "gunicorn", "-w", "1", "--threads", "8",
             "-b", f"127.0.0.1:{port}", "--graceful-timeout", "1", "--log-level", "warning",
-            f"apps:make_flask_app({target.kind!r}, {setup!r})",
+            f"apps:{factory}({target.kind!r}, {setup!r})",
         ]  # fmt: skip
+    elif framework == "uvicorn":
+        command = [
+            str(target.python), "-m", "uvicorn", "--factory", "apps:make_asgi_app",
+            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+            "--no-access-log", "--lifespan", "off",
+        ]  # fmt: skip
+        env = {**env, "BENCH_KIND": target.kind, "BENCH_SETUP": setup}
     elif framework == "tornado":
         command = [
             str(target.python), "apps.py", "--kind", target.kind, "--setup", setup,
@@ -209,7 +218,7 @@ def serve(
         process = subprocess.Popen(
             command,
             cwd=BENCH,
-            env=target_env(),
+            env=env,
             stdout=log,
             stderr=log,
             start_new_session=True,
@@ -331,15 +340,16 @@ def session_cpu(session: int) -> float | None:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def throughput(ctx: Context, server: Server, path: str) -> Data:
-    """Requests/s on ``path`` from 32 keep-alive connections (wrk -t2 -c32, or load.py), and
-    the server's CPU time per request (steadier than requests/s on a shared machine)."""
-    duration = THROUGHPUT_SECONDS
+def throughput(ctx: Context, server: Server, path: str, seconds: float | None = None) -> Data:
+    """Requests/s on ``path`` from 32 keep-alive connections (wrk -t2 -c32, or load.py) for
+    ``seconds`` (default THROUGHPUT_SECONDS), and the server's CPU time per request (steadier
+    than requests/s on a shared machine)."""
+    duration = seconds or THROUGHPUT_SECONDS
     url = server.url + path
     cpu_before = session_cpu(server.session)
     cpus = LOAD_CPUS if ctx.pin else None
     if ctx.wrk:
-        command = [ctx.wrk, "-t2", "-c32", f"-d{duration}s", "--latency", url]
+        command = [ctx.wrk, "-t2", "-c32", f"-d{duration:g}s", "--latency", url]
         done = subprocess.run(
             command, capture_output=True, text=True, timeout=duration + 30, preexec_fn=pinned(cpus)
         )
@@ -530,27 +540,135 @@ def median_of(values: Iterable[float | None]) -> float | None:
     return statistics.median(known) if known else None
 
 
-# -- scenario 2: checks run side by side ----------------------------------------------------
+# -- scenario 2: every face through every adapter ---------------------------------------------
+
+#: The faces an adapter serves, by the path (below the adapter) that asks for each.
+FACES = {
+    "py-healthcheck JSON": "/healthcheck",
+    "health+json": "/healthcheck?format=health%2Bjson",
+    "text": "/healthcheck?format=text",
+    "HTML page": "/healthcheck?format=html",
+    "one check by name": "/healthcheck/c1",
+    "/readyz": "/readyz",
+    "/livez": "/livez",
+    "/metrics": "/metrics",
+    "/environment": "/environment",
+}
+#: framework (see serve()) -> what it is.
+ADAPTERS = {
+    "gunicorn": "Flask extension, gunicorn -w 1 --threads 8",
+    "wsgi": "HealthWSGI, gunicorn -w 1 --threads 8",
+    "uvicorn": "HealthASGI, uvicorn",
+    "tornado": "Tornado routes()",
+}
+#: Scenario 2's rounds and the seconds of load per face and round.
+FACE_ROUNDS, FACE_SECONDS = 7, 1.0
+#: Scenario 2's goals: CPU per request of a face over the run() route's, and the extension's
+#: requests/s over the run() route's.
+FACE_CPU_GOAL, FACE_RPS_GOAL = 1.10, 0.95
 
 
-def concurrent_checks(ctx: Context) -> list[Row]:
-    got = {t.name: inproc(t, "concurrent-checks", ctx.quick) for t in ctx.targets(bare=False)}
-    ours, peer = got[OURS], got[PEER]
+def faces(ctx: Context) -> list[Row]:
+    rows = [faces_in_process(ctx)]
+    for letter, framework in zip("bcde", ADAPTERS):
+        rows.append(faces_over_http(ctx, f"2{letter}", framework))
+    return rows
+
+
+def faces_in_process(ctx: Context) -> Row:
+    """2a: a whole Flask request per face (test client, CPU time), paired with the run()
+    route's request in the same process."""
+    data = inproc(Target(OURS, ctx.ours_python, "healthcheck"), "faces", ctx.quick)
+    worst = max(data["faces"].values(), key=lambda face: face["quartiles"][2])
+    met = worst["quartiles"][2] <= FACE_CPU_GOAL
+    costs = [face["cost"] for face in data["faces"].values()]
     row = Row(
-        id="2",
-        title="5 checks sleeping 100 ms, cold cache, one run() (s; worst of fresh instances)",
-        ours=secs(ours["max"]),
-        peer=secs(peer["max"]),
-        ratio=f"peer/ours {times(ratio(peer['max'], ours['max']))}",
-        goal="ours <= 0.12 s",
-        met=ours["max"] <= 0.12 and all(s == 200 for s in ours["statuses"]),
+        id="2a",
+        title="in process: every face through the Flask extension, 10 cached checks: CPU per "
+        "request over the run() route's (test client, paired batches)",
+        ours=f"run() route {us(data['run'])}; faces {us(min(costs))}-{us(max(costs))}",
+        peer="n/a",
+        ratio=", ".join(f"{name} {face['ratio']:.2f}x" for name, face in data["faces"].items()),
+        goal=f"every face's upper quartile <= {FACE_CPU_GOAL:.2f}x",
+        met=met,
     )
-    for name, data in got.items():
+    for name, face in data["faces"].items():
+        low, mid, high = face["quartiles"]
         row.details.append(
-            f"{name}: runs {', '.join(secs(s) for s in data['seconds'])}; median "
-            f"{secs(data['median'])}; statuses {data['statuses']}"
+            f"{name}: {us2(face['cost'])} per request vs run() route {us2(data['run'])}; "
+            f"paired ratio median {face['ratio']:.3f}, quartiles {low:.3f}, {mid:.3f}, {high:.3f}"
         )
-    return [row]
+    return row
+
+
+def faces_over_http(ctx: Context, row_id: str, framework: str) -> Row:
+    """2b-2e: server CPU per request of each face through ``framework``'s adapter, and of the
+    run() route in the same framework, measured in turn in each round."""
+    run_target = Target(OURS, ctx.ours_python, "healthcheck")
+    adapter = Target("adapter", ctx.ours_python, "adapter")
+    rounds = 2 if ctx.quick else FACE_ROUNDS
+    runs: dict[str, list[Data]] = {name: [] for name in ["run() route", *FACES]}
+    with ExitStack() as stack:
+        cpus = SERVER_CPUS if ctx.pin else None
+        plain = stack.enter_context(serve(framework, run_target, "ten", cpus))
+        served = stack.enter_context(serve(framework, adapter, "ten", cpus))
+        warm(plain.url + "/healthcheck")
+        for path in FACES.values():
+            warm(served.url + path)
+        order = list(runs)
+        for round_ in range(rounds):
+            shift = round_ % len(order)
+            for name in order[shift:] + order[:shift]:
+                server, path = (
+                    (plain, "/healthcheck") if name == "run() route" else (served, FACES[name])
+                )
+                runs[name].append(throughput(ctx, server, path, FACE_SECONDS))
+    base = runs["run() route"]
+    cpu_ratios: dict[str, list[float]] = {}
+    for name in FACES:
+        cpu_ratios[name] = [
+            a["cpu_per_request"] / b["cpu_per_request"]
+            for a, b in zip(runs[name], base)
+            if a["cpu_per_request"] and b["cpu_per_request"]
+        ]
+    rps_ratios = [
+        a["requests_per_s"] / b["requests_per_s"]
+        for a, b in zip(runs["py-healthcheck JSON"], base)
+        if b["requests_per_s"]
+    ]
+    worst = max(statistics.median(r) for r in cpu_ratios.values() if r)
+    clean = all(r["non_2xx"] == 0 and r["errors"] == 0 for rs in runs.values() for r in rs)
+    rps = statistics.median(rps_ratios) if rps_ratios else None
+    cpu_met = all(r and statistics.median(r) <= FACE_CPU_GOAL and max(r) <= FACE_CPU_GOAL * 1.05
+                  for r in cpu_ratios.values())  # fmt: skip
+    rps_met = framework != "gunicorn" or (rps is not None and rps >= FACE_RPS_GOAL)
+    row = Row(
+        id=row_id,
+        title=f"over HTTP, 10 cached checks: every face through {ADAPTERS[framework]}: server "
+        "CPU per request over the run() route's in the same framework",
+        ours=f"run() route {us(median_of(r['cpu_per_request'] for r in base))}/req, "
+        f"{statistics.median(r['requests_per_s'] for r in base):,.0f} req/s",
+        peer="n/a",
+        ratio=f"worst face {worst:.2f}x; py-healthcheck JSON req/s {times(rps)} "
+        f"({spread(rps_ratios)})",
+        goal=f"every face <= {FACE_CPU_GOAL:.2f}x"
+        + (f"; extension req/s >= {FACE_RPS_GOAL:.2f}x" if framework == "gunicorn" else ""),
+        met=bool(cpu_met and rps_met and clean),
+    )
+    for name, ratios in cpu_ratios.items():
+        row.details.append(
+            f"{name}: CPU/request {times(statistics.median(ratios) if ratios else None)} "
+            f"({spread(ratios)}), "
+            + ", ".join(f"{r['requests_per_s']:,.0f} req/s ({us(r['cpu_per_request'])}/req)"
+                        for r in runs[name])
+        )  # fmt: skip
+    row.details.append(
+        "run() route: " + ", ".join(
+            f"{r['requests_per_s']:,.0f} req/s ({us(r['cpu_per_request'])}/req)" for r in base)
+    )  # fmt: skip
+    if not clean:
+        row.details.append("some responses were not 2xx, or sockets failed")
+    return row
 
 
 # -- scenario 3: single flight --------------------------------------------------------------
@@ -614,52 +732,7 @@ def unblocked_loop(ctx: Context) -> list[Row]:
     return [row]
 
 
-# -- scenario 5: a hung check ---------------------------------------------------------------
-
-
-def hung_check(ctx: Context) -> list[Row]:
-    got = {t.name: inproc(t, "hung-check", ctx.quick) for t in ctx.targets(bare=False)}
-    rows = []
-    for letter, where in (("a", "worker_thread"), ("b", "main_thread")):
-        ours, peer = got[OURS][where], got[PEER][where]
-
-        def figure(data: Data) -> str:
-            return (
-                f"{secs(data['seconds'])}; other check "
-                f"{'intact' if data['other_intact'] else 'NOT intact'}; hung one "
-                f"{'timed out' if data['hung_timed_out'] else 'NOT reported as timed out'}"
-            )
-
-        row = Row(
-            id=f"5{letter}",
-            title=f"check hung on an Event + a passing one, error_timeout=0.5, run() from the "
-            f"{where.replace('_', ' ')}",
-            ours=figure(ours),
-            peer=figure(peer),
-            ratio="-",
-            goal="ours <= 0.6 s, other intact, hung one timed out"
-            if where == "worker_thread"
-            else "(informational)",
-            met=ours["seconds"] <= 0.6 and ours["other_intact"] and ours["hung_timed_out"]
-            if where == "worker_thread"
-            else None,
-        )
-        for name in (OURS, PEER):
-            data = got[name][where]
-            results = "; ".join(
-                f"{r['checker']}: passed={r['passed']} output={r['output']!r}"
-                for r in data["results"]
-            )
-            raised = f", run() raised {data['error']}" if data["error"] else ""
-            row.details.append(
-                f"{name}: status {data['status']}{raised}; checker started "
-                f"{data['hung_invocations']}x; {results}"
-            )
-        rows.append(row)
-    return rows
-
-
-# -- scenario 6: background mode ------------------------------------------------------------
+# -- scenario 5: background mode ------------------------------------------------------------
 
 
 #: Scenario 6's rounds of 1,000 requests: a p99 is the 10th slowest, so rounds scatter.
@@ -701,7 +774,7 @@ def background(ctx: Context) -> list[Row]:
             for r in runs[OURS]
         )
         row = Row(
-            id=f"6{letter}",
+            id=f"5{letter}",
             title=f"background mode (interval=1.0), 2 s check: /healthcheck latency at "
             f"{rate:.0f} req/s, {FRAMEWORKS[framework]} (peer: success_ttl=1.0 instead)",
             ours=figure(OURS, p50, p99),
@@ -730,43 +803,7 @@ def background(ctx: Context) -> list[Row]:
     return rows
 
 
-# -- scenario 7: threads against a hung checker ---------------------------------------------
-
-
-def thread_bound(ctx: Context) -> list[Row]:
-    got = {t.name: inproc(t, "thread-bound", ctx.quick) for t in ctx.targets(bare=False)}
-
-    def extra(data: Data) -> int:
-        peak: int = data["threads_max"]["os"]
-        harness: int = data["harness_threads"]
-        return peak - harness
-
-    def figure(data: Data) -> str:
-        return f"{data['threads_max']['os']} (+{extra(data)} beyond the harness's 18)"
-
-    ours, peer = got[OURS], got[PEER]
-    row = Row(
-        id="7",
-        title=f"{ours['calls']:,} run() from 16 threads, checker hangs forever, "
-        "error_timeout=0.1, failed_ttl=0 (max live threads)",
-        ours=figure(ours),
-        peer=figure(peer),
-        goal="bounded (ours ~constant; at most its 16 workers beyond the harness)",
-        met=extra(ours) <= 16 and ours["unanswered"] == 0 and ours["raised"] == 0,
-    )
-    for name, data in got.items():
-        row.details.append(
-            f"{name}: {data['answered']}/{data['calls']} answered in {secs(data['seconds'])} "
-            f"({data['raised']} raised, {data['unanswered']} unanswered); "
-            f"{data['timed_out_results']} results say timed out; hung checker started "
-            f"{data['hung_invocations']}x; threads before {data['threads_before']}, "
-            f"max {data['threads_max']} (os = /proc/self/status, python = "
-            f"threading.active_count()); e.g. output {data['sample_output']!r}"
-        )
-    return [row]
-
-
-# -- scenario 8: checks waiting for a thread ------------------------------------------------
+# -- scenario 6: checks waiting for a thread ------------------------------------------------
 
 
 def queued_checks(ctx: Context) -> list[Row]:
@@ -778,7 +815,7 @@ def queued_checks(ctx: Context) -> list[Row]:
         worst = max(mine["walls"])
         rows.append(
             Row(
-                id=f"8{'ab'[number - 1]}",
+                id=f"6{'ab'[number - 1]}",
                 title=f"{case.replace('x', ' checks of ')} s, 0.5 s limit (py-healthcheck 1 s), "
                 "cold: failed checks; worst wall",
                 ours=f"{max(mine['failed'])} failed; {secs(worst)}",
@@ -796,7 +833,7 @@ def queued_checks(ctx: Context) -> list[Row]:
     return rows
 
 
-# -- scenario 9: cold runs by number of checks ----------------------------------------------
+# -- scenario 7: cold runs by number of checks ----------------------------------------------
 
 
 def cold_scale(ctx: Context) -> list[Row]:
@@ -810,7 +847,7 @@ def cold_scale(ctx: Context) -> list[Row]:
     versus = [a / b for a, b in zip(ours["walls"]["1000"], peer["walls"]["1000"])]
     rows = [
         Row(
-            id="9a",
+            id="7a",
             title="1,000 trivial checks cold vs 100 (median of rounds' ratios)",
             ours=f"{secs(median(ours, 1000))} / {secs(median(ours, 100))}",
             peer=f"{secs(median(peer, 1000))} / {secs(median(peer, 100))}",
@@ -819,7 +856,7 @@ def cold_scale(ctx: Context) -> list[Row]:
             met=max(scale) <= 15,
         ),
         Row(
-            id="9b",
+            id="7b",
             title="1,000 trivial checks cold vs py-healthcheck's serial loop",
             ours=secs(median(ours, 1000)),
             peer=secs(median(peer, 1000)),
@@ -828,7 +865,7 @@ def cold_scale(ctx: Context) -> list[Row]:
             met=max(versus) <= 3,
         ),
         Row(
-            id="9c",
+            id="7c",
             title="1,100 checks: checks a second run inside the TTL executes",
             ours=str(ours["second_run"]),
             peer=str(peer["second_run"]),
@@ -845,7 +882,7 @@ def cold_scale(ctx: Context) -> list[Row]:
     return rows
 
 
-# -- scenario 10: the command line's start-up -----------------------------------------------
+# -- scenario 8: the command line's start-up -----------------------------------------------
 
 
 def probe_startup(ctx: Context) -> list[Row]:
@@ -895,7 +932,7 @@ def probe_startup(ctx: Context) -> list[Row]:
             stop(server)
     ratios = [a / b for a, b in pairs]
     row = Row(
-        id="10",
+        id="8",
         title="`healthcheck probe URL` vs a `python -c` urllib GET (s per invocation)",
         ours=secs(statistics.median(a for a, _ in pairs)),
         peer="(no command line)",
@@ -912,13 +949,11 @@ def probe_startup(ctx: Context) -> list[Row]:
 
 SCENARIOS: dict[int, Callable[[Context], list[Row]]] = {
     1: cached_throughput,
-    2: concurrent_checks,
+    2: faces,
     3: single_flight,
     4: unblocked_loop,
-    5: hung_check,
-    6: background,
-    7: thread_bound,
-    8: queued_checks,
-    9: cold_scale,
-    10: probe_startup,
+    5: background,
+    6: queued_checks,
+    7: cold_scale,
+    8: probe_startup,
 }

@@ -382,6 +382,20 @@ class HealthCheck:
         """The py-healthcheck compatible response for ``report``, as :meth:`run` answers."""
         return self._respond(report)
 
+    def render_template(self, report: Report) -> tuple[BodyTemplate, int, dict[str, str]] | None:
+        """:meth:`render`'s answer as a body template (whose ``render()`` writes the current
+        timestamp), status and headers; ``None`` when a custom handler or a section evaluated
+        per request makes the body."""
+        failed = report.status is Status.FAIL
+        handler = self.failed_handler if failed else self.success_handler
+        if handler is None or self._sections.dynamic:
+            return None
+        if not any(handler is default for default in DEFAULT_HANDLERS):
+            return None
+        headers = self.failed_headers if failed else self.success_headers
+        template = self._template_for(report, handler, None)
+        return template, self.status_code(report.status), dict(headers)
+
     def probe(
         self,
         probe: Probe | str,

@@ -19,14 +19,14 @@ import time
 import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, Union, overload
+from typing import Any, Literal, NamedTuple, Protocol, Union, overload
 
 from .core import HealthCheck
 from .environment import EnvironmentDump
 from .exceptions import MissingDependencyError
 from .jsonable import JSON, to_jsonable
 from .negotiation import choose
-from .render.compat import STATUS_WORDS
+from .render.compat import STATUS_WORDS, BodyTemplate
 from .result import Report
 
 logger = logging.getLogger("healthcheck")
@@ -185,15 +185,18 @@ class Reply:
     status: int
     headers: dict[str, str]
     body: bytes
+    #: Where the body has a timestamp: the template that writes it afresh (see again()).
+    template: BodyTemplate | None = field(default=None, repr=False, compare=False)
 
-    def copy(self) -> Reply:
-        """A reply whose headers can change without changing this one's."""
-        return Reply(self.status, dict(self.headers), self.body)
+    def again(self) -> Reply:
+        """The same reply, sent again now: headers of its own, a new timestamp if it has one."""
+        body = self.body if self.template is None else self.template.render().encode()
+        return Reply(self.status, dict(self.headers), body, self.template)
 
 
-@dataclass(frozen=True)
-class _Job:
-    """A routed request: what to produce, for whom, in which format."""
+class _Job(NamedTuple):
+    """A routed request: what to produce, for whom, in which format. (A named tuple: one is
+    made per request, and a tuple is the cheapest immutable record to make.)"""
 
     route: Route
     check: str | None
@@ -278,7 +281,7 @@ class Endpoints:
         version = self._version(job)
         kept = self._replies.get(job.key)
         if kept is not None and version is not None and kept[0] == version:
-            return _sealed(request, kept[1].copy())
+            return _sealed(request, kept[1].again())
         return self._finish(request, job, self._produce(job), version)
 
     async def handle_async(self, request: Request) -> Reply | None:
@@ -289,7 +292,7 @@ class Endpoints:
         version = self._version(job)
         kept = self._replies.get(job.key)
         if kept is not None and version is not None and kept[0] == version:
-            return _sealed(request, kept[1].copy())
+            return _sealed(request, kept[1].again())
         return self._finish(request, job, await self._produce_async(job), version)
 
     def _version(self, job: _Job) -> Hashable | None:
@@ -297,10 +300,10 @@ class Endpoints:
         running anything: the results' version, the second (for the page's ages and for
         max-age), the build information. ``None``: produce and render it afresh."""
         route = job.route
-        if route.kind in ("environment", "metrics"):
-            return None  # read per request / kept by its results
-        if route.kind == "healthcheck" and job.fmt == "json" and job.details:
-            return None  # a timestamp per answer: the facade keeps the rest
+        if route.kind == "environment":
+            return route.environment.version()
+        if self._whole_compat_run(job):
+            return None  # the answer run() keeps
         version = route.health.version()
         if version is None:
             return None
@@ -348,6 +351,8 @@ class Endpoints:
             return _reply(
                 400, {"error": f"unknown format {fmt!r}", "formats": list(HEALTH_FORMATS)}
             )
+        if not request.query:  # most requests: no exclusions, not verbose
+            return _Job(route, check, fmt, details)
         return _Job(
             route,
             check,
@@ -423,7 +428,8 @@ class Endpoints:
         """py-healthcheck's JSON of every check, with no max-age to compute from the report:
         exactly what ``run()`` answers, from the answer it keeps."""
         return (
-            job.fmt == "json"
+            job.route.kind == "healthcheck"
+            and job.fmt == "json"
             and job.details
             and job.check is None
             and not job.exclude
@@ -451,15 +457,20 @@ class Endpoints:
         if version is not None:  # rendered once per version: later requests copy it
             if len(self._replies) >= _REPLIES_KEPT:
                 self._replies.clear()  # a client cycling through ?exclude= sets
-            self._replies[job.key] = (version, reply.copy())
+            self._replies[job.key] = (version, reply.again())
         return _sealed(request, reply)
 
     def _health_reply(self, job: _Job, report: Report) -> Reply:
         """The face ``job`` asks for, rendered once per set of results (the page, whose ages
         count in seconds, once per second too) and kept: later requests copy it."""
         if job.fmt == "json" and job.details:  # a timestamp per answer: the facade splices it
-            body, code, headers = job.route.health.render(report)
-            return Reply(code, dict(headers), _bytes(body))
+            health = job.route.health
+            made = health.render_template(report)
+            if made is None:
+                body, code, headers = health.render(report)
+                return Reply(code, dict(headers), _bytes(body))
+            template, code, headers = made
+            return Reply(code, headers, template.render().encode(), template)
         # What else a face is made of: the second (the page's ages), the build information.
         moment = (int(time.time()) if job.fmt == "html" else 0, job.route.health.build_info)
         return self._kept(job, report, moment, self._render_face)

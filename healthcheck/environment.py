@@ -6,12 +6,13 @@ import asyncio
 import getpass
 import json
 import logging
+import math
 import os
 import platform
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from importlib import metadata
 from typing import Any
 
@@ -61,6 +62,12 @@ class EnvironmentDump:
         self._kept: TTLCache[str, tuple[JSON, str]] = TTLCache(64, refresh or 1e-9, timer=timer)
         self._refresh = refresh
         self._kept_lock = threading.Lock()
+        #: Bumped whenever a section is kept anew: equal generations, equal bodies.
+        self._generation = 0
+        self._timer = timer
+        #: When each kept section was read, and when the first of them expires.
+        self._stored: dict[str, float] = {}
+        self._fresh_until = -math.inf
         self._built_in: set[str] = set()
         for name, include, section in (
             ("os", include_os, self.get_os),
@@ -81,6 +88,7 @@ class EnvironmentDump:
         """Add a section: a value, or a callable evaluated on every request."""
         self._sections.add(name, func)
         self._built_in.discard(name)
+        self._generation += 1
 
     # py-healthcheck's section methods: a subclass that overrides one changes its section.
 
@@ -104,7 +112,16 @@ class EnvironmentDump:
     @property
     def fresh(self) -> bool:
         """Whether :meth:`run` would answer without reading anything (nothing blocks)."""
-        return all(self._kept_for(name, value) for name, value in self._sections.items())
+        return self.version() is not None
+
+    def version(self) -> Hashable | None:
+        """A token equal between two calls exactly when :meth:`run` would answer the same
+        body; ``None`` when it has to read or evaluate something."""
+        generation = self._generation  # read first: a section kept meanwhile bumps it
+        stored = self._stored
+        if self._timer() >= self._fresh_until or len(stored) != len(self._sections):
+            return None  # a section to read again, or one that is read on every request
+        return generation
 
     def _kept_for(self, name: str, value: Any) -> tuple[JSON, str] | None:
         if callable(value) and name not in self._built_in:
@@ -124,6 +141,9 @@ class EnvironmentDump:
         if self._refresh and (name in self._built_in or not callable(value)):
             with self._kept_lock:
                 self._kept[name] = made
+                self._generation += 1
+                self._stored[name] = self._timer()
+                self._fresh_until = min(self._stored.values()) + self._refresh
         return made
 
     def _scrub(self, name: str, value: JSON) -> JSON:

@@ -50,7 +50,15 @@ def choose(accept: str | None, offers: Mapping[str, str], default: str) -> str:
     none of them (a health endpoint answers rather than 406)."""
     if not accept:
         return default
-    return _choose(accept, tuple(offers.items()), default)
+    known = _offers.get(id(offers))
+    if known is None or known[0] is not offers:
+        known = _offers[id(offers)] = (offers, tuple(offers.items()))
+    return _choose(accept, known[1], default)
+
+
+#: Each offers mapping seen, as the hashable tuple the memo keys on (by id, with the mapping
+#: kept alive so that its id is not reused): callers pass the same few module constants.
+_offers: dict[int, tuple[Mapping[str, str], tuple[tuple[str, str], ...]]] = {}
 
 
 @lru_cache(maxsize=256)  # clients send the same few headers again and again

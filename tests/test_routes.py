@@ -10,6 +10,8 @@ import pytest
 from healthcheck import EnvironmentDump, HealthCheck
 from healthcheck.endpoints import KINDS, Endpoints, Request, Route
 
+from .conftest import Counter
+
 
 @pytest.fixture
 def health() -> HealthCheck:
@@ -241,3 +243,34 @@ def test_one_check_by_name_keeps_its_body_and_updates_its_timestamp(
     stamps = [json.loads(reply.body)["timestamp"] for reply in (first, second)]
     assert stamps[0] <= stamps[1]
     assert json.loads(first.body)["results"] == json.loads(second.body)["results"]
+
+
+def test_the_environment_reply_is_kept_until_a_section_is_read_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from .conftest import FakeTimer
+
+    timer = FakeTimer()
+    environment = EnvironmentDump(refresh=10, timer=timer)
+    monkeypatch.setenv("APP_STAGE", "first")
+    environment.run()  # the sections read and kept
+    runs = count_calls(monkeypatch, environment, "run")
+    endpoints = Endpoints(None, environment, environment_details="always")
+    request = Request("GET", "/environment")
+    first = [endpoints.handle(request) for _ in range(3)]
+    monkeypatch.setenv("APP_STAGE", "second")
+    timer.tick(10)  # the sections are read again: a new reply
+    later = endpoints.handle(request)
+
+    assert len(runs) == 2
+    stages = [json.loads(r.body)["process"]["environ"]["APP_STAGE"] for r in [*first, later] if r]
+    assert stages == ["first", "first", "first", "second"]
+
+
+def test_an_environment_with_a_callable_section_is_answered_afresh_each_time() -> None:
+    calls = Counter()
+    environment = EnvironmentDump(include_os=False, include_python=False, include_process=False)
+    environment.add_section("calls", calls.hit)
+    endpoints = Endpoints(None, environment, environment_details="always")
+    bodies = [endpoints.handle(Request("GET", "/environment")) for _ in range(3)]
+    assert [json.loads(r.body)["calls"] for r in bodies if r] == [1, 2, 3]

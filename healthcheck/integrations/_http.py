@@ -13,10 +13,17 @@ from urllib.parse import unquote
 
 def status_line(code: int) -> str:
     """``"503 Service Unavailable"``; codes without a standard phrase still get a line."""
-    try:
-        return f"{code} {http.HTTPStatus(code).phrase}"
-    except ValueError:
-        return f"{code} Unknown"
+    line = _lines.get(code)
+    if line is None:
+        try:
+            line = f"{code} {http.HTTPStatus(code).phrase}"
+        except ValueError:
+            line = f"{code} Unknown"
+        _lines[code] = line
+    return line
+
+
+_lines: dict[int, str] = {}
 
 
 def strip_prefix(path: str, prefix: str) -> str | None:
