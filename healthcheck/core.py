@@ -14,14 +14,15 @@ from numbers import Real
 from typing import Any, TypeVar, Union, overload
 
 from . import defaults
-from .background import Background
+from ._engine.background import Background
+from ._engine.cache import ResultCache, Timer
+from ._engine.damping import Damper
+from ._engine.engine import Engine
+from ._engine.forking import reset_after_fork
+from ._engine.runner import ExceptionHandler, basic_exception_handler
 from .build import BuildInfo
-from .cache import ResultCache, Timer
 from .check import Check, checker_name
-from .damping import Damper
-from .engine import Engine
 from .exceptions import DuplicateNameError
-from .forking import reset_after_fork
 from .jsonable import JSON, bound
 from .listeners import Listener, StatusBoard
 from .probes import Probe, install_drain_handler, probe_checks
@@ -34,7 +35,6 @@ from .render.compat import (
 )
 from .render.text import check_line, render_probe
 from .result import CheckResult, Report, Status, effective_status
-from .runner import ExceptionHandler, basic_exception_handler
 from .scrub import DEFAULT as DEFAULT_SCRUBBER
 from .scrub import Scrubber
 from .sections import Sections
