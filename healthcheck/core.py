@@ -9,8 +9,6 @@ import threading
 import time
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, MutableSequence
 from dataclasses import dataclass
-from decimal import Decimal
-from numbers import Real
 from typing import Any, TypeVar, Union, overload
 
 from . import defaults
@@ -35,13 +33,20 @@ from .render.compat import (
 )
 from .render.text import check_line, render_probe
 from .result import CheckResult, Report, Status, effective_status
-from .scrub import DEFAULT as DEFAULT_SCRUBBER
 from .scrub import Scrubber
 from .sections import Sections
+from .settings import (
+    Handler,
+    Settings,
+    _interval,
+    _names,
+    _not_a_field,
+    _seconds,
+    _SettingAttributes,
+)
 
 #: ``run()``'s answer: ``(body, status, headers)``, which Flask accepts as a view's return.
 Response = tuple[Any, int, dict[str, str]]
-Handler = Callable[..., Any]
 F = TypeVar("F", bound=Callable[..., Any])
 
 TEXT_HEADERS = {"Content-Type": "text/plain; charset=utf-8"}
@@ -49,7 +54,7 @@ TEXT_HEADERS = {"Content-Type": "text/plain; charset=utf-8"}
 REASON_WITHHELD = "reason withheld"
 
 
-class HealthCheck:
+class HealthCheck(_SettingAttributes):
     """Runs checkers and answers with a body, an HTTP status and headers.
 
     A drop-in replacement for py-healthcheck's class of the same name: same arguments, same
@@ -83,21 +88,27 @@ class HealthCheck:
         timer: Timer = time.monotonic,
         **custom_sections: Any,
     ) -> None:
-        self.success_status = success_status
-        self.success_headers = dict(success_headers or defaults.JSON_HEADERS)
-        self.success_handler = success_handler
-        self.success_ttl = _ttl("success_ttl", success_ttl)
-        self.warn_status = _choice("warn_status", warn_status, int, optional=False)
-        self.failed_status = failed_status
-        self.failed_headers = dict(failed_headers or defaults.JSON_HEADERS)
-        self.failed_handler = failed_handler
-        self.failed_ttl = _ttl("failed_ttl", failed_ttl)
-        self.error_timeout = _seconds("error_timeout", error_timeout)
-        self.build_info = _choice("build_info", build_info, BuildInfo)
-        self.scrubber = _choice("scrubber", scrubber, Scrubber) or DEFAULT_SCRUBBER
-        self.max_output = _choice("max_output", max_output, int)
-        self.max_section = _choice("max_section", max_section, int)
-        self.interval = _interval(_choice("interval", interval, _NUMBER))
+        # Any: Settings checks the values (None accepted where a default applies) at runtime.
+        given: dict[str, Any] = {
+            "success_status": success_status,
+            "success_headers": dict(success_headers or defaults.JSON_HEADERS),
+            "success_handler": success_handler,
+            "success_ttl": success_ttl,
+            "failed_status": failed_status,
+            "failed_headers": dict(failed_headers or defaults.JSON_HEADERS),
+            "failed_handler": failed_handler,
+            "failed_ttl": failed_ttl,
+            "error_timeout": error_timeout,
+            "warn_status": warn_status,
+            "grace_period": grace_period,
+            "build_info": build_info,
+            "interval": interval,
+            "scrubber": scrubber,
+            "max_output": max_output,
+            "max_section": max_section,
+            "max_workers": max_workers,
+        }
+        self._settings = settings = Settings(**given)
         self._checks: tuple[Check, ...] = ()
         # Registrations replace the tuple; the lock keeps concurrent ones from losing each other.
         self._registry_lock = threading.RLock()
@@ -105,20 +116,19 @@ class HealthCheck:
         # callable, so the id stays its own), to put back with their options.
         self._taken_out: dict[int, Check] = {}
         self._sections = Sections()
-        grace_period = _choice("grace_period", grace_period, _NUMBER)  # None: no grace period
         if not callable(timer):
             raise _not_a_field("timer", f"timer must be a callable, got {type(timer).__name__}")
-        self._damper = Damper(timer, _seconds("grace_period", grace_period) or 0)
+        self._damper = Damper(timer, settings.grace_period)
         self._board = StatusBoard()
         self._engine = Engine(
             ttl=self._ttl,
             timeout=self._timeout,
             exception_handler=exception_handler,
-            max_workers=_choice("max_workers", max_workers, int, optional=False),
+            max_workers=settings.max_workers,
             timer=timer,
             settle=self._settle,
             clean=self._clean_output,
-            scrubber=self.scrubber,
+            scrubber=settings.scrubber,
         )
         self._background: Background | None = None
         self._background_lock = threading.Lock()
@@ -217,7 +227,7 @@ class HealthCheck:
             raise ValueError(f"fail_after must be a whole number >= 1, got {fail_after!r}")
         return Check(
             func,
-            self.scrubber.scrub_text(name or checker_name(func)),
+            self._settings.scrubber.scrub_text(name or checker_name(func)),
             timeout=_seconds("timeout", timeout),
             critical=bool(critical),
             tags=_names(tags),
@@ -360,7 +370,9 @@ class HealthCheck:
         background = self._background
         if background is not None:
             return background, background.version, self._draining, self._started_up
-        if self._autostart and self.interval is not None:  # background mode, not started yet
+        if (
+            self._autostart and self._settings.interval is not None
+        ):  # background mode, not started yet
             return None
         cache, checks = self._engine.cache, self._checks
         generation = cache.generation
@@ -374,9 +386,7 @@ class HealthCheck:
 
     def status_code(self, status: Status) -> int:
         """The HTTP status for an overall state."""
-        if status is Status.FAIL:
-            return self.failed_status
-        return self.success_status if status is Status.PASS else self.warn_status
+        return self._settings.status_code(status)
 
     def render(self, report: Report) -> Response:
         """The py-healthcheck compatible response for ``report``, as :meth:`run` answers."""
@@ -422,7 +432,7 @@ class HealthCheck:
         with self._background_lock:
             if self._background is not None and self._background.running:
                 return
-            seconds = _interval(interval) if interval is not None else self.interval
+            seconds = _interval(interval) if interval is not None else self._settings.interval
             if seconds is None:
                 raise ValueError("start() needs an interval: HealthCheck(interval=...) or start(s)")
             self._begin(seconds)
@@ -492,7 +502,7 @@ class HealthCheck:
 
     def _autostart_interval(self) -> float | None:
         """The interval at which run() starts background mode; none after stop()."""
-        return self.interval if self._autostart else None
+        return self._settings.interval if self._autostart else None
 
     def _begin(self, interval: float) -> None:
         """Start background mode; call with ``_background_lock`` held."""
@@ -567,10 +577,11 @@ class HealthCheck:
             self._engine.cache.forget(gone)
 
     def _timeout(self, check: Check) -> float | None:
-        return check.timeout if check.timeout is not None else self.error_timeout or None
+        return check.timeout if check.timeout is not None else self._settings.error_timeout or None
 
     def _ttl(self, passed: bool) -> float:
-        return self.success_ttl if passed else self.failed_ttl
+        settings = self._settings
+        return settings.success_ttl if passed else settings.failed_ttl
 
     # -- answering -----------------------------------------------------------------------
 
@@ -579,8 +590,9 @@ class HealthCheck:
         run's answer be kept for the cached path."""
         status = report.status
         failed = status is Status.FAIL
-        handler = self.failed_handler if failed else self.success_handler
-        headers = self.failed_headers if failed else self.success_headers
+        settings = self._settings
+        handler = settings.failed_handler if failed else settings.success_handler
+        headers = settings.failed_headers if failed else settings.success_headers
         if handler is None:
             body: Any = "NOT OK" if failed else "OK"
         elif any(handler is default for default in DEFAULT_HANDLERS):
@@ -589,7 +601,7 @@ class HealthCheck:
             body = template.render()
         else:
             body = handler([r.compat for r in report.results], **self._body_sections())
-        return body, self.status_code(status), dict(headers)
+        return body, settings.status_code(status), dict(headers)
 
     def cached_response(self) -> Response | None:
         """What :meth:`run` would answer right now if that needs no check to run and no body
@@ -598,12 +610,13 @@ class HealthCheck:
         if answer is None or answer.checks is not self._checks or not self._unchanged(answer):
             return None
         failed = answer.status is Status.FAIL
-        if answer.handler is not (self.failed_handler if failed else self.success_handler):
+        settings = self._settings
+        if answer.handler is not (settings.failed_handler if failed else settings.success_handler):
             return None
-        if answer.build_info is not self.build_info:
+        if answer.build_info is not settings.build_info:
             return None
-        headers = self.failed_headers if failed else self.success_headers
-        return answer.template.render(), self.status_code(answer.status), dict(headers)
+        headers = settings.failed_headers if failed else settings.success_headers
+        return answer.template.render(), settings.status_code(answer.status), dict(headers)
 
     def _stamp(self) -> _Stamp:
         """Where the next results come from, and its generation."""
@@ -626,7 +639,9 @@ class HealthCheck:
         background = self._background
         if background is not None:  # its results change only when one lands
             return answer.source is background and background.version == answer.generation
-        if self._autostart and self.interval is not None:  # background mode, not started yet
+        if (
+            self._autostart and self._settings.interval is not None
+        ):  # background mode, not started yet
             return False
         cache = self._engine.cache
         # Nothing landed since, and none of its results has expired: still the same results.
@@ -637,15 +652,18 @@ class HealthCheck:
         )
 
     def _body_sections(self) -> dict[str, Any]:
-        build = self.build_info.fields() if self.build_info else {}
+        settings = self._settings
+        scrubber = settings.scrubber
+        build = settings.build_info.fields() if settings.build_info else {}
         sections = {
-            name: bound(self.scrubber.scrub_values(value), self.max_section)
-            for name, value in self._sections.evaluate({"scrubber": self.scrubber}).items()
+            name: bound(scrubber.scrub_values(value), settings.max_section)
+            for name, value in self._sections.evaluate({"scrubber": scrubber}).items()
         }
         return {**build, **sections}
 
     def _clean_output(self, output: JSON) -> JSON:
-        return bound(self.scrubber.scrub(output), self.max_output)
+        settings = self._settings
+        return bound(settings.scrubber.scrub(output), settings.max_output)
 
     def _template_for(self, report: Report, handler: Handler, stamp: _Stamp | None) -> BodyTemplate:
         word = STATUS_WORDS[report.status]
@@ -657,13 +675,13 @@ class HealthCheck:
                 results_are_json=True,
             )
         answer = self._answer
-        if answer is not None and answer.matches(report, handler, self.build_info):
+        if answer is not None and answer.matches(report, handler, self._settings.build_info):
             template = answer.template
         else:
             part = self._parts.get(
                 (report.checks, report.named)
             )  # a check by name, a set less exclusions
-            if part is not None and part.matches(report, handler, self.build_info):
+            if part is not None and part.matches(report, handler, self._settings.build_info):
                 return part.template
             sections = self._body_sections()
             template = BodyTemplate(
@@ -673,7 +691,7 @@ class HealthCheck:
                 if len(self._parts) >= _PARTS_KEPT:
                     self._parts.clear()  # a client cycling through ?exclude= sets
                 self._parts[report.checks, report.named] = _Part(
-                    report.results, handler, self.build_info, template
+                    report.results, handler, self._settings.build_info, template
                 )
         if stamp is not None and report.checks is self._checks:
             # A whole run: keep it for the cached path while its results are the current ones.
@@ -685,7 +703,7 @@ class HealthCheck:
                 report.status,
                 handler,
                 template,
-                self.build_info,
+                self._settings.build_info,
                 generation,
                 fresh_until=(
                     math.inf
@@ -700,8 +718,6 @@ class HealthCheck:
         return body.render(), 404, dict(defaults.JSON_HEADERS)
 
 
-#: What a number of seconds may be given as (then taken as a float).
-_NUMBER = (Real, Decimal)
 #: How many answers about some of the checks keep their body template.
 _PARTS_KEPT = 256
 #: How many checks taken out of ``health.checkers`` are remembered to be put back.
@@ -920,54 +936,3 @@ def _named(report: Report, name: str | None) -> Report:
 def _really_passed(result: CheckResult) -> bool:
     """Passed by its own account: a damped failure is not a pass, a reported warning is."""
     return result.status is Status.PASS or (result.status is Status.WARN and not result.damped)
-
-
-def _names(names: Iterable[str]) -> frozenset[str]:
-    """A set of names, where a lone string is one name, not its letters."""
-    return frozenset([names] if isinstance(names, str) else names)
-
-
-def _choice(what: str, value: Any, kind: type | tuple[type, ...], optional: bool = True) -> Any:
-    """``value`` if it is a ``kind`` (or ``None``, when ``optional``); else a TypeError that says
-    why: py-healthcheck turned every keyword argument into a body field, and ``what`` is a
-    parameter of its own here."""
-    if (value is None and optional) or (isinstance(value, kind) and not isinstance(value, bool)):
-        return value
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    wanted = " or ".join(k.__name__ for k in kinds) + (" or None" if optional else "")
-    raise _not_a_field(what, f"{what} must be {wanted}, got {type(value).__name__}")
-
-
-def _not_a_field(what: str, problem: str) -> TypeError:
-    return TypeError(
-        f"{problem}; {what} is a parameter here, not a custom field as in py-healthcheck: "
-        f"add_section({what!r}, ...) adds a field of that name"
-    )
-
-
-def _seconds(what: str, value: float | None) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, _NUMBER):
-        raise ValueError(f"{what} must be a number of seconds, got {value!r}")
-    # Waits beyond threading.TIMEOUT_MAX overflow; nan and inf are not durations.
-    if not 0 <= value <= defaults.MAX_SECONDS:
-        raise ValueError(
-            f"{what} must be between 0 and {defaults.MAX_SECONDS:g} seconds, got {value!r}"
-        )
-    return float(value)
-
-
-def _ttl(what: str, value: float | None) -> float:
-    """A result's life in seconds: ``None`` or 0 caches nothing (as in py-healthcheck); a
-    string, a negative number or nan is an error naming the parameter."""
-    if value is not None and (isinstance(value, bool) or not isinstance(value, _NUMBER)):
-        raise TypeError(f"{what} must be a number of seconds or None, got {value!r}")
-    return _seconds(what, value) or 0.0
-
-
-def _interval(value: float | None) -> float | None:
-    seconds = _seconds("interval", value)
-    if seconds is not None and seconds <= 0:
-        raise ValueError(f"interval must be a positive number of seconds, got {value!r}")
-    return seconds
