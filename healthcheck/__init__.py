@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from ._about import __version__ as __version__
 
 if TYPE_CHECKING:
+    from ._engine.runner import basic_exception_handler as basic_exception_handler
+    from ._engine.runner import traceback_exception_handler as traceback_exception_handler
     from .build import BuildInfo as BuildInfo
     from .core import HealthCheck as HealthCheck
     from .endpoints import Route as Route
@@ -30,8 +32,6 @@ if TYPE_CHECKING:
     from .result import Outcome as Outcome
     from .result import Report as Report
     from .result import Status as Status
-    from .runner import basic_exception_handler as basic_exception_handler
-    from .runner import traceback_exception_handler as traceback_exception_handler
     from .scrub import Scrubber as Scrubber
 
 # Imported when first used, so that `healthcheck probe` (a Docker HEALTHCHECK every few
@@ -53,10 +53,10 @@ _HOMES = {
     "Status": ".result",
     "StatusChange": ".listeners",
     "TornadoHandler": ".integrations.tornado",
-    "basic_exception_handler": ".runner",
+    "basic_exception_handler": "._engine.runner",
     "json_failed_handler": ".render.compat",
     "json_success_handler": ".render.compat",
-    "traceback_exception_handler": ".runner",
+    "traceback_exception_handler": "._engine.runner",
 }
 
 __all__ = [

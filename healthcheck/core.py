@@ -1,55 +1,57 @@
-"""HealthCheck: the registry of checkers, one run of them, and the aggregate answer."""
+"""HealthCheck: the py-healthcheck facade over the registry of checkers, their runs, and the
+responders (the py-healthcheck answer in answer.py, the probes in probes.py)."""
 
 from __future__ import annotations
 
-import dataclasses
-import math
 import signal
 import threading
 import time
-from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, MutableSequence
-from dataclasses import dataclass
-from decimal import Decimal
-from numbers import Real
-from typing import Any, TypeVar, Union, overload
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
+from typing import Any, TypeVar, overload
 
 from . import defaults
-from .background import Background
+from ._engine.background import Background
+from ._engine.cache import Timer
+from ._engine.damping import Damper
+from ._engine.engine import Engine
+from ._engine.forking import reset_after_fork
+from ._engine.runner import ExceptionHandler, basic_exception_handler
+from .answer import CompatAnswer, Source, Stamp, stamp, unknown
+from .answer import Response as Response
 from .build import BuildInfo
-from .cache import ResultCache, Timer
 from .check import Check, checker_name
-from .damping import Damper
-from .engine import Engine
+from .checker_list import CheckerList
 from .exceptions import DuplicateNameError
-from .forking import reset_after_fork
 from .jsonable import JSON, bound
 from .listeners import Listener, StatusBoard
-from .probes import Probe, install_drain_handler, probe_checks
-from .render.compat import (
-    DEFAULT_HANDLERS,
-    STATUS_WORDS,
-    BodyTemplate,
-    json_failed_handler,
-    json_success_handler,
+from .probes import REASON_WITHHELD as REASON_WITHHELD
+from .probes import TEXT_HEADERS as TEXT_HEADERS
+from .probes import (
+    Probe,
+    ProbePlan,
+    ProbeState,
+    install_drain_handler,
+    plan_probe,
+    probe_checks,
 )
-from .render.text import check_line, render_probe
+from .render.compat import json_failed_handler, json_success_handler
 from .result import CheckResult, Report, Status, effective_status
-from .runner import ExceptionHandler, basic_exception_handler
-from .scrub import DEFAULT as DEFAULT_SCRUBBER
 from .scrub import Scrubber
 from .sections import Sections
+from .settings import (
+    Handler,
+    Settings,
+    _interval,
+    _names,
+    _not_a_field,
+    _seconds,
+    _SettingAttributes,
+)
 
-#: ``run()``'s answer: ``(body, status, headers)``, which Flask accepts as a view's return.
-Response = tuple[Any, int, dict[str, str]]
-Handler = Callable[..., Any]
 F = TypeVar("F", bound=Callable[..., Any])
 
-TEXT_HEADERS = {"Content-Type": "text/plain; charset=utf-8"}
-#: What a non-verbose probe says instead of a failure's output, as Kubernetes does.
-REASON_WITHHELD = "reason withheld"
 
-
-class HealthCheck:
+class HealthCheck(_SettingAttributes):
     """Runs checkers and answers with a body, an HTTP status and headers.
 
     A drop-in replacement for py-healthcheck's class of the same name: same arguments, same
@@ -83,21 +85,27 @@ class HealthCheck:
         timer: Timer = time.monotonic,
         **custom_sections: Any,
     ) -> None:
-        self.success_status = success_status
-        self.success_headers = dict(success_headers or defaults.JSON_HEADERS)
-        self.success_handler = success_handler
-        self.success_ttl = _ttl("success_ttl", success_ttl)
-        self.warn_status = _choice("warn_status", warn_status, int, optional=False)
-        self.failed_status = failed_status
-        self.failed_headers = dict(failed_headers or defaults.JSON_HEADERS)
-        self.failed_handler = failed_handler
-        self.failed_ttl = _ttl("failed_ttl", failed_ttl)
-        self.error_timeout = _seconds("error_timeout", error_timeout)
-        self.build_info = _choice("build_info", build_info, BuildInfo)
-        self.scrubber = _choice("scrubber", scrubber, Scrubber) or DEFAULT_SCRUBBER
-        self.max_output = _choice("max_output", max_output, int)
-        self.max_section = _choice("max_section", max_section, int)
-        self.interval = _interval(_choice("interval", interval, _NUMBER))
+        # Any: Settings checks the values (None accepted where a default applies) at runtime.
+        given: dict[str, Any] = {
+            "success_status": success_status,
+            "success_headers": dict(success_headers or defaults.JSON_HEADERS),
+            "success_handler": success_handler,
+            "success_ttl": success_ttl,
+            "failed_status": failed_status,
+            "failed_headers": dict(failed_headers or defaults.JSON_HEADERS),
+            "failed_handler": failed_handler,
+            "failed_ttl": failed_ttl,
+            "error_timeout": error_timeout,
+            "warn_status": warn_status,
+            "grace_period": grace_period,
+            "build_info": build_info,
+            "interval": interval,
+            "scrubber": scrubber,
+            "max_output": max_output,
+            "max_section": max_section,
+            "max_workers": max_workers,
+        }
+        self._settings = settings = Settings(**given)
         self._checks: tuple[Check, ...] = ()
         # Registrations replace the tuple; the lock keeps concurrent ones from losing each other.
         self._registry_lock = threading.RLock()
@@ -105,20 +113,19 @@ class HealthCheck:
         # callable, so the id stays its own), to put back with their options.
         self._taken_out: dict[int, Check] = {}
         self._sections = Sections()
-        grace_period = _choice("grace_period", grace_period, _NUMBER)  # None: no grace period
         if not callable(timer):
             raise _not_a_field("timer", f"timer must be a callable, got {type(timer).__name__}")
-        self._damper = Damper(timer, _seconds("grace_period", grace_period) or 0)
+        self._damper = Damper(timer, settings.grace_period)
         self._board = StatusBoard()
         self._engine = Engine(
             ttl=self._ttl,
             timeout=self._timeout,
             exception_handler=exception_handler,
-            max_workers=_choice("max_workers", max_workers, int, optional=False),
+            max_workers=settings.max_workers,
             timer=timer,
             settle=self._settle,
             clean=self._clean_output,
-            scrubber=self.scrubber,
+            scrubber=settings.scrubber,
         )
         self._background: Background | None = None
         self._background_lock = threading.Lock()
@@ -128,16 +135,11 @@ class HealthCheck:
         # Whether run() starts background mode (at ``interval``) when it is not running:
         # until stop(), which keeps ``interval`` as the default of a later start().
         self._autostart = True
-        # The last answer built from a template, reusable while its result objects are the
-        # cached ones: the cached path then costs a lookup and a string join.
-        self._answer: _Answer | None = None
-        #: The same for answers about some of the checks (by name, or with exclusions).
-        self._parts: dict[tuple[tuple[Check, ...], bool], _Part] = {}
-        self._draining = False
+        self._compat = CompatAnswer()
+        self._probe_state = ProbeState()
         #: (cache generation, registry, when its first result expires): see version().
         self._fresh_mark: tuple[int, tuple[Check, ...], float] | None = None
         self._last: dict[Check, CheckResult] = {}
-        self._started_up = False
         reset_after_fork(self)
         for func in checkers or ():
             self.add_check(func)
@@ -217,7 +219,7 @@ class HealthCheck:
             raise ValueError(f"fail_after must be a whole number >= 1, got {fail_after!r}")
         return Check(
             func,
-            self.scrubber.scrub_text(name or checker_name(func)),
+            self._settings.scrubber.scrub_text(name or checker_name(func)),
             timeout=_seconds("timeout", timeout),
             critical=bool(critical),
             tags=_names(tags),
@@ -252,8 +254,7 @@ class HealthCheck:
     def add_section(self, name: str, func: Any) -> None:
         """Add a top-level body field: a value, or a callable evaluated on every request."""
         self._sections.add(name, func)
-        self._answer = None
-        self._parts = {}
+        self._compat.forget()
 
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener(change)`` on a background thread whenever a check's state or the
@@ -272,11 +273,11 @@ class HealthCheck:
 
     @property
     def draining(self) -> bool:
-        return self._draining
+        return self._probe_state.draining
 
     def set_draining(self, draining: bool = True) -> None:
         """While draining, readiness fails, so load balancers move traffic away before exit."""
-        self._draining = draining
+        self._probe_state.draining = draining
 
     def drain_on_signal(self, signum: int = signal.SIGTERM, delay: float = 0.0) -> None:
         """On ``signum`` start draining, then after ``delay`` seconds let the signal end the
@@ -298,12 +299,12 @@ class HealthCheck:
             cached = self.cached_response()
             if cached is not None:
                 return cached
-        stamp = self._stamp()  # before the results are read
+        taken = stamp(self._source_started())  # before the results are read
         try:
             report = self.report(check, tags=tags, exclude=exclude)
         except LookupError:
-            return self._unknown(check)
-        return self._respond(report, self._held(stamp))
+            return unknown(check)
+        return self._respond(report, taken)
 
     async def run_async(
         self,
@@ -318,12 +319,12 @@ class HealthCheck:
             cached = self.cached_response()
             if cached is not None:
                 return cached
-        stamp = self._stamp()  # before the results are read
+        taken = stamp(self._source_started())  # before the results are read
         try:
             report = await self.report_async(check, tags=tags, exclude=exclude)
         except LookupError:
-            return self._unknown(check)
-        return self._respond(report, self._held(stamp))
+            return unknown(check)
+        return self._respond(report, taken)
 
     def report(
         self,
@@ -357,11 +358,11 @@ class HealthCheck:
         """A token equal between two calls exactly when a run in between would read the very
         same results (and the same draining and startup state) without running anything;
         ``None`` when a run would have to execute a check. Faces of a report are kept by it."""
-        background = self._background
+        background, probes = self._background, self._probe_state
         if background is not None:
-            return background, background.version, self._draining, self._started_up
-        if self._autostart and self.interval is not None:  # background mode, not started yet
-            return None
+            return background, background.version, probes.draining, probes.started_up
+        if self._autostart and self._settings.interval is not None:
+            return None  # background mode, not started yet: run() starts it
         cache, checks = self._engine.cache, self._checks
         generation = cache.generation
         mark = self._fresh_mark
@@ -370,13 +371,11 @@ class HealthCheck:
             self._fresh_mark = mark
         if cache.timer() >= mark[2]:
             return None
-        return cache, generation, checks, self._draining, self._started_up
+        return cache, generation, checks, probes.draining, probes.started_up
 
     def status_code(self, status: Status) -> int:
         """The HTTP status for an overall state."""
-        if status is Status.FAIL:
-            return self.failed_status
-        return self.success_status if status is Status.PASS else self.warn_status
+        return self._settings.status_code(status)
 
     def render(self, report: Report) -> Response:
         """The py-healthcheck compatible response for ``report``, as :meth:`run` answers."""
@@ -413,7 +412,8 @@ class HealthCheck:
         plan = self._probe_plan(probe, verbose, exclude, check, details)
         if isinstance(plan, tuple):
             return plan
-        return plan.respond(_named(self._report(plan.checks), check))
+        report = _named(self._report(plan.checks), check)
+        return plan.respond(report, self._settings.failed_status)
 
     async def probe_async(
         self,
@@ -428,7 +428,8 @@ class HealthCheck:
         plan = self._probe_plan(probe, verbose, exclude, check, details)
         if isinstance(plan, tuple):
             return plan
-        return plan.respond(_named(await self._report_async(plan.checks), check))
+        report = _named(await self._report_async(plan.checks), check)
+        return plan.respond(report, self._settings.failed_status)
 
     def start(self, interval: float | None = None) -> None:
         """Start background mode: run every check each ``interval`` seconds (default: the
@@ -436,7 +437,7 @@ class HealthCheck:
         with self._background_lock:
             if self._background is not None and self._background.running:
                 return
-            seconds = _interval(interval) if interval is not None else self.interval
+            seconds = _interval(interval) if interval is not None else self._settings.interval
             if seconds is None:
                 raise ValueError("start() needs an interval: HealthCheck(interval=...) or start(s)")
             self._begin(seconds)
@@ -476,8 +477,7 @@ class HealthCheck:
             self._inherited = background.latest()
         self._background_lock = threading.Lock()
         self._registry_lock = threading.RLock()
-        self._answer = None
-        self._parts = {}
+        self._compat.forget()
         self._engine.after_fork()
         self._board.after_fork()
         self._damper.after_fork()
@@ -506,7 +506,7 @@ class HealthCheck:
 
     def _autostart_interval(self) -> float | None:
         """The interval at which run() starts background mode; none after stop()."""
-        return self.interval if self._autostart else None
+        return self._settings.interval if self._autostart else None
 
     def _begin(self, interval: float) -> None:
         """Start background mode; call with ``_background_lock`` held."""
@@ -553,16 +553,11 @@ class HealthCheck:
         exclude: Collection[str],
         name: str | None,
         details: bool,
-    ) -> _ProbePlan | Response:
+    ) -> ProbePlan | Response:
         """What a probe runs and how it answers; a 404 response for an unknown check."""
         kind = Probe(probe)
         checks = self._select(probe_checks(kind, self._checks), name, None, exclude)
-        if checks is None:
-            return f"no check named {name!r} in {kind.path}\n", 404, dict(TEXT_HEADERS)
-        if kind is Probe.STARTUP and self._started_up:
-            checks = ()  # latched: startup checks are not run again once they passed
-        mode = "verbose" if verbose and details else "withheld" if details else "verdict"
-        return _ProbePlan(self, kind, checks, mode, complete=name is None and not exclude)
+        return plan_probe(self._probe_state, kind, checks, name, exclude, verbose, details)
 
     def _settle(self, check: Check, result: CheckResult, repeat: bool) -> CheckResult:
         """Every fresh result passes here once: damping, then the listeners."""
@@ -581,407 +576,43 @@ class HealthCheck:
             self._engine.cache.forget(gone)
 
     def _timeout(self, check: Check) -> float | None:
-        return check.timeout if check.timeout is not None else self.error_timeout or None
+        return check.timeout if check.timeout is not None else self._settings.error_timeout or None
 
     def _ttl(self, passed: bool) -> float:
-        return self.success_ttl if passed else self.failed_ttl
+        settings = self._settings
+        return settings.success_ttl if passed else settings.failed_ttl
 
-    # -- answering -----------------------------------------------------------------------
+    # -- answering: CompatAnswer builds and keeps the py-healthcheck answer -----------------
 
-    def _respond(self, report: Report, stamp: _Stamp | None = None) -> Response:
-        """The compat response; ``stamp``, taken before ``report`` was read, lets a whole
+    def _respond(self, report: Report, taken: Stamp | None = None) -> Response:
+        """The compat response; ``taken``, stamped before ``report`` was read, lets a whole
         run's answer be kept for the cached path."""
-        status = report.status
-        failed = status is Status.FAIL
-        handler = self.failed_handler if failed else self.success_handler
-        headers = self.failed_headers if failed else self.success_headers
-        if handler is None:
-            body: Any = "NOT OK" if failed else "OK"
-        elif any(handler is default for default in DEFAULT_HANDLERS):
-            # Ours, not the handler: it knows success and failure, not warning.
-            template = self._template_for(report, handler, stamp)
-            body = template.render()
-        else:
-            body = handler([r.compat for r in report.results], **self._body_sections())
-        return body, self.status_code(status), dict(headers)
+        background = self._background  # where results are read from now
+        source = background if background is not None else self._engine.cache
+        return self._compat.respond(
+            report, self._settings, self._sections, self._checks, taken, source
+        )
 
     def cached_response(self) -> Response | None:
         """What :meth:`run` would answer right now if that needs no check to run and no body
         to build; ``None`` otherwise. Lets async adapters answer without a coroutine."""
-        answer = self._answer
-        if answer is None or answer.checks is not self._checks or not self._unchanged(answer):
-            return None
-        failed = answer.status is Status.FAIL
-        if answer.handler is not (self.failed_handler if failed else self.success_handler):
-            return None
-        if answer.build_info is not self.build_info:
-            return None
-        headers = self.failed_headers if failed else self.success_headers
-        return answer.template.render(), self.status_code(answer.status), dict(headers)
+        background = self._background
+        if background is None:
+            if self._autostart and self._settings.interval is not None:
+                return None  # background mode, not started yet: run() starts it
+            return self._compat.cached(self._checks, self._settings, self._engine.cache)
+        return self._compat.cached(self._checks, self._settings, background)
 
-    def _stamp(self) -> _Stamp:
-        """Where the next results come from, and its generation."""
+    def _source_started(self) -> Source:
+        """Where the next results come from, starting background mode if it is due."""
         background = self._background_running()
-        if background is not None:
-            return background, background.version
-        cache = self._engine.cache
-        return cache, cache.generation
-
-    def _held(self, stamp: _Stamp) -> _Stamp | None:
-        """``stamp`` if its source is still the one results are read from; ``None`` if a
-        start() or stop() from another thread switched sources while they were read, since
-        an answer then kept might hold the other source's results and pass for its own."""
-        background = self._background
-        source = background if background is not None else self._engine.cache
-        return stamp if stamp[0] is source else None
-
-    def _unchanged(self, answer: _Answer) -> bool:
-        """Whether ``answer``'s results are still the ones a run would read."""
-        background = self._background
-        if background is not None:  # its results change only when one lands
-            return answer.source is background and background.version == answer.generation
-        if self._autostart and self.interval is not None:  # background mode, not started yet
-            return False
-        cache = self._engine.cache
-        # Nothing landed since, and none of its results has expired: still the same results.
-        return (
-            answer.source is cache
-            and cache.generation == answer.generation
-            and cache.timer() < answer.fresh_until
-        )
-
-    def _body_sections(self) -> dict[str, Any]:
-        build = self.build_info.fields() if self.build_info else {}
-        sections = {
-            name: bound(self.scrubber.scrub_values(value), self.max_section)
-            for name, value in self._sections.evaluate({"scrubber": self.scrubber}).items()
-        }
-        return {**build, **sections}
+        return background if background is not None else self._engine.cache
 
     def _clean_output(self, output: JSON) -> JSON:
-        return bound(self.scrubber.scrub(output), self.max_output)
-
-    def _template_for(self, report: Report, handler: Handler, stamp: _Stamp | None) -> BodyTemplate:
-        word = STATUS_WORDS[report.status]
-        if self._sections.dynamic:  # evaluated per request: nothing to keep
-            return BodyTemplate(
-                word,
-                [r.compat for r in report.results],
-                self._body_sections(),
-                results_are_json=True,
-            )
-        answer = self._answer
-        if answer is not None and answer.matches(report, handler, self.build_info):
-            template = answer.template
-        else:
-            part = self._parts.get(
-                (report.checks, report.named)
-            )  # a check by name, a set less exclusions
-            if part is not None and part.matches(report, handler, self.build_info):
-                return part.template
-            sections = self._body_sections()
-            template = BodyTemplate(
-                word, [r.compat for r in report.results], sections, results_are_json=True
-            )
-            if stamp is None or report.checks is not self._checks:
-                if len(self._parts) >= _PARTS_KEPT:
-                    self._parts.clear()  # a client cycling through ?exclude= sets
-                self._parts[report.checks, report.named] = _Part(
-                    report.results, handler, self.build_info, template
-                )
-        if stamp is not None and report.checks is self._checks:
-            # A whole run: keep it for the cached path while its results are the current ones.
-            source, generation = stamp
-            self._answer = _Answer(
-                source,
-                report.checks,
-                report.results,
-                report.status,
-                handler,
-                template,
-                self.build_info,
-                generation,
-                fresh_until=(
-                    math.inf
-                    if isinstance(source, Background)  # latest results never expire
-                    else self._engine.cache.fresh_until(report.checks)
-                ),
-            )
-        return template
-
-    def _unknown(self, name: str | None) -> Response:
-        body = BodyTemplate(STATUS_WORDS[Status.FAIL], [], {"error": f"no check named {name!r}"})
-        return body.render(), 404, dict(defaults.JSON_HEADERS)
-
-
-#: What a number of seconds may be given as (then taken as a float).
-_NUMBER = (Real, Decimal)
-#: How many answers about some of the checks keep their body template.
-_PARTS_KEPT = 256
-#: How many checks taken out of ``health.checkers`` are remembered to be put back.
-_TAKEN_OUT_KEPT = 64
-
-
-class CheckerList(MutableSequence[Callable[[], Any]]):
-    """``health.checkers``: the registered checkers as a list whose changes register and
-    unregister checks, as appending to py-healthcheck's ``checkers`` list did."""
-
-    def __init__(self, health: HealthCheck) -> None:
-        self._health = health
-
-    @overload
-    def __getitem__(self, index: int) -> Callable[[], Any]: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Callable[[], Any]]: ...
-
-    def __getitem__(self, index: int | slice) -> Any:
-        return [check.func for check in self._health._checks][index]
-
-    def __len__(self) -> int:
-        return len(self._health._checks)
-
-    @overload
-    def __setitem__(self, index: int, func: Callable[[], Any]) -> None: ...
-
-    @overload
-    def __setitem__(self, index: slice, func: Iterable[Callable[[], Any]]) -> None: ...
-
-    def __setitem__(self, index: int | slice, func: Any) -> None:
-        health = self._health
-        with health._registry_lock:
-            checks = list(health._checks)
-            if isinstance(index, slice):
-                replaced = checks[index]
-                checks[index] = self._checks_for(list(func), replaced)
-            else:
-                replaced = [checks[index]]
-                checks[index] = self._checks_for([func], replaced)[0]
-            health._replace_checks(tuple(checks))
-            self._keep(replaced)
-
-    def __delitem__(self, index: int | slice) -> None:
-        health = self._health
-        with health._registry_lock:
-            checks = list(health._checks)
-            removed = checks[index]
-            del checks[index]
-            health._replace_checks(tuple(checks))
-            self._keep(removed if isinstance(removed, list) else [removed])
-
-    def insert(self, index: int, func: Callable[[], Any]) -> None:
-        health = self._health
-        with health._registry_lock:
-            checks = list(health._checks)
-            checks.insert(index, self._checks_for([func], [])[0])
-            health._replace_checks(tuple(checks))
-
-    def reverse(self) -> None:
-        health = self._health
-        with health._registry_lock:
-            health._checks = health._checks[::-1]
-
-    def sort(self, *, key: Callable[[Any], Any] | None = None, reverse: bool = False) -> None:
-        health = self._health
-        with health._registry_lock:
-            order = key or (lambda func: func)  # functions do not compare: a TypeError, as list's
-            ordered = sorted(health._checks, key=lambda check: order(check.func), reverse=reverse)
-            health._checks = tuple(ordered)
-
-    def copy(self) -> list[Callable[[], Any]]:
-        return list(self)
-
-    def __add__(self, other: Iterable[Callable[[], Any]]) -> list[Callable[[], Any]]:
-        return [*self, *other]
-
-    def __radd__(self, other: Iterable[Callable[[], Any]]) -> list[Callable[[], Any]]:
-        return [*other, *self]
-
-    def __mul__(self, times: int) -> list[Callable[[], Any]]:
-        return list(self) * times
-
-    def _checks_for(self, funcs: list[Callable[[], Any]], replaced: list[Check]) -> list[Check]:
-        """Checks for ``funcs``, each keeping the name and options it was registered with, so
-        that filtering or reordering the list (a slice, a swap, pop and append) changes nothing
-        else: a check being replaced, else one taken out of the list lately, else a copy of one
-        still registered; only a callable never registered gets add_check's defaults."""
-        spare: dict[int, list[Check]] = {}
-        for check in replaced:
-            spare.setdefault(id(check.func), []).append(check)
-        health = self._health
-        made = []
-        for func in funcs:
-            kept = spare.get(id(func))
-            if kept:
-                made.append(kept.pop(0))
-            elif id(func) in health._taken_out:
-                made.append(health._taken_out.pop(id(func)))
-            else:
-                twin = next((c for c in health._checks if c.func is func), None)
-                made.append(
-                    dataclasses.replace(twin)
-                    if twin is not None
-                    else health._build(func, None, None, True, (), 1, 0)  # add_check's defaults
-                )
-        return made
-
-    def _keep(self, removed: list[Check]) -> None:
-        """Remember checks taken out of the list, so that putting one back (pop and append,
-        remove and insert) restores its name and options; the latest few only."""
-        taken_out = self._health._taken_out
-        for check in removed:
-            if not any(c.func is check.func for c in self._health._checks):
-                taken_out.pop(id(check.func), None)
-                taken_out[id(check.func)] = check
-        while len(taken_out) > _TAKEN_OUT_KEPT:
-            del taken_out[next(iter(taken_out))]
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, (list, CheckerList)) and list(self) == list(other)
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, like a list
-
-    def __repr__(self) -> str:
-        return repr(list(self))
-
-
-#: Where a run's results came from (the background runner or the cache) and its generation.
-_Stamp = tuple[Union[Background, ResultCache], int]
-
-
-@dataclass(frozen=True)
-class _Answer:
-    """A whole run's body template and what it was built from."""
-
-    source: Background | ResultCache
-    checks: tuple[Check, ...]
-    results: tuple[CheckResult, ...]
-    status: Status
-    handler: Handler
-    template: BodyTemplate
-    build_info: BuildInfo | None
-    #: The source's generation when it was built, and until when (cache clock) all its results
-    #: are fresh: while both hold, the source holds exactly these results.
-    generation: int
-    fresh_until: float
-
-    def matches(self, report: Report, handler: Handler, build_info: BuildInfo | None) -> bool:
-        return (
-            handler is self.handler
-            and build_info is self.build_info
-            and report.checks is self.checks
-            and all(a is b for a, b in zip(report.results, self.results))
-        )
-
-
-@dataclass(frozen=True)
-class _Part:
-    """The body template of an answer about some of the checks, and what it was built from."""
-
-    results: tuple[CheckResult, ...]
-    handler: Handler
-    build_info: BuildInfo | None
-    template: BodyTemplate
-
-    def matches(self, report: Report, handler: Handler, build_info: BuildInfo | None) -> bool:
-        return (
-            handler is self.handler
-            and build_info is self.build_info
-            and len(report.results) == len(self.results)
-            and all(a is b for a, b in zip(report.results, self.results))
-        )
-
-
-@dataclass(frozen=True)
-class _ProbePlan:
-    health: HealthCheck
-    kind: Probe
-    checks: tuple[Check, ...]
-    #: verbose (reasons shown), withheld (lines, reasons withheld) or verdict (no lines)
-    mode: str
-    #: The whole probe ran (no check named, none excluded): only then may startup latch.
-    complete: bool
-
-    def respond(self, report: Report) -> Response:
-        health, kind = self.health, self.kind
-        outcomes = [(r.checker, r.status, r.output) for r in report.results]
-        status = report.status
-        if kind is Probe.READY and health.draining:
-            outcomes.append(("draining", Status.FAIL, "shutting down"))
-            status = Status.FAIL
-        lines = [
-            check_line(name, state, output if self.mode == "verbose" else REASON_WITHHELD)
-            for name, state, output in outcomes
-        ]
-        if kind is Probe.STARTUP and self.complete:
-            if all(_really_passed(r) for r in report.results):
-                health._started_up = True
-        if self.mode == "verdict":
-            lines = []
-        code = health.failed_status if status is Status.FAIL else 200
-        return (
-            render_probe(kind.path, status, lines, self.mode == "verbose"),
-            code,
-            dict(TEXT_HEADERS),
-        )
+        settings = self._settings
+        return bound(settings.scrubber.scrub(output), settings.max_output)
 
 
 def _named(report: Report, name: str | None) -> Report:
     """``report`` as the answer for the check ``name``, if one was asked for by name."""
     return report if name is None else Report(report.checks, report.results, named=True)
-
-
-def _really_passed(result: CheckResult) -> bool:
-    """Passed by its own account: a damped failure is not a pass, a reported warning is."""
-    return result.status is Status.PASS or (result.status is Status.WARN and not result.damped)
-
-
-def _names(names: Iterable[str]) -> frozenset[str]:
-    """A set of names, where a lone string is one name, not its letters."""
-    return frozenset([names] if isinstance(names, str) else names)
-
-
-def _choice(what: str, value: Any, kind: type | tuple[type, ...], optional: bool = True) -> Any:
-    """``value`` if it is a ``kind`` (or ``None``, when ``optional``); else a TypeError that says
-    why: py-healthcheck turned every keyword argument into a body field, and ``what`` is a
-    parameter of its own here."""
-    if (value is None and optional) or (isinstance(value, kind) and not isinstance(value, bool)):
-        return value
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    wanted = " or ".join(k.__name__ for k in kinds) + (" or None" if optional else "")
-    raise _not_a_field(what, f"{what} must be {wanted}, got {type(value).__name__}")
-
-
-def _not_a_field(what: str, problem: str) -> TypeError:
-    return TypeError(
-        f"{problem}; {what} is a parameter here, not a custom field as in py-healthcheck: "
-        f"add_section({what!r}, ...) adds a field of that name"
-    )
-
-
-def _seconds(what: str, value: float | None) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, _NUMBER):
-        raise ValueError(f"{what} must be a number of seconds, got {value!r}")
-    # Waits beyond threading.TIMEOUT_MAX overflow; nan and inf are not durations.
-    if not 0 <= value <= defaults.MAX_SECONDS:
-        raise ValueError(
-            f"{what} must be between 0 and {defaults.MAX_SECONDS:g} seconds, got {value!r}"
-        )
-    return float(value)
-
-
-def _ttl(what: str, value: float | None) -> float:
-    """A result's life in seconds: ``None`` or 0 caches nothing (as in py-healthcheck); a
-    string, a negative number or nan is an error naming the parameter."""
-    if value is not None and (isinstance(value, bool) or not isinstance(value, _NUMBER)):
-        raise TypeError(f"{what} must be a number of seconds or None, got {value!r}")
-    return _seconds(what, value) or 0.0
-
-
-def _interval(value: float | None) -> float | None:
-    seconds = _seconds("interval", value)
-    if seconds is not None and seconds <= 0:
-        raise ValueError(f"interval must be a positive number of seconds, got {value!r}")
-    return seconds

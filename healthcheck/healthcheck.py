@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ._engine.runner import basic_exception_handler as basic_exception_handler
 from .core import HealthCheck as HealthCheck
 from .render.compat import json_failed_handler as json_failed_handler
 from .render.compat import json_success_handler as json_success_handler
-from .runner import basic_exception_handler as basic_exception_handler
 
 __all__ = [
     "HealthCheck",

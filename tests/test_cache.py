@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from healthcheck import HealthCheck
-from healthcheck.cache import Flight, ResultCache
+from healthcheck._engine.cache import Flight, ResultCache
 from healthcheck.result import CheckResult, Status
 
 from .conftest import Counter, FakeTimer

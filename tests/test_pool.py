@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from healthcheck.pool import DaemonThreadPool
+from healthcheck._engine.pool import DaemonThreadPool
 
 from .conftest import Counter
 from .test_core import HANG, eventually

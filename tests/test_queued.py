@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from healthcheck import HealthCheck
-from healthcheck.pool import DaemonThreadPool
+from healthcheck._engine.pool import DaemonThreadPool
 from tests.conftest import run_in_thread
 
 

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pytest
 
 from healthcheck import HealthCheck
+from healthcheck._engine.runner import Runner, basic_exception_handler
 from healthcheck.check import Check
 from healthcheck.result import CheckResult, Outcome, Status, interpret
-from healthcheck.runner import Runner, basic_exception_handler
 
 #: py-healthcheck's keys plus ``status``; observed_value/observed_unit only when set.
 COMPAT_KEYS = {"checker", "output", "passed", "timestamp", "expires", "response_time", "status"}

@@ -234,7 +234,7 @@ def test_one_check_by_name_keeps_its_body_and_updates_its_timestamp(
 
     name = "db"
     templates = count_calls(monkeypatch, compat, "BodyTemplate")
-    monkeypatch.setattr("healthcheck.core.BodyTemplate", compat.BodyTemplate)
+    monkeypatch.setattr("healthcheck.answer.BodyTemplate", compat.BodyTemplate)
     endpoints = Endpoints(health)
     request = Request("GET", f"/healthcheck/{name}")
     first, second = (endpoints.handle(request) for _ in range(2))

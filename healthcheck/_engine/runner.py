@@ -15,13 +15,13 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
+from ..check import Check
+from ..jsonable import JSON, to_jsonable
+from ..result import CheckResult, Observed, Outcome, Status, interpret
+from ..scrub import DEFAULT as DEFAULT_SCRUBBER
+from ..scrub import Scrubber
 from .cache import Flight
-from .check import Check
-from .jsonable import JSON, to_jsonable
 from .pool import DaemonThreadPool
-from .result import CheckResult, Observed, Outcome, Status, interpret
-from .scrub import DEFAULT as DEFAULT_SCRUBBER
-from .scrub import Scrubber
 
 logger = logging.getLogger("healthcheck")
 

@@ -6,9 +6,9 @@ import dataclasses
 import threading
 from dataclasses import dataclass
 
+from ..check import Check
+from ..result import CheckResult, Status
 from .cache import Timer
-from .check import Check
-from .result import CheckResult, Status
 
 
 @dataclass

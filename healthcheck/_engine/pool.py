@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Optional
 
-from .defaults import POOL_TICK, QUEUED_POLL, SLOW_TASK, WORKER_IDLE_TIMEOUT
+from ..defaults import POOL_TICK, QUEUED_POLL, SLOW_TASK, WORKER_IDLE_TIMEOUT
 
 _ids = itertools.count(1)
 

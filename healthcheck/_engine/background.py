@@ -11,10 +11,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from functools import partial
 from typing import Any
 
+from ..check import Check
+from ..result import CheckResult, Outcome, Status
 from .cache import Flight
-from .check import Check
 from .engine import Engine
-from .result import CheckResult, Outcome, Status
 
 logger = logging.getLogger("healthcheck")
 

@@ -11,14 +11,14 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Union
 
-from . import defaults
+from .. import defaults
+from ..check import Check
+from ..jsonable import JSON
+from ..result import CheckResult
+from ..scrub import DEFAULT as DEFAULT_SCRUBBER
+from ..scrub import Scrubber
 from .cache import Flight, ResultCache, Timer
-from .check import Check
-from .jsonable import JSON
-from .result import CheckResult
 from .runner import RUNNING, ExceptionHandler, Runner
-from .scrub import DEFAULT as DEFAULT_SCRUBBER
-from .scrub import Scrubber
 
 #: ``settle(check, result, repeat)``: every fresh result passes here once before it is cached;
 #: ``repeat`` marks the late real result of an execution already reported as timed out.

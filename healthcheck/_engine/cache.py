@@ -9,7 +9,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from .result import CheckResult
+from ..result import CheckResult
 
 Timer = Callable[[], float]
 K = TypeVar("K", bound=Hashable)

@@ -1,0 +1,1 @@
+"""The private engine: report sources, runner, pool, single flight, damping, forking."""

@@ -1,0 +1,237 @@
+"""Settings: every HealthCheck setting is checked on construction and on assignment alike, and
+an accepted assignment shows in the next run."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from healthcheck import BuildInfo, HealthCheck, Scrubber
+from healthcheck import defaults as default
+from healthcheck.settings import Settings
+from tests.conftest import Counter, FakeTimer
+
+#: (parameter, bad value, the error it gets): negative, nan, inf, a string and a bool for every
+#: setting that wants a number.
+BAD = [
+    *[
+        (name, value, error)
+        for name in ("success_ttl", "failed_ttl")
+        for value, error in [
+            (-5, ValueError),
+            (math.nan, ValueError),
+            (math.inf, ValueError),
+            ("27", TypeError),
+            (True, TypeError),
+        ]
+    ],
+    ("error_timeout", -1, ValueError),
+    ("error_timeout", math.nan, ValueError),
+    ("error_timeout", math.inf, ValueError),
+    ("error_timeout", "1", ValueError),
+    ("error_timeout", True, ValueError),
+    ("interval", -1, ValueError),
+    ("interval", 0, ValueError),
+    ("interval", math.nan, ValueError),
+    ("interval", math.inf, ValueError),
+    ("interval", "30s", TypeError),
+    ("interval", True, TypeError),
+    ("grace_period", -1, ValueError),
+    ("grace_period", math.nan, ValueError),
+    ("grace_period", math.inf, ValueError),
+    ("grace_period", "5m", TypeError),
+    ("grace_period", True, TypeError),
+    ("max_workers", -1, ValueError),
+    ("max_workers", 0, ValueError),
+    ("max_workers", math.nan, TypeError),
+    ("max_workers", math.inf, TypeError),
+    ("max_workers", "4", TypeError),
+    ("max_workers", True, TypeError),
+    *[
+        (name, value, TypeError)
+        for name in ("max_output", "max_section")
+        for value in (math.nan, math.inf, "1000", True, 1.5)
+    ],
+    ("warn_status", math.nan, TypeError),
+    ("warn_status", "n/a", TypeError),
+    ("warn_status", True, TypeError),
+    ("scrubber", "on", TypeError),
+    ("build_info", {"commit": "abc"}, TypeError),
+]
+#: Settings that are HealthCheck attributes (grace_period and max_workers are not: they are
+#: taken once, by the damper and the thread pool).
+ATTRIBUTES = {
+    "success_status",
+    "success_headers",
+    "success_handler",
+    "success_ttl",
+    "failed_status",
+    "failed_headers",
+    "failed_handler",
+    "failed_ttl",
+    "error_timeout",
+    "warn_status",
+    "build_info",
+    "interval",
+    "scrubber",
+    "max_output",
+    "max_section",
+}
+
+
+def case_id(case: tuple[str, Any, type]) -> str:
+    return f"{case[0]}={case[1]!r}"
+
+
+@pytest.fixture
+def health() -> Iterator[HealthCheck]:
+    made = HealthCheck(error_timeout=5)
+    yield made
+    made.close()
+
+
+@pytest.mark.parametrize(("name", "value", "error"), BAD, ids=map(case_id, BAD))
+def test_a_bad_value_is_refused_on_construction_naming_its_parameter(
+    name: str, value: Any, error: type[Exception]
+) -> None:
+    with pytest.raises(error, match=rf"^{name} "):
+        HealthCheck(**{name: value})
+    with pytest.raises(error, match=rf"^{name} "):
+        Settings(**{name: value})
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "error"),
+    [case for case in BAD if case[0] in ATTRIBUTES],
+    ids=map(case_id, [case for case in BAD if case[0] in ATTRIBUTES]),
+)
+def test_a_bad_value_is_refused_on_assignment_and_changes_nothing(
+    health: HealthCheck, name: str, value: Any, error: type[Exception]
+) -> None:
+    before = getattr(health, name)
+    with pytest.raises(error, match=rf"^{name} "):
+        setattr(health, name, value)
+    assert getattr(health, name) is before
+
+
+def test_the_defaults_are_those_of_the_defaults_module() -> None:
+    settings = Settings()
+    assert (settings.success_ttl, settings.failed_ttl) == (default.SUCCESS_TTL, default.FAILED_TTL)
+    assert settings.error_timeout == default.ERROR_TIMEOUT
+    assert (settings.max_output, settings.max_section) == (default.MAX_OUTPUT, default.MAX_SECTION)
+    assert settings.max_workers == default.MAX_WORKERS
+    assert settings.success_headers == settings.failed_headers == default.JSON_HEADERS
+    assert settings.success_headers is not default.JSON_HEADERS  # each gets its own copy
+    health = HealthCheck()
+    assert {name: getattr(health, name) for name in ATTRIBUTES} == {
+        name: getattr(settings, name) for name in ATTRIBUTES
+    }
+
+
+def test_durations_are_kept_as_floats_and_none_as_their_default() -> None:
+    settings = Settings(success_ttl=None, failed_ttl=3, grace_period=None, interval=2)
+    assert (settings.success_ttl, settings.failed_ttl) == (0.0, 3.0)
+    assert settings.grace_period == 0
+    assert isinstance(settings.interval, float) and settings.interval == 2
+    health = HealthCheck(scrubber=None)
+    health.scrubber = Scrubber(mask="###")
+    health.scrubber = None
+    assert health.scrubber is Settings().scrubber
+
+
+def test_settings_are_immutable_and_replace_checks_again() -> None:
+    settings = Settings()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.success_ttl = 1  # type: ignore[misc]
+    assert dataclasses.replace(settings, failed_ttl=1).failed_ttl == 1.0
+    with pytest.raises(ValueError, match=r"^failed_ttl "):
+        dataclasses.replace(settings, failed_ttl=-1)
+
+
+def body(answer: tuple[Any, int, dict[str, str]]) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(answer[0])
+    return data
+
+
+def counting(counter: Counter, outcome: tuple[bool, str]) -> Callable[[], tuple[bool, str]]:
+    def check() -> tuple[bool, str]:
+        counter.hit()
+        return outcome
+
+    return check
+
+
+def test_statuses_headers_and_handlers_assigned_answer_the_next_run(health: HealthCheck) -> None:
+    state = {"up": True}
+    health.add_check(lambda: (state["up"], "x" * 50), name="db")
+    health.success_ttl = health.failed_ttl = 0
+    health.run()  # an answer is kept for the cached path: the changes must not miss it
+    health.success_status = 204
+    health.success_headers = {"X-Up": "yes"}
+    assert health.run()[1:] == (204, {"X-Up": "yes"})
+    state["up"] = False
+    health.failed_status = 503
+    health.failed_headers = None  # as in the constructor: JSON's content type
+    assert health.run()[1:] == (503, default.JSON_HEADERS)
+    health.failed_handler = None
+    assert health.run()[0] == "NOT OK"
+    health.failed_handler = lambda results, **sections: f"{len(results)} down"
+    assert health.run()[0] == "1 down"
+
+
+def test_a_ttl_assigned_applies_to_the_next_result(timer: FakeTimer, counter: Counter) -> None:
+    health = HealthCheck(timer=timer, success_ttl=60)
+    health.add_check(counting(counter, (True, "ok")), name="db")
+    health.run()
+    health.run()
+    assert counter.calls == 1
+    health.success_ttl = 0
+    timer.tick(61)
+    health.run()
+    health.run()
+    assert counter.calls == 3
+
+
+def test_a_timeout_assigned_applies_to_the_next_run(health: HealthCheck) -> None:
+    release = threading.Event()
+    health.success_ttl = health.failed_ttl = 0
+
+    def slow() -> tuple[bool, str]:
+        release.wait(5)
+        return True, "done"
+
+    health.add_check(slow, name="slow")
+    health.error_timeout = 0.05
+    try:
+        result = body(health.run())["results"][0]
+        assert (result["passed"], "timed out" in result["output"]) == (False, True)
+    finally:
+        release.set()
+
+
+def test_limits_build_info_and_scrubber_assigned_show_in_the_next_body(
+    health: HealthCheck,
+) -> None:
+    health.success_ttl = 0
+    health.add_check(lambda: (True, "token=hunter2 " + "x" * 100), name="db")
+    health.run()  # an answer is kept for the cached path: the changes must not miss it
+    health.max_output = 40
+    health.scrubber = Scrubber(mask="###")
+    health.build_info = BuildInfo(version="9.9")
+    data = body(health.run())
+    output = data["results"][0]["output"]
+    assert output.startswith("token=### xxx") and "truncated" in output
+    assert data["version"] == "9.9"
+
+
+def test_a_warn_status_assigned_answers_the_next_warning(health: HealthCheck) -> None:
+    health.add_check(lambda: (False, "lagging"), name="replica", critical=False)
+    assert health.run()[1] == 200
+    health.warn_status = 299
+    assert health.run()[1] == 299
