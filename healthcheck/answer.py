@@ -88,6 +88,26 @@ class CompatAnswer:
             body = handler([r.compat for r in report.results], **body_sections(settings, sections))
         return body, settings.status_code(status), dict(headers)
 
+    def template(
+        self,
+        report: Report,
+        settings: Settings,
+        sections: Sections,
+        registry: tuple[Check, ...],
+    ) -> tuple[BodyTemplate, int, dict[str, str]] | None:
+        """:meth:`respond`'s answer as a body template (whose ``render()`` writes the current
+        timestamp), status and headers; ``None`` when a custom handler or a section evaluated
+        per request makes the body."""
+        failed = report.status is Status.FAIL
+        handler = settings.failed_handler if failed else settings.success_handler
+        if handler is None or sections.dynamic:
+            return None
+        if not any(handler is default for default in DEFAULT_HANDLERS):
+            return None
+        headers = settings.failed_headers if failed else settings.success_headers
+        template = self._template_for(report, handler, settings, sections, registry, None)
+        return template, settings.status_code(report.status), dict(headers)
+
     def cached(
         self, registry: tuple[Check, ...], settings: Settings, source: Source | None
     ) -> Response | None:

@@ -34,7 +34,7 @@ from .probes import (
     plan_probe,
     probe_checks,
 )
-from .render.compat import json_failed_handler, json_success_handler
+from .render.compat import BodyTemplate, json_failed_handler, json_success_handler
 from .result import CheckResult, Report, Status, effective_status
 from .scrub import Scrubber
 from .sections import Sections
@@ -385,15 +385,7 @@ class HealthCheck(_SettingAttributes):
         """:meth:`render`'s answer as a body template (whose ``render()`` writes the current
         timestamp), status and headers; ``None`` when a custom handler or a section evaluated
         per request makes the body."""
-        failed = report.status is Status.FAIL
-        handler = self.failed_handler if failed else self.success_handler
-        if handler is None or self._sections.dynamic:
-            return None
-        if not any(handler is default for default in DEFAULT_HANDLERS):
-            return None
-        headers = self.failed_headers if failed else self.success_headers
-        template = self._template_for(report, handler, None)
-        return template, self.status_code(report.status), dict(headers)
+        return self._compat.template(report, self._settings, self._sections, self._checks)
 
     def probe(
         self,
