@@ -12,7 +12,6 @@ from typing import Any, TypeVar, overload
 from . import defaults
 from ._engine.background import Background
 from ._engine.cache import Timer
-from ._engine.damping import Damper
 from ._engine.engine import Engine
 from ._engine.forking import reset_after_fork
 from ._engine.runner import ExceptionHandler, basic_exception_handler
@@ -22,8 +21,7 @@ from .build import BuildInfo
 from .check import Check, checker_name
 from .checker_list import CheckerList
 from .exceptions import DuplicateNameError
-from .jsonable import JSON, bound
-from .listeners import Listener, StatusBoard
+from .listeners import Listener
 from .probes import REASON_WITHHELD as REASON_WITHHELD
 from .probes import TEXT_HEADERS as TEXT_HEADERS
 from .probes import (
@@ -35,7 +33,7 @@ from .probes import (
     probe_checks,
 )
 from .render.compat import BodyTemplate, json_failed_handler, json_success_handler
-from .result import CheckResult, Report, Status, effective_status
+from .result import CheckResult, Report, Status
 from .scrub import Scrubber
 from .sections import Sections
 from .settings import (
@@ -115,18 +113,7 @@ class HealthCheck(_SettingAttributes):
         self._sections = Sections()
         if not callable(timer):
             raise _not_a_field("timer", f"timer must be a callable, got {type(timer).__name__}")
-        self._damper = Damper(timer, settings.grace_period)
-        self._board = StatusBoard()
-        self._engine = Engine(
-            ttl=self._ttl,
-            timeout=self._timeout,
-            exception_handler=exception_handler,
-            max_workers=settings.max_workers,
-            timer=timer,
-            settle=self._settle,
-            clean=self._clean_output,
-            scrubber=settings.scrubber,
-        )
+        self._engine = Engine(settings, exception_handler=exception_handler, timer=timer)
         self._background: Background | None = None
         self._background_lock = threading.Lock()
         # What background mode knew in the parent process, to serve in a forked child until
@@ -139,7 +126,6 @@ class HealthCheck(_SettingAttributes):
         self._probe_state = ProbeState()
         #: (cache generation, registry, when its first result expires): see version().
         self._fresh_mark: tuple[int, tuple[Check, ...], float] | None = None
-        self._last: dict[Check, CheckResult] = {}
         reset_after_fork(self)
         for func in checkers or ():
             self.add_check(func)
@@ -147,6 +133,10 @@ class HealthCheck(_SettingAttributes):
             self.add_section(name, value)
 
     # -- configuration -------------------------------------------------------------------
+
+    def _change(self, **change: Any) -> None:
+        super()._change(**change)
+        self._engine.configure(self._settings)  # a new value passed down, not a callback
 
     @property
     def exception_handler(self) -> ExceptionHandler:
@@ -259,11 +249,11 @@ class HealthCheck(_SettingAttributes):
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener(change)`` on a background thread whenever a check's state or the
         overall state changes; see :class:`StatusChange` and :class:`LoggingListener`."""
-        self._board.add(listener)
+        self._engine.board.add(listener)
 
     def flush_listeners(self, timeout: float | None = None) -> bool:
         """Wait until every state change so far has been delivered to the listeners."""
-        return self._board.flush(timeout)
+        return self._engine.board.flush(timeout)
 
     def clear_cache(self) -> None:
         """Forget cached results, so the next run executes every check."""
@@ -350,7 +340,7 @@ class HealthCheck(_SettingAttributes):
     def last_report(self) -> Report:
         """The latest result of every check that has run, without running anything (for
         metrics scrapes, which must not trigger checks)."""
-        last = self._last
+        last = self._engine.last
         checks = tuple(c for c in self._checks if c in last)
         return Report(checks, tuple(last[c] for c in checks))
 
@@ -447,8 +437,7 @@ class HealthCheck(_SettingAttributes):
         event loop, idle check threads). Threads of checkers still hung are left to finish.
         The object stays usable: threads are started again when needed."""
         self.stop(timeout)
-        self._board.close(timeout)
-        self._engine.runner.close(timeout)
+        self._engine.close(timeout)
 
     def __enter__(self) -> HealthCheck:
         return self
@@ -471,8 +460,6 @@ class HealthCheck(_SettingAttributes):
         self._registry_lock = threading.RLock()
         self._compat.forget()
         self._engine.after_fork()
-        self._board.after_fork()
-        self._damper.after_fork()
 
     def _report(self, checks: tuple[Check, ...]) -> Report:
         background = self._background_running()
@@ -551,28 +538,13 @@ class HealthCheck(_SettingAttributes):
         checks = self._select(probe_checks(kind, self._checks), name, None, exclude)
         return plan_probe(self._probe_state, kind, checks, name, exclude, verbose, details)
 
-    def _settle(self, check: Check, result: CheckResult, repeat: bool) -> CheckResult:
-        """Every fresh result passes here once: damping, then the listeners."""
-        result = self._damper.apply(check, result, repeat)
-        self._last[check] = result
-        self._board.update(check, check.name, result, effective_status(check, result.status))
-        return result
-
     def _replace_checks(self, checks: tuple[Check, ...]) -> None:
         """Set the registry (with the registry lock held); checks left out are forgotten."""
         kept = set(checks)
         gone = [check for check in self._checks if check not in kept]
         self._checks = checks
         if gone:
-            self._board.forget(gone)
-            self._engine.cache.forget(gone)
-
-    def _timeout(self, check: Check) -> float | None:
-        return check.timeout if check.timeout is not None else self._settings.error_timeout or None
-
-    def _ttl(self, passed: bool) -> float:
-        settings = self._settings
-        return settings.success_ttl if passed else settings.failed_ttl
+            self._engine.forget(gone)
 
     # -- answering: CompatAnswer builds and keeps the py-healthcheck answer -----------------
 
@@ -600,9 +572,6 @@ class HealthCheck(_SettingAttributes):
         background = self._background_running()
         return background if background is not None else self._engine.cache
 
-    def _clean_output(self, output: JSON) -> JSON:
-        settings = self._settings
-        return bound(settings.scrubber.scrub(output), settings.max_output)
 
 
 def _named(report: Report, name: str | None) -> Report:

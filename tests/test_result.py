@@ -13,6 +13,7 @@ from healthcheck import HealthCheck
 from healthcheck._engine.runner import Runner, basic_exception_handler
 from healthcheck.check import Check
 from healthcheck.result import CheckResult, Outcome, Status, interpret
+from healthcheck.settings import Settings
 
 #: py-healthcheck's keys plus ``status``; observed_value/observed_unit only when set.
 COMPAT_KEYS = {"checker", "output", "passed", "timestamp", "expires", "response_time", "status"}
@@ -161,11 +162,8 @@ def test_anything_else_fails_with_an_output_saying_what_came_back(
 
 @pytest.fixture
 def runner() -> Iterator[Runner]:
-    runner = Runner(
-        exception_handler=basic_exception_handler,
-        ttl=lambda passed: 27.0 if passed else 9.0,
-        max_workers=1,
-    )
+    settings = Settings(success_ttl=27.0, failed_ttl=9.0, max_workers=1)
+    runner = Runner(settings, exception_handler=basic_exception_handler)
     yield runner
     runner.close(5)
 

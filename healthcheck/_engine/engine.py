@@ -6,23 +6,20 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from typing import Union
 
 from .. import defaults
 from ..check import Check
-from ..jsonable import JSON
-from ..result import CheckResult
-from ..scrub import DEFAULT as DEFAULT_SCRUBBER
-from ..scrub import Scrubber
+from ..listeners import StatusBoard
+from ..result import CheckResult, effective_status
+from ..settings import Settings
 from .cache import Flight, ResultCache, Timer
+from .damping import Damper
 from .runner import RUNNING, ExceptionHandler, Runner
 
-#: ``settle(check, result, repeat)``: every fresh result passes here once before it is cached;
-#: ``repeat`` marks the late real result of an execution already reported as timed out.
-Settle = Callable[[Check, CheckResult, bool], CheckResult]
 Fetched = list[tuple[Check, Union[CheckResult, Flight]]]
 
 
@@ -36,33 +33,53 @@ class Engine:
     """
 
     def __init__(
-        self,
-        *,
-        ttl: Callable[[bool], float],
-        timeout: Callable[[Check], float | None],
-        exception_handler: ExceptionHandler,
-        max_workers: int,
-        timer: Timer,
-        settle: Settle = lambda check, result, repeat: result,
-        clean: Callable[[JSON], JSON] = lambda output: output,
-        scrubber: Scrubber = DEFAULT_SCRUBBER,
+        self, settings: Settings, *, exception_handler: ExceptionHandler, timer: Timer
     ) -> None:
-        self._timeout = timeout
-        self._settle = settle
+        self.settings = settings
         self.cache = ResultCache(timer=timer)
+        self.runner = Runner(settings, exception_handler=exception_handler)
+        #: Flap damping and the grace period, applied to every fresh result.
+        self.damper = Damper(timer, settings.grace_period)
+        #: The listeners, told of every change of a check's state or of the overall state.
+        self.board = StatusBoard()
+        #: The latest result of every check that has run (metrics scrapes read it).
+        self.last: dict[Check, CheckResult] = {}
         self._waits = Waits()
-        self.runner = Runner(
-            exception_handler=exception_handler,
-            ttl=ttl,
-            max_workers=max_workers,
-            clean=clean,
-            scrubber=scrubber,
-        )
+
+    def configure(self, settings: Settings) -> None:
+        """Use ``settings`` from now on (the owner's were changed)."""
+        self.settings = self.runner.settings = settings
+
+    def forget(self, checks: Sequence[Check]) -> None:
+        """``checks`` are no longer registered: drop their results and their state."""
+        self.board.forget(checks)
+        self.cache.forget(checks)
+        for check in checks:
+            self.last.pop(check, None)
 
     def after_fork(self) -> None:
         self._waits = Waits()
         self.cache.after_fork()
         self.runner.after_fork()
+        self.board.after_fork()
+        self.damper.after_fork()
+
+    def close(self, timeout: float | None = None) -> None:
+        """End the helper threads: the listeners', the private event loop, idle workers."""
+        self.board.close(timeout)
+        self.runner.close(timeout)
+
+    def _timeout(self, check: Check) -> float | None:
+        return check.timeout if check.timeout is not None else self.settings.error_timeout or None
+
+    def _settle(self, check: Check, result: CheckResult, repeat: bool) -> CheckResult:
+        """Every fresh result passes here once, under the cache's lock: damping, then the
+        listeners. ``repeat`` marks the late real result of an execution already reported
+        as timed out (damping counts one failure per execution)."""
+        result = self.damper.apply(check, result, repeat)
+        self.last[check] = result
+        self.board.update(check, check.name, result, effective_status(check, result.status))
+        return result
 
     def results(self, checks: Sequence[Check]) -> list[CheckResult]:
         """Fresh results for ``checks``, running what is missing; blocks the calling thread."""

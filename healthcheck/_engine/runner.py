@@ -16,10 +16,9 @@ from functools import partial
 from typing import Any, TypeVar
 
 from ..check import Check
-from ..jsonable import JSON, to_jsonable
+from ..jsonable import JSON, bound, to_jsonable
 from ..result import CheckResult, Observed, Outcome, Status, interpret
-from ..scrub import DEFAULT as DEFAULT_SCRUBBER
-from ..scrub import Scrubber
+from ..settings import Settings
 from .cache import Flight
 from .pool import DaemonThreadPool
 
@@ -51,20 +50,11 @@ def traceback_exception_handler(checker: Any, exc: BaseException) -> tuple[bool,
 class Runner:
     """Starts checker executions and turns whatever they do into a :class:`CheckResult`."""
 
-    def __init__(
-        self,
-        *,
-        exception_handler: ExceptionHandler,
-        ttl: Callable[[bool], float],
-        max_workers: int,
-        clean: Callable[[JSON], JSON] = lambda output: output,
-        scrubber: Scrubber = DEFAULT_SCRUBBER,
-    ) -> None:
+    def __init__(self, settings: Settings, *, exception_handler: ExceptionHandler) -> None:
         self.exception_handler = exception_handler
-        self._ttl = ttl
-        self._clean = clean
-        self._log_extra = {"scrubber": scrubber}
-        self._pool = DaemonThreadPool(max_workers)
+        #: How results are made (TTLs, scrubbing, output bound): replaced, never changed.
+        self.settings = settings
+        self._pool = DaemonThreadPool(settings.max_workers)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: threading.Thread | None = None
         self._loop_lock = threading.Lock()
@@ -244,6 +234,19 @@ class Runner:
             )
 
     # -- building results ----------------------------------------------------------------
+
+    def _ttl(self, passed: bool) -> float:
+        settings = self.settings
+        return settings.success_ttl if passed else settings.failed_ttl
+
+    def _clean(self, output: JSON) -> JSON:
+        settings = self.settings
+        return bound(settings.scrubber.scrub(output), settings.max_output)
+
+    @property
+    def _log_extra(self) -> dict[str, Any]:
+        # Log records go through the scrubber too (see scrub.ScrubbingFilter).
+        return {"scrubber": self.settings.scrubber}
 
     def result(
         self,
