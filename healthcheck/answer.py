@@ -7,13 +7,11 @@ body template too.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from . import defaults
-from ._engine.background import Background
-from ._engine.cache import ResultCache
+from ._engine.source import ReportSource
 from .build import BuildInfo
 from .check import Check
 from .jsonable import bound
@@ -24,8 +22,8 @@ from .settings import Handler, Settings
 
 #: ``run()``'s answer: ``(body, status, headers)``, which Flask accepts as a view's return.
 Response = tuple[Any, int, dict[str, str]]
-#: Where results are read from: the background runner, or the cache of on-demand runs.
-Source = Union[Background, ResultCache]
+#: Where results are read from: the engine (on demand) or the background runner.
+Source = ReportSource
 #: A source and its generation, taken before a run's results are read from it.
 Stamp = tuple[Source, int]
 
@@ -35,8 +33,6 @@ _PARTS_KEPT = 256
 
 def stamp(source: Source) -> Stamp:
     """``source`` and its generation now; take it before reading the results."""
-    if isinstance(source, Background):
-        return source, source.version
     return source, source.generation
 
 
@@ -123,10 +119,7 @@ class CompatAnswer:
         ):
             return None
         # Nothing landed since, and none of its results has expired: still the same results.
-        if isinstance(source, Background):  # its results change only when one lands
-            if source.version != answer.generation:
-                return None
-        elif source.generation != answer.generation or source.timer() >= answer.fresh_until:
+        if source.generation != answer.generation or source.timer() >= answer.fresh_until:
             return None
         failed = answer.status is Status.FAIL
         if answer.handler is not (settings.failed_handler if failed else settings.success_handler):
@@ -186,11 +179,7 @@ class CompatAnswer:
                 template,
                 build_info,
                 generation,
-                fresh_until=(
-                    math.inf
-                    if isinstance(source, Background)  # latest results never expire
-                    else source.fresh_until(report.checks)
-                ),
+                fresh_until=source.fresh_until(report.checks),
             )
         return template
 

@@ -125,7 +125,7 @@ class HealthCheck(_SettingAttributes):
         self._compat = CompatAnswer()
         self._probe_state = ProbeState()
         #: (cache generation, registry, when its first result expires): see version().
-        self._fresh_mark: tuple[int, tuple[Check, ...], float] | None = None
+        self._fresh_mark: tuple[Source, int, tuple[Check, ...], float] | None = None
         reset_after_fork(self)
         for func in checkers or ():
             self.add_check(func)
@@ -348,20 +348,17 @@ class HealthCheck(_SettingAttributes):
         """A token equal between two calls exactly when a run in between would read the very
         same results (and the same draining and startup state) without running anything;
         ``None`` when a run would have to execute a check. Faces of a report are kept by it."""
-        background, probes = self._background, self._probe_state
-        if background is not None:
-            return background, background.version, probes.draining, probes.started_up
-        if self._autostart and self._settings.interval is not None:
+        source, probes = self._source_now(), self._probe_state
+        if source is None:
             return None  # background mode, not started yet: run() starts it
-        cache, checks = self._engine.cache, self._checks
-        generation = cache.generation
+        checks, generation = self._checks, source.generation
         mark = self._fresh_mark
-        if mark is None or mark[0] != generation or mark[1] is not checks:
-            mark = (generation, checks, cache.fresh_until(checks))  # once per generation
+        if mark is None or mark[0] is not source or mark[1] != generation or mark[2] is not checks:
+            mark = (source, generation, checks, source.fresh_until(checks))  # once per change
             self._fresh_mark = mark
-        if cache.timer() >= mark[2]:
+        if source.timer() >= mark[3]:
             return None
-        return cache, generation, checks, probes.draining, probes.started_up
+        return source, generation, checks, probes.draining, probes.started_up
 
     def status_code(self, status: Status) -> int:
         """The HTTP status for an overall state."""
@@ -462,16 +459,10 @@ class HealthCheck(_SettingAttributes):
         self._engine.after_fork()
 
     def _report(self, checks: tuple[Check, ...]) -> Report:
-        background = self._background_running()
-        if background is not None:
-            return Report(checks, tuple(background.results(checks)))
-        return Report(checks, tuple(self._engine.results(checks)))
+        return Report(checks, tuple(self._source_started().results(checks)))
 
     async def _report_async(self, checks: tuple[Check, ...]) -> Report:
-        background = self._background_running()
-        if background is not None:
-            return Report(checks, tuple(background.results(checks)))
-        return Report(checks, tuple(await self._engine.results_async(checks)))
+        return Report(checks, tuple(await self._source_started().results_async(checks)))
 
     def _background_running(self) -> Background | None:
         background = self._background
@@ -552,7 +543,7 @@ class HealthCheck(_SettingAttributes):
         """The compat response; ``taken``, stamped before ``report`` was read, lets a whole
         run's answer be kept for the cached path."""
         background = self._background  # where results are read from now
-        source = background if background is not None else self._engine.cache
+        source = background if background is not None else self._engine
         return self._compat.respond(
             report, self._settings, self._sections, self._checks, taken, source
         )
@@ -560,18 +551,22 @@ class HealthCheck(_SettingAttributes):
     def cached_response(self) -> Response | None:
         """What :meth:`run` would answer right now if that needs no check to run and no body
         to build; ``None`` otherwise. Lets async adapters answer without a coroutine."""
+        return self._compat.cached(self._checks, self._settings, self._source_now())
+
+    def _source_now(self) -> Source | None:
+        """Where results are read from now, starting nothing; ``None`` when background mode
+        is due to start (the next run starts it)."""
         background = self._background
-        if background is None:
-            if self._autostart and self._settings.interval is not None:
-                return None  # background mode, not started yet: run() starts it
-            return self._compat.cached(self._checks, self._settings, self._engine.cache)
-        return self._compat.cached(self._checks, self._settings, background)
+        if background is not None:
+            return background
+        if self._autostart and self._settings.interval is not None:
+            return None
+        return self._engine
 
     def _source_started(self) -> Source:
         """Where the next results come from, starting background mode if it is due."""
         background = self._background_running()
-        return background if background is not None else self._engine.cache
-
+        return background if background is not None else self._engine
 
 
 def _named(report: Report, name: str | None) -> Report:

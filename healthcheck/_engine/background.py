@@ -4,6 +4,7 @@ are answered from the latest results at once."""
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -13,7 +14,7 @@ from typing import Any
 
 from ..check import Check
 from ..result import CheckResult, Outcome, Status
-from .cache import Flight
+from .cache import Flight, Timer
 from .engine import Engine
 
 logger = logging.getLogger("healthcheck")
@@ -69,6 +70,22 @@ class Background:
         """A copy of the latest results. Lock-free: it is called in a forked child, where the
         lock may have been held by a thread that did not come along."""
         return dict(self._latest)
+
+    # -- as a report source (see source.ReportSource) ------------------------------------
+
+    @property
+    def timer(self) -> Timer:
+        return self._engine.cache.timer
+
+    @property
+    def generation(self) -> int:
+        return self.version
+
+    def fresh_until(self, checks: Sequence[Check]) -> float:
+        return math.inf  # the latest results stand until a newer one lands
+
+    async def results_async(self, checks: Sequence[Check]) -> list[CheckResult]:
+        return self.results(checks)  # never blocks: the latest results, or "pending"
 
     def results(self, checks: Sequence[Check]) -> list[CheckResult]:
         """The latest result of each check; a failed "pending" one before its first run ends."""

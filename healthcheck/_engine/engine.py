@@ -46,6 +46,19 @@ class Engine:
         self.last: dict[Check, CheckResult] = {}
         self._waits = Waits()
 
+    # -- as a report source (see source.ReportSource) ------------------------------------
+
+    @property
+    def timer(self) -> Timer:
+        return self.cache.timer
+
+    @property
+    def generation(self) -> int:
+        return self.cache.generation
+
+    def fresh_until(self, checks: Sequence[Check]) -> float:
+        return self.cache.fresh_until(checks)
+
     def configure(self, settings: Settings) -> None:
         """Use ``settings`` from now on (the owner's were changed)."""
         self.settings = self.runner.settings = settings
