@@ -24,6 +24,7 @@ from typing import Any
 
 from apps import make_flask_app
 from checks import CountingSleeper, bare_body, build_health, describe, named, ok, sleeper
+from faces import FACES
 
 from healthcheck import HealthCheck
 
@@ -121,19 +122,6 @@ def flask_paired(quick: bool) -> Result:
 
 
 # -- scenario 2 ----------------------------------------------------------------------------
-
-#: Scenario 2a's faces (the same as scenarios.FACES, whose copy the driver shows).
-FACES = {
-    "py-healthcheck JSON": "/healthcheck",
-    "health+json": "/healthcheck?format=health%2Bjson",
-    "text": "/healthcheck?format=text",
-    "HTML page": "/healthcheck?format=html",
-    "one check by name": "/healthcheck/c1",
-    "/readyz": "/readyz",
-    "/livez": "/livez",
-    "/metrics": "/metrics",
-    "/environment": "/environment",
-}
 
 
 def faces(quick: bool) -> Result:

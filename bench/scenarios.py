@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from faces import FACES
 from load import HttpClient, split_url
 
 BENCH = Path(__file__).resolve().parent
@@ -542,18 +543,6 @@ def median_of(values: Iterable[float | None]) -> float | None:
 
 # -- scenario 2: every face through every adapter ---------------------------------------------
 
-#: The faces an adapter serves, by the path (below the adapter) that asks for each.
-FACES = {
-    "py-healthcheck JSON": "/healthcheck",
-    "health+json": "/healthcheck?format=health%2Bjson",
-    "text": "/healthcheck?format=text",
-    "HTML page": "/healthcheck?format=html",
-    "one check by name": "/healthcheck/c1",
-    "/readyz": "/readyz",
-    "/livez": "/livez",
-    "/metrics": "/metrics",
-    "/environment": "/environment",
-}
 #: framework (see serve()) -> what it is.
 ADAPTERS = {
     "gunicorn": "Flask extension, gunicorn -w 1 --threads 8",

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from numbers import Real
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from . import defaults
 from .build import BuildInfo
@@ -82,6 +82,34 @@ class Settings:
         return self.success_status if status is Status.PASS else self.warn_status
 
 
+G = TypeVar("G")
+S = TypeVar("S")
+
+
+class _Setting(Generic[G, S]):
+    """One of HealthCheck's settings as an attribute: reading it reads the settings; assigning
+    it builds new settings, validated as on construction (a value of type ``S`` is read back
+    as ``G``: ``None`` becomes the default, say)."""
+
+    def __init__(self, doc: str) -> None:
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> _Setting[G, S]: ...
+
+    @overload
+    def __get__(self, obj: _SettingAttributes, owner: type) -> G: ...
+
+    def __get__(self, obj: _SettingAttributes | None, owner: type) -> Any:
+        return self if obj is None else getattr(obj._settings, self._name)
+
+    def __set__(self, obj: _SettingAttributes, value: S) -> None:
+        obj._change(**{self._name: value})
+
+
 class _SettingAttributes:
     """HealthCheck's settings as attributes, as py-healthcheck had them: reading one reads the
     settings; assigning one builds new settings, validated as on construction."""
@@ -91,140 +119,47 @@ class _SettingAttributes:
     def _change(self, **change: Any) -> None:
         self._settings = dataclasses.replace(self._settings, **change)
 
-    @property
-    def success_status(self) -> int:
-        """The HTTP status of a passing answer."""
-        return self._settings.success_status
-
-    @success_status.setter
-    def success_status(self, value: int) -> None:
-        self._change(success_status=value)
-
-    @property
-    def success_headers(self) -> dict[str, str]:
-        """The headers of a passing answer (``None``: JSON's content type)."""
-        return self._settings.success_headers
-
-    @success_headers.setter
-    def success_headers(self, value: Mapping[str, str] | None) -> None:
-        self._change(success_headers=value)
-
-    @property
-    def success_handler(self) -> Handler | None:
-        """Builds a passing answer's body; ``None`` answers ``OK``."""
-        return self._settings.success_handler
-
-    @success_handler.setter
-    def success_handler(self, value: Handler | None) -> None:
-        self._change(success_handler=value)
-
-    @property
-    def success_ttl(self) -> float:
-        """Seconds a passing result is kept (``None`` or 0: not kept)."""
-        return self._settings.success_ttl
-
-    @success_ttl.setter
-    def success_ttl(self, value: float | None) -> None:
-        self._change(success_ttl=value)
-
-    @property
-    def failed_status(self) -> int:
-        """The HTTP status of a failing answer."""
-        return self._settings.failed_status
-
-    @failed_status.setter
-    def failed_status(self, value: int) -> None:
-        self._change(failed_status=value)
-
-    @property
-    def failed_headers(self) -> dict[str, str]:
-        """The headers of a failing answer (``None``: JSON's content type)."""
-        return self._settings.failed_headers
-
-    @failed_headers.setter
-    def failed_headers(self, value: Mapping[str, str] | None) -> None:
-        self._change(failed_headers=value)
-
-    @property
-    def failed_handler(self) -> Handler | None:
-        """Builds a failing answer's body; ``None`` answers ``NOT OK``."""
-        return self._settings.failed_handler
-
-    @failed_handler.setter
-    def failed_handler(self, value: Handler | None) -> None:
-        self._change(failed_handler=value)
-
-    @property
-    def failed_ttl(self) -> float:
-        """Seconds a failing result is kept (``None`` or 0: not kept)."""
-        return self._settings.failed_ttl
-
-    @failed_ttl.setter
-    def failed_ttl(self, value: float | None) -> None:
-        self._change(failed_ttl=value)
-
-    @property
-    def error_timeout(self) -> float | None:
-        """Seconds a check may run unless it has its own timeout (``None`` or 0: no limit)."""
-        return self._settings.error_timeout
-
-    @error_timeout.setter
-    def error_timeout(self, value: float | None) -> None:
-        self._change(error_timeout=value)
-
-    @property
-    def warn_status(self) -> int:
-        """The HTTP status of an answer whose worst state is a warning."""
-        return self._settings.warn_status
-
-    @warn_status.setter
-    def warn_status(self, value: int) -> None:
-        self._change(warn_status=value)
-
-    @property
-    def build_info(self) -> BuildInfo | None:
-        """Build fields added to the body, if any."""
-        return self._settings.build_info
-
-    @build_info.setter
-    def build_info(self, value: BuildInfo | None) -> None:
-        self._change(build_info=value)
-
-    @property
-    def interval(self) -> float | None:
-        """Seconds between background runs; ``None``: checks run on demand."""
-        return self._settings.interval
-
-    @interval.setter
-    def interval(self, value: float | None) -> None:
-        self._change(interval=value)
-
-    @property
-    def scrubber(self) -> Scrubber:
-        """What masks secrets in outputs, sections and logs (``None``: the default)."""
-        return self._settings.scrubber
-
-    @scrubber.setter
-    def scrubber(self, value: Scrubber | None) -> None:
-        self._change(scrubber=value)
-
-    @property
-    def max_output(self) -> int | None:
-        """Longest check output, in characters of JSON (``None``: no limit)."""
-        return self._settings.max_output
-
-    @max_output.setter
-    def max_output(self, value: int | None) -> None:
-        self._change(max_output=value)
-
-    @property
-    def max_section(self) -> int | None:
-        """Longest body section, in characters of JSON (``None``: no limit)."""
-        return self._settings.max_section
-
-    @max_section.setter
-    def max_section(self, value: int | None) -> None:
-        self._change(max_section=value)
+    success_status: _Setting[int, int] = _Setting("The HTTP status of a passing answer.")
+    success_headers: _Setting[dict[str, str], Mapping[str, str] | None] = _Setting(
+        "The headers of a passing answer (``None``: JSON's content type)."
+    )
+    success_handler: _Setting[Handler | None, Handler | None] = _Setting(
+        "Builds a passing answer's body; ``None`` answers ``OK``."
+    )
+    success_ttl: _Setting[float, float | None] = _Setting(
+        "Seconds a passing result is kept (``None`` or 0: not kept)."
+    )
+    failed_status: _Setting[int, int] = _Setting("The HTTP status of a failing answer.")
+    failed_headers: _Setting[dict[str, str], Mapping[str, str] | None] = _Setting(
+        "The headers of a failing answer (``None``: JSON's content type)."
+    )
+    failed_handler: _Setting[Handler | None, Handler | None] = _Setting(
+        "Builds a failing answer's body; ``None`` answers ``NOT OK``."
+    )
+    failed_ttl: _Setting[float, float | None] = _Setting(
+        "Seconds a failing result is kept (``None`` or 0: not kept)."
+    )
+    error_timeout: _Setting[float | None, float | None] = _Setting(
+        "Seconds a check may run unless it has its own timeout (``None`` or 0: no limit)."
+    )
+    warn_status: _Setting[int, int] = _Setting(
+        "The HTTP status of an answer whose worst state is a warning."
+    )
+    build_info: _Setting[BuildInfo | None, BuildInfo | None] = _Setting(
+        "Build fields added to the body, if any."
+    )
+    interval: _Setting[float | None, float | None] = _Setting(
+        "Seconds between background runs; ``None``: checks run on demand."
+    )
+    scrubber: _Setting[Scrubber, Scrubber | None] = _Setting(
+        "What masks secrets in outputs, sections and logs (``None``: the default)."
+    )
+    max_output: _Setting[int | None, int | None] = _Setting(
+        "Longest check output, in characters of JSON (``None``: no limit)."
+    )
+    max_section: _Setting[int | None, int | None] = _Setting(
+        "Longest body section, in characters of JSON (``None``: no limit)."
+    )
 
 
 def _choice(what: str, value: Any, kind: type | tuple[type, ...], optional: bool = True) -> Any:
