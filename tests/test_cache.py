@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -641,3 +642,35 @@ def test_more_checks_than_any_fixed_bound_all_stay_cached(counter: Counter) -> N
         assert counter.calls == 1100
     finally:
         health.close()
+
+
+def test_a_run_after_clear_cache_executes_the_check_again_even_if_one_was_under_way() -> None:
+    # The execution under way read the backend before the clear: its waiters get its result,
+    # but the cache must not keep it, or clear_cache() would not clear.
+    from healthcheck import HealthCheck
+
+    backend = {"up": False}
+    started, release = threading.Event(), threading.Event()
+
+    def database() -> tuple[bool, str]:
+        up = backend["up"]
+        started.set()
+        release.wait(10)
+        return up, "up" if up else "down"
+
+    health = HealthCheck()
+    health.add_check(database)
+    first: list[Any] = []
+    thread = threading.Thread(target=lambda: first.append(health.run()), daemon=True)
+    thread.start()
+    assert started.wait(10)
+    backend["up"] = True
+    health.clear_cache()
+    release.set()
+    thread.join(10)
+    try:
+        _, again, _ = health.run()
+    finally:
+        health.close()
+    assert first[0][1] == 500  # the old execution's own waiter: its result
+    assert again == 200  # a run after the clear ran the check again

@@ -235,3 +235,22 @@ def test_a_warn_status_assigned_answers_the_next_warning(health: HealthCheck) ->
     assert health.run()[1] == 200
     health.warn_status = 299
     assert health.run()[1] == 299
+
+
+@pytest.mark.parametrize("name", ["success_ttl", "failed_ttl"])
+def test_a_ttl_of_none_assigned_caches_nothing_as_in_the_constructor(name: str) -> None:
+    calls = Counter()
+
+    def flaky() -> tuple[bool, str]:
+        number = calls.hit()
+        return name == "success_ttl", f"call {number}"
+
+    health = HealthCheck()
+    health.add_check(flaky)
+    setattr(health, name, None)
+    try:
+        outputs = [json.loads(health.run()[0])["results"][0]["output"] for _ in range(2)]
+    finally:
+        health.close()
+    assert getattr(health, name) == 0.0
+    assert outputs == ["call 1", "call 2"]  # nothing kept, nothing wedged

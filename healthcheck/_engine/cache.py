@@ -148,7 +148,9 @@ class ResultCache:
             result = settle(result, flight.timeout_result is not None)
             if self._flights.get(key) is flight:
                 del self._flights[key]
-            self._store(key, result)
+                self._store(key, result)
+            # Else a clear() or a drop() let go of this flight: its waiters get the result, the
+            # cache does not (after clear_cache(), the check must run again).
             # Under the lock, so record_timeout sees a landed flight as done. The callbacks
             # only wake waiters; none takes this lock.
             if not flight.future.done():  # a dropped flight may land late
@@ -181,12 +183,16 @@ class ResultCache:
             if timed_out is None or self._fresh(key, self.timer()) is not timed_out:
                 timed_out = make()
                 flight.timeout_result = timed_out
-                self._store(key, timed_out)
+                if self._flights.get(key) is flight:
+                    self._store(key, timed_out)
             return timed_out
 
     def clear(self) -> None:
-        """Forget every cached result (flights under way still land)."""
+        """Forget every cached result. Executions under way still answer their waiters, but
+        their results are not kept: they may have read the state that was cleared, and the
+        next caller runs the check again."""
         with self._lock:
+            self._flights.clear()
             self._results.clear()
             self._expiry.clear()
             self.generation += 1
