@@ -543,8 +543,12 @@ class Endpoints:
     def _cache_control(self, data: _Data) -> str:
         if self.cache_control == "no-store" or not isinstance(data, Report) or not data.results:
             return "no-store"
-        remaining = min(r.expires for r in data.results) - time.time()
-        return f"max-age={max(0, int(remaining))}"
+        remaining = max(0, int(min(r.expires for r in data.results) - time.time()))
+        if self.details == "when_authorized":
+            # The body depends on who asks: a shared cache (a reverse proxy's) must not hand
+            # an authorised caller's details to the next anonymous one.
+            return f"private, max-age={remaining}"
+        return f"max-age={remaining}"
 
 
 def _route_table(

@@ -200,11 +200,24 @@ def test_details_never_and_a_disabled_environment(serve: Serve, failing: HealthC
 
 
 def test_cache_control_max_age_follows_the_cache(serve: Serve, health: HealthCheck) -> None:
-    with serve(health, None, cache_control="max-age") as base:
+    with serve(health, None, cache_control="max-age", details="always") as base:
         reply = fetch(base, "/healthcheck")
     directive, _, seconds = reply.headers["Cache-Control"].partition("=")
     assert directive == "max-age"
     assert 0 <= int(seconds) <= 27
+
+
+def test_a_body_that_depends_on_the_caller_is_private_to_shared_caches(
+    serve: Serve, health: HealthCheck
+) -> None:
+    # A reverse proxy's cache keyed on the URL would otherwise serve an authorised caller's
+    # details to the next anonymous one.
+    with serve(health, None, cache_control="max-age", details="when_authorized") as base:
+        replies = [fetch(base, "/healthcheck"), fetch(base, "/healthcheck?format=health+json")]
+    for reply in replies:
+        directives = [d.strip() for d in reply.headers["Cache-Control"].split(",")]
+        assert directives[0] == "private"
+        assert directives[1].startswith("max-age=")
 
 
 def test_metrics_are_served_from_cached_results(
