@@ -72,27 +72,85 @@ class Unreachable(Exception):
 
 
 def probe(url: str, timeout: float) -> Verdict:
-    """GET ``url`` and judge the answer: the HTTP status, and the body when it is ours."""
+    """GET ``url`` and judge the answer: the HTTP status, and the body when it is ours.
+
+    ``timeout`` bounds the whole exchange, not each read: a server that trickles its answer a
+    byte at a time is too slow, not healthy. A redirect is not followed (the 3xx is the
+    answer, as for ``curl -f`` and Kubernetes), so a redirect loop cannot hold the probe."""
+    target, shown, auth = _target(url)
+    headers = {
+        "Accept": "application/json, application/health+json;q=0.9, text/*;q=0.5, */*;q=0.1",
+        "User-Agent": "healthcheck-probe",
+    }
+    if auth:
+        headers["Authorization"] = auth
+    request = urllib.request.Request(target, headers=headers)  # noqa: S310 - checked above
+    outcome: list[Any] = []
+
+    def exchange() -> None:
+        try:
+            opener = urllib.request.build_opener(_NoRedirects)
+            with opener.open(request, timeout=timeout) as response:
+                outcome.append((response.status, response.read(1 << 20)))
+        except urllib.error.HTTPError as error:
+            outcome.append((error.code, error.read(1 << 20)))
+        except BaseException as error:  # reported by the caller, as one line
+            outcome.append(error)
+
+    # A daemon thread: one deadline for connecting, the headers and the body together.
+    worker = threading.Thread(target=exchange, name="healthcheck-probe", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not outcome:
+        raise Unreachable(f"{shown}: no answer within {timeout:g} s")
+    got = outcome[0]
+    if isinstance(got, BaseException):
+        reason = getattr(got, "reason", got)
+        if isinstance(reason, (TimeoutError, socket.timeout)):
+            raise Unreachable(f"{shown}: no answer within {timeout:g} s") from got
+        if isinstance(got, (urllib.error.URLError, OSError)):
+            raise Unreachable(f"{shown}: {reason}") from got
+        raise Misuse(f"cannot GET {shown}: {type(got).__name__}: {got}") from got
+    code, body = got
+    return judge(code, body.decode("utf-8", "replace"), shown)
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # urllib then raises HTTPError with the 3xx: the answer, judged as such
+
+
+def _target(url: str) -> tuple[str, str, str | None]:
+    """``url`` without its user and password, the same for messages (password hidden), and
+    the Basic ``Authorization`` header they make. A malformed URL is a usage error."""
+    import base64
+    import urllib.parse
+
     if not url.startswith(("http://", "https://")):
         raise Misuse(f"not an http(s) URL: {url!r}")
-    request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
-        url,
-        headers={
-            "Accept": "application/json, application/health+json;q=0.9, text/*;q=0.5, */*;q=0.1",
-            "User-Agent": "healthcheck-probe",
-        },
-    )
+    if any(c.isspace() or ord(c) < 32 for c in url):
+        raise Misuse("the URL contains spaces or control characters; percent-encode them")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            code, body = response.status, response.read(1 << 20)
-    except urllib.error.HTTPError as error:
-        code, body = error.code, error.read(1 << 20)
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        if isinstance(reason, (TimeoutError, socket.timeout)):
-            raise Unreachable(f"{url}: no answer within {timeout:g} s") from error
-        raise Unreachable(f"{url}: {reason}") from error
-    return judge(code, body.decode("utf-8", "replace"), url)
+        parts = urllib.parse.urlsplit(url)
+        if parts.port == 0:  # .port raises for one that is not a number or above 65535
+            raise ValueError("port 0")
+        host = parts.hostname
+    except ValueError as exc:
+        raise Misuse(f"not a valid URL ({exc})") from None
+    if not host:
+        raise Misuse("the URL names no host")
+    netloc = parts.netloc.rpartition("@")[2]
+    target = urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+    if parts.username is None and parts.password is None:
+        return target, url, None
+    user = urllib.parse.unquote(parts.username or "")
+    password = urllib.parse.unquote(parts.password or "")
+    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    shown_netloc = (
+        f"{parts.username}:***@{netloc}" if parts.password else f"{parts.username}@{netloc}"
+    )
+    shown = urllib.parse.urlunsplit(parts._replace(netloc=shown_netloc))
+    return target, shown, f"Basic {token}"
 
 
 def judge(code: int, body: str, url: str) -> Verdict:

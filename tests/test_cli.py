@@ -257,3 +257,101 @@ def test_the_command_line_loads_nothing_but_the_standard_library() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "['healthcheck', 'healthcheck._about', 'healthcheck.cli']"
+
+
+# -- the probe under hostile servers and URLs (outside review F3-F5) ---------------------------
+
+
+@pytest.fixture
+def raw_server() -> Iterator[tuple[str, list[bytes], list[bytes]]]:
+    """A socket server on loopback that answers each connection with ``script``: a list of
+    chunks sent 0.5 s apart (a trickle); yields its base URL, the script and the requests it
+    read."""
+    import socket as sockets
+
+    script: list[bytes] = []
+    stop = threading.Event()
+    seen: list[bytes] = []
+    listener = sockets.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.2)
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            with conn:
+                seen.append(conn.recv(65536))
+                for chunk in script:
+                    if stop.wait(0.5):
+                        return
+                    try:
+                        conn.sendall(chunk)
+                    except OSError:
+                        break
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", script, seen
+    finally:
+        stop.set()
+        thread.join(10)
+        listener.close()
+
+
+def test_probe_timeout_bounds_the_whole_answer_not_each_read(
+    raw_server: tuple[str, list[bytes], list[bytes]],
+) -> None:
+    base, script, _ = raw_server
+    body = b'{"status": "success"}'
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+    script += [head + b"Content-Length: %d\r\n\r\n" % len(body)] + [bytes([c]) for c in body]
+    done = healthcheck("probe", base + "/healthcheck", "--timeout", "1")
+    assert done.returncode == 2  # a trickle is too slow, not healthy
+    assert "no answer within 1 s" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::1",
+        "http://127.0.0.1:abc/",
+        "http://127.0.0.1:8000/a b",
+        "http://127.0.0.1:99999/",
+    ],
+)
+def test_a_malformed_url_is_one_line_and_exit_2(url: str) -> None:
+    done = healthcheck("probe", url)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("healthcheck: ")
+
+
+def test_credentials_in_the_url_are_sent_and_never_printed(
+    raw_server: tuple[str, list[bytes], list[bytes]],
+) -> None:
+    base, script, seen = raw_server
+    script.append(b"HTTP/1.1 500 Oops\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+    url = base.replace("http://", "http://monitor:s3cr%40t@") + "/healthcheck"
+    done = healthcheck("probe", url, "--timeout", "5")
+    assert done.returncode == 1
+    assert "s3cr" not in done.stdout + done.stderr
+    assert "monitor:***@127.0.0.1" in done.stdout
+    assert b"Authorization: Basic bW9uaXRvcjpzM2NyQHQ=" in seen[0]  # monitor:s3cr@t
+
+
+def test_a_redirect_is_the_answer_not_followed(
+    raw_server: tuple[str, list[bytes], list[bytes]],
+) -> None:
+    base, script, _ = raw_server
+    # A loop: following it would never end well; the 3xx counts as an answer (as for curl -f)
+    script.append(
+        b"HTTP/1.1 302 Found\r\nLocation: /healthcheck\r\nContent-Length: 0\r\n"
+        b"Connection: close\r\n\r\n"
+    )
+    done = healthcheck("probe", base + "/healthcheck", "--timeout", "5")
+    assert (done.returncode, "answered 302" in done.stdout) == (0, True)
