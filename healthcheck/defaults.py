@@ -24,6 +24,10 @@ MAX_WORKERS: int = 256
 #: leaves no threads behind for long; longer than any cache TTL, so a steady load keeps them.
 WORKER_IDLE_TIMEOUT: float = 60
 
+#: The shortest background interval: rounds closer together only burn a core (a round per
+#: microsecond did), far more often than any prober asks.
+MIN_INTERVAL: float = 0.01
+
 #: How long the environment dump keeps the list of installed packages: reading every
 #: package's metadata takes 35-75 ms, and packages do not change under a running process.
 PACKAGES_TTL: float = 300

@@ -203,8 +203,10 @@ def _ttl(what: str, value: float | None) -> float:
 
 def _interval(value: float | None) -> float | None:
     seconds = _seconds("interval", value)
-    if seconds is not None and seconds <= 0:
-        raise ValueError(f"interval must be a positive number of seconds, got {value!r}")
+    if seconds is not None and seconds < defaults.MIN_INTERVAL:
+        raise ValueError(
+            f"interval must be at least {defaults.MIN_INTERVAL:g} seconds, got {value!r}"
+        )
     return seconds
 
 

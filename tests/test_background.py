@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -316,3 +317,23 @@ def test_a_round_that_fails_is_logged_and_the_next_round_runs(
     assert output_of(health) == "fine"
     assert any("background round failed" in r.getMessage() for r in caplog.records)
     health.stop(HANG)
+
+
+def test_a_check_waiting_for_a_thread_is_not_reported_as_hung(
+    caplog: pytest.LogCaptureFixture, release: threading.Event
+) -> None:
+    # One thread, held by a hung check with no timeout: the other check waits for it. Only
+    # the one that has run a whole interval is reported; the one that never started is not.
+    health = HealthCheck(interval=0.02, error_timeout=None, max_workers=1)
+    health.add_check(lambda: (release.wait(30), "late"), name="hung")
+    health.add_check(lambda: (True, "ok"), name="queued")
+    with caplog.at_level(logging.WARNING, logger="healthcheck"):
+        try:
+            health.run()
+            assert eventually(lambda: any("no timeout" in r.getMessage() for r in caplog.records))
+            time.sleep(0.2)  # some ten rounds more
+        finally:
+            release.set()
+            health.close()
+    warned = [r.getMessage() for r in caplog.records if "no timeout" in r.getMessage()]
+    assert [message.split('"')[1] for message in warned] == ["hung"]

@@ -38,6 +38,7 @@ BAD = [
     ("error_timeout", True, ValueError),
     ("interval", -1, ValueError),
     ("interval", 0, ValueError),
+    ("interval", 1e-9, ValueError),  # a round per nanosecond burns a core
     ("interval", math.nan, ValueError),
     ("interval", math.inf, ValueError),
     ("interval", "30s", TypeError),

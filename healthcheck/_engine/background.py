@@ -128,8 +128,10 @@ class Background:
                 self._watching[check] = got
                 got.future.add_done_callback(partial(self._landed, check))
             elif got.timeout is None and check not in self._warned:
-                self._warned.add(check)
                 running = 0.0 if got.started is None else self._engine.cache.timer() - got.started
+                if running < self.interval:
+                    continue  # still within its round (or waiting for a thread): no hang yet
+                self._warned.add(check)
                 logger.warning(
                     'Health check "%s" has run for %.0f s with no timeout: until it returns, '
                     "its last result is served (a timeout would report a hang)",
