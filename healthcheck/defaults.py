@@ -37,6 +37,12 @@ PACKAGES_TTL: float = 300
 #: while slow ones get a thread each within a few ticks.
 SLOW_TASK: float = 0.001
 
+#: A quick check that spends this long waiting (on a socket, a sleep) rather than computing
+#: counts toward its thread's waiting time: once that passes SLOW_TASK, a thread is added, so
+#: checks of under a millisecond that wait on I/O do not run one after another. Shorter waits
+#: are the interpreter's lock changing hands, which more threads would not help.
+WAITING_TASK: float = 0.0002
+
 #: How often the pool looks whether queued checks need more threads.
 POOL_TICK: float = 0.001
 

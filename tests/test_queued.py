@@ -110,3 +110,25 @@ def test_the_pool_does_not_grow_beside_a_worker_within_its_limit(gate: threading
     finally:
         gate.set()
         pool.close(5)
+
+
+def test_quick_checks_that_wait_get_threads_of_their_own() -> None:
+    # Checks of half a millisecond that sleep (a fast backend's round trip) must not run one
+    # after another: a thousand of them would take half a second. Those that compute share.
+    pool = DaemonThreadPool(max_workers=64, name="quick-waits")
+    threads: set[str] = set()
+    done = threading.Event()
+    count = 400
+
+    def waits(number: int) -> None:
+        threads.add(threading.current_thread().name)
+        time.sleep(0.0005)
+        if number == count - 1:
+            done.set()
+
+    try:
+        pool.submit_many([(partial(waits, n), None) for n in range(count)])
+        assert done.wait(20)
+    finally:
+        pool.close(5)
+    assert len(threads) > 4

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Optional
 
-from ..defaults import POOL_TICK, QUEUED_POLL, SLOW_TASK, WORKER_IDLE_TIMEOUT
+from ..defaults import POOL_TICK, QUEUED_POLL, SLOW_TASK, WAITING_TASK, WORKER_IDLE_TIMEOUT
 
 _ids = itertools.count(1)
 
@@ -55,6 +55,9 @@ class DaemonThreadPool:
         self._threads: list[threading.Thread] = []
         #: What each busy worker runs: since when (monotonic) and for how long it should.
         self._busy: dict[threading.Thread, tuple[float, float | None]] = {}
+        #: Seconds each worker's finished tasks spent waiting rather than computing, since the
+        #: grower last looked.
+        self._waited: dict[threading.Thread, float] = {}
         self._grower: threading.Thread | None = None
 
     def submit(self, task: Callable[[], None], limit: float | None = None) -> None:
@@ -80,10 +83,17 @@ class DaemonThreadPool:
 
     def _wanted(self) -> int:
         """How many workers to add while tasks wait (call with the lock held): one for each
-        busy worker that is slow, or one if every worker is past its limit."""
+        busy worker that is slow (its task has run over ``SLOW_TASK``, or its quick tasks have
+        spent that long waiting since the last look), or one if every worker is past its
+        limit."""
         now = time.monotonic()
-        held = list(self._busy.values())  # workers change it as they go: a snapshot
-        slow = sum(1 for since, _ in held if now - since > SLOW_TASK)
+        held = list(self._busy.items())  # workers change it as they go: a snapshot
+        waited, self._waited = self._waited, {}  # since the last look
+        slow = sum(
+            1
+            for thread, (since, _) in held
+            if now - since > SLOW_TASK or waited.get(thread, 0.0) > SLOW_TASK
+        )
         idle = len(self._threads) - len(held)
         return max(slow - idle, 1 if self._room() == self._max_workers else 0)
 
@@ -160,8 +170,14 @@ class DaemonThreadPool:
             if task is None:  # close() ended this worker's crew
                 return
             run, limit = task
-            self._busy[me] = (time.monotonic(), limit)
+            began, cpu = time.monotonic(), time.thread_time()
+            self._busy[me] = (began, limit)
             try:
                 run()
             finally:
                 self._busy.pop(me, None)
+                # Time spent waiting (on a socket, a sleep), not computing: quick checks that
+                # wait are what more threads help with; quick ones that compute are not.
+                waited = (time.monotonic() - began) - (time.thread_time() - cpu)
+                if waited > WAITING_TASK:
+                    self._waited[me] = self._waited.get(me, 0.0) + waited
