@@ -310,6 +310,26 @@ class Endpoints:
         per_second = job.fmt == "html" or self.cache_control != "no-store"
         return version, int(time.time()) if per_second else 0, route.health.build_info
 
+    def not_found(self, path: str | None, method: str = "GET") -> Reply:
+        """The 404 an adapter with no application behind it answers for ``path`` (below its
+        prefix; ``None`` when outside it). Below a route that serves checks by name, the
+        answer that route gives for an unknown check, the same as ``run(name)`` or
+        ``probe(kind, check=name)``; else a short JSON error."""
+        return _sealed(Request(method, path or "/"), self._not_found(path))
+
+    def _not_found(self, path: str | None) -> Reply:
+        if path is not None:
+            parent, _, name = ("/" + path.strip("/")).rpartition("/")
+            route = self._table.get(parent or "/")
+            if route is not None and route.by_name and name:
+                health = route.health
+                if route.kind == "healthcheck":
+                    body, status, headers = health.run(name)
+                else:
+                    body, status, headers = health.probe(route.kind[:-1], check=name)
+                return Reply(status, dict(headers), _bytes(body))
+        return _reply(404, {"error": "not found"})
+
     # -- routing -------------------------------------------------------------------------
 
     def match(self, path: str) -> tuple[Route, str | None] | None:
@@ -446,8 +466,8 @@ class Endpoints:
         elif isinstance(data, tuple):  # a probe's (body, status, headers)
             body, status, headers = data
             reply = Reply(status, dict(headers), _bytes(body))
-        elif data is None:
-            reply = _reply(404, {"status": "failure", "error": f"no check named {job.check!r}"})
+        elif data is None:  # the check went between routing and running
+            reply = self._not_found(f"{job.route.path.rstrip('/')}/{job.check}")
         elif job.route.kind == "metrics":
             reply = self._metrics_reply(job, data)
         else:

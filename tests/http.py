@@ -90,10 +90,8 @@ def _in_memory(url: str, headers: dict[str, str], method: str) -> Reply:
         native={"method": method, "url": url, "headers": lowered},  # for authorize hooks
     )
     reply = None if path is None else endpoints.handle(request)
-    if reply is None:
-        reply_headers = Message()
-        reply_headers["Content-Type"] = "text/plain"
-        return Reply(404, reply_headers, b"not found\n")
+    if reply is None:  # as an adapter with no application behind it answers
+        reply = endpoints.not_found(path, method)
     message = Message()
     for name, value in reply.headers.items():
         message[name] = value

@@ -56,23 +56,26 @@ class HealthASGI:
         if self.app is not None:
             await self.app(scope, receive, send)
         elif scope["type"] == "http":
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 404,
-                    "headers": [(b"content-type", b"text/plain; charset=utf-8")],
-                }
-            )
-            await send({"type": "http.response.body", "body": b"not found\n"})
+            method = scope.get("method", "GET").upper()
+            reply = self.endpoints.not_found(self._below(scope), method)
+            headers = [
+                (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()
+            ]
+            await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+            await send({"type": "http.response.body", "body": reply.body})
         elif scope["type"] == "lifespan":
             await _lifespan(receive, send)
 
-    async def _handle(self, scope: Scope) -> Any:
+    def _below(self, scope: Scope) -> str | None:
+        """The request's path below the mount point and the prefix; ``None`` outside them."""
         path = scope.get("path") or "/"
         root = scope.get("root_path") or ""
         if root and path.startswith(root):  # mounted (Starlette's Mount keeps the full path)
             path = path[len(root) :] or "/"
-        below = strip_prefix(path, self.prefix)
+        return strip_prefix(path, self.prefix)
+
+    async def _handle(self, scope: Scope) -> Any:
+        below = self._below(scope)
         if below is None:
             return None
         client = scope.get("client")

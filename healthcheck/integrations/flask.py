@@ -89,8 +89,8 @@ class HealthCheckExtension:
                 native=request,
             )
         )
-        if reply is None:  # a rule of ours always routes, but be safe
-            return flask.Response(b"not found\n", status=404, mimetype="text/plain")
+        if reply is None:  # a name no check has: the answer for an unknown check
+            reply = self.endpoints.not_found(path, method)
         response = flask.Response(reply.body, status=reply.status, headers=reply.headers)
         if method == "HEAD":  # GET's length, not the empty body's
             response.headers["Content-Length"] = reply.headers["Content-Length"]

@@ -88,7 +88,10 @@ class EndpointsHandler(RequestHandler):
                 native=request,
             )
         )
-        self._send(reply or Reply(404, {"Content-Type": "text/plain"}, b"not found\n"))
+        if reply is None:
+            below = strip_prefix(path, self.prefix)
+            reply = self.endpoints.not_found(below, request.method or "GET")
+        self._send(reply)
 
     head = get
 

@@ -54,8 +54,7 @@ class HealthWSGI:
         if reply is None:
             if self.app is not None:
                 return self.app(environ, start_response)
-            start_response(status_line(404), [("Content-Type", "text/plain; charset=utf-8")])
-            return [b"not found\n"]
+            reply = self.endpoints.not_found(path, environ.get("REQUEST_METHOD", "GET").upper())
         start_response(status_line(reply.status), list(reply.headers.items()))
         return [reply.body]
 

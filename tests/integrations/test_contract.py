@@ -87,6 +87,25 @@ def test_one_check_by_name_and_an_unknown_name(serve: Serve, health: HealthCheck
     assert unknown.status == 404
 
 
+def test_an_unknown_name_answers_as_run_and_probe_do(
+    serve: Serve, health: HealthCheck, request: pytest.FixtureRequest
+) -> None:
+    # One 404 for an unknown check, whichever way it is asked for. Tornado's routes() leave
+    # names no check has to the application (its own 404 page, or its own route).
+    with serve(health, None) as base:
+        check = fetch(base, "/healthcheck/nope")
+        probe = fetch(base, "/readyz/nope")
+    if "tornado" in request.node.name:
+        assert (check.status, probe.status) == (404, 404)
+        return
+    body, status, _ = health.run("nope")
+    assert (check.status, status) == (404, 404)
+    assert {k: v for k, v in check.json().items() if k != "timestamp"} == {
+        k: v for k, v in json.loads(body).items() if k != "timestamp"
+    }
+    assert (probe.status, probe.body.decode()) == (404, health.probe("ready", check="nope")[0])
+
+
 @pytest.mark.parametrize(
     ("accept", "query", "media_type"),
     [
@@ -336,6 +355,25 @@ def test_a_route_at_the_prefix_itself(serve: Serve, health: HealthCheck) -> None
     assert whole.json()["status"] == "success"
     assert [r["checker"] for r in one.json()["results"]] == ["cache"]
     assert unknown.status == 404
+
+
+def test_an_unknown_name_answers_as_run_and_probe_do(
+    serve: Serve, health: HealthCheck, request: pytest.FixtureRequest
+) -> None:
+    # One 404 for an unknown check, whichever way it is asked for. Tornado's routes() leave
+    # names no check has to the application (its own 404 page, or its own route).
+    with serve(health, None) as base:
+        check = fetch(base, "/healthcheck/nope")
+        probe = fetch(base, "/readyz/nope")
+    if "tornado" in request.node.name:
+        assert (check.status, probe.status) == (404, 404)
+        return
+    body, status, _ = health.run("nope")
+    assert (check.status, status) == (404, 404)
+    assert {k: v for k, v in check.json().items() if k != "timestamp"} == {
+        k: v for k, v in json.loads(body).items() if k != "timestamp"
+    }
+    assert (probe.status, probe.body.decode()) == (404, health.probe("ready", check="nope")[0])
 
 
 def test_a_trailing_slash_answers_as_without_it(serve: Serve, health: HealthCheck) -> None:
