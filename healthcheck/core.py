@@ -126,6 +126,8 @@ class HealthCheck(_SettingAttributes):
         self._probe_state = ProbeState()
         #: (cache generation, registry, when its first result expires): see version().
         self._fresh_mark: tuple[Source, int, tuple[Check, ...], float] | None = None
+        #: Bumped by every change of settings or sections: part of version().
+        self._configured = 0
         reset_after_fork(self)
         for func in checkers or ():
             self.add_check(func)
@@ -134,9 +136,15 @@ class HealthCheck(_SettingAttributes):
 
     # -- configuration -------------------------------------------------------------------
 
+    @property
+    def settings(self) -> Settings:
+        """The current settings, an immutable value (assign the attributes to change them)."""
+        return self._settings
+
     def _change(self, **change: Any) -> None:
         super()._change(**change)
         self._engine.configure(self._settings)  # a new value passed down, not a callback
+        self._configured += 1  # answers kept by version() were made with the old settings
 
     @property
     def exception_handler(self) -> ExceptionHandler:
@@ -245,6 +253,7 @@ class HealthCheck(_SettingAttributes):
         """Add a top-level body field: a value, or a callable evaluated on every request."""
         self._sections.add(name, func)
         self._compat.forget()
+        self._configured += 1
 
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener(change)`` on a background thread whenever a check's state or the
@@ -358,7 +367,7 @@ class HealthCheck(_SettingAttributes):
             self._fresh_mark = mark
         if source.timer() >= mark[3]:
             return None
-        return source, generation, checks, probes.draining, probes.started_up
+        return source, generation, checks, probes.draining, probes.started_up, self._configured
 
     def status_code(self, status: Status) -> int:
         """The HTTP status for an overall state."""

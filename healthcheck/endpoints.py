@@ -491,8 +491,8 @@ class Endpoints:
                 return Reply(code, dict(headers), _bytes(body))
             template, code, headers = made
             return Reply(code, headers, template.render().encode(), template)
-        # What else a face is made of: the second (the page's ages), the build information.
-        moment = (int(time.time()) if job.fmt == "html" else 0, job.route.health.build_info)
+        # What else a face is made of: the second (the page's ages), the settings.
+        moment = (int(time.time()) if job.fmt == "html" else 0, job.route.health.settings)
         return self._kept(job, report, moment, self._render_face)
 
     def _kept(

@@ -274,3 +274,18 @@ def test_an_environment_with_a_callable_section_is_answered_afresh_each_time() -
     endpoints = Endpoints(None, environment, environment_details="always")
     bodies = [endpoints.handle(Request("GET", "/environment")) for _ in range(3)]
     assert [json.loads(r.body)["calls"] for r in bodies if r] == [1, 2, 3]
+
+
+def test_a_kept_reply_follows_a_settings_change(health: HealthCheck) -> None:
+    # A reply kept for a set of results was made with the settings of its time.
+    endpoints = Endpoints(health, details="always")
+    request = Request("GET", "/healthcheck", {"format": ["health+json"]})
+    health.run()
+    before = endpoints.handle(request)
+    health.success_status = 299
+    after = endpoints.handle(request)
+    health.add_section("team", "web")
+    compat = endpoints.handle(Request("GET", "/healthcheck/db"))
+    assert before is not None and after is not None and compat is not None
+    assert (before.status, after.status) == (200, 299)
+    assert json.loads(compat.body)["team"] == "web"
