@@ -357,25 +357,6 @@ def test_a_route_at_the_prefix_itself(serve: Serve, health: HealthCheck) -> None
     assert unknown.status == 404
 
 
-def test_an_unknown_name_answers_as_run_and_probe_do(
-    serve: Serve, health: HealthCheck, request: pytest.FixtureRequest
-) -> None:
-    # One 404 for an unknown check, whichever way it is asked for. Tornado's routes() leave
-    # names no check has to the application (its own 404 page, or its own route).
-    with serve(health, None) as base:
-        check = fetch(base, "/healthcheck/nope")
-        probe = fetch(base, "/readyz/nope")
-    if "tornado" in request.node.name:
-        assert (check.status, probe.status) == (404, 404)
-        return
-    body, status, _ = health.run("nope")
-    assert (check.status, status) == (404, 404)
-    assert {k: v for k, v in check.json().items() if k != "timestamp"} == {
-        k: v for k, v in json.loads(body).items() if k != "timestamp"
-    }
-    assert (probe.status, probe.body.decode()) == (404, health.probe("ready", check="nope")[0])
-
-
 def test_a_trailing_slash_answers_as_without_it(serve: Serve, health: HealthCheck) -> None:
     with serve(health, None) as base:
         replies = [fetch(base, path) for path in ("/healthcheck/", "/readyz/database/", "/livez/")]
