@@ -43,6 +43,11 @@ SLOW_TASK: float = 0.001
 #: are the interpreter's lock changing hands, which more threads would not help.
 WAITING_TASK: float = 0.0002
 
+#: The share of one core the process may have used since the pool last looked for it to add
+#: threads: above it, the process is computing (checks, or the application itself), and more
+#: threads would only wait for the interpreter lock.
+BUSY_SHARE: float = 0.9
+
 #: How often the pool looks whether queued checks need more threads.
 POOL_TICK: float = 0.001
 

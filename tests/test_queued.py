@@ -132,3 +132,36 @@ def test_quick_checks_that_wait_get_threads_of_their_own() -> None:
     finally:
         pool.close(5)
     assert len(threads) > 4
+
+
+def test_a_busy_process_does_not_fill_the_pool_with_computing_checks() -> None:
+    # Another thread of the application computing holds the interpreter lock half the time:
+    # checks that compute then look slow, but threads added would only queue for the lock
+    # (and stretch checks past their time limits). The pool stays small.
+    stop = threading.Event()
+
+    def spin() -> None:
+        while not stop.is_set():
+            sum(range(1000))
+
+    def computes() -> tuple[bool, str]:
+        total = 0
+        for number in range(3000):
+            total += number
+        return True, "ok"
+
+    health = HealthCheck(success_ttl=0, failed_ttl=0, error_timeout=0.5)
+    for number in range(1000):
+        health.add_check(computes, name=f"c{number}")
+    spinner = threading.Thread(target=spin, daemon=True)
+    before = threading.active_count()
+    spinner.start()
+    try:
+        answers = [health.run() for _ in range(3)]
+        grown = threading.active_count() - before - 1  # less the spinner
+    finally:
+        stop.set()
+        spinner.join(5)
+        health.close()
+    assert [status for _, status, _ in answers] == [200, 200, 200]
+    assert grown <= 4

@@ -9,7 +9,14 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Optional
 
-from ..defaults import POOL_TICK, QUEUED_POLL, SLOW_TASK, WAITING_TASK, WORKER_IDLE_TIMEOUT
+from ..defaults import (
+    BUSY_SHARE,
+    POOL_TICK,
+    QUEUED_POLL,
+    SLOW_TASK,
+    WAITING_TASK,
+    WORKER_IDLE_TIMEOUT,
+)
 
 _ids = itertools.count(1)
 
@@ -81,21 +88,24 @@ class DaemonThreadPool:
             if not self._tasks.empty():
                 self._start(self._wanted())
 
-    def _wanted(self) -> int:
+    def _wanted(self, busy: bool = False) -> int:
         """How many workers to add while tasks wait (call with the lock held): one for each
         busy worker that is slow (its task has run over ``SLOW_TASK``, or its quick tasks have
-        spent that long waiting since the last look), or one if every worker is past its
-        limit."""
+        spent that long waiting since the last look), unless the process is ``busy``
+        computing; and one whenever every worker is past its limit, busy or not."""
+        stuck = 1 if self._room() == self._max_workers else 0  # no thread is working
+        waited, self._waited = self._waited, {}  # since the last look
+        if busy:
+            return stuck
         now = time.monotonic()
         held = list(self._busy.items())  # workers change it as they go: a snapshot
-        waited, self._waited = self._waited, {}  # since the last look
         slow = sum(
             1
             for thread, (since, _) in held
             if now - since > SLOW_TASK or waited.get(thread, 0.0) > SLOW_TASK
         )
         idle = len(self._threads) - len(held)
-        return max(slow - idle, 1 if self._room() == self._max_workers else 0)
+        return max(slow - idle, stuck)
 
     def _room(self) -> int:
         """Workers that may be added (call with the lock held): those held past their task's
@@ -144,14 +154,21 @@ class DaemonThreadPool:
         """While tasks wait, look whether the workers need help: every ``POOL_TICK`` while
         threads are being added, less often while none can be (workers hung at the bound)."""
         pause = POOL_TICK
+        wall, cpu = time.monotonic(), time.process_time()
         while True:
             time.sleep(pause)
+            now, used = time.monotonic(), time.process_time()
+            # A process that kept a core busy since the last look is computing, not waiting:
+            # threads added then only queue for the interpreter lock (and stretch every check
+            # they run past its time limit), so only a pool with no working thread grows.
+            busy = used - cpu >= BUSY_SHARE * (now - wall)
+            wall, cpu = now, used
             with self._lock:
                 if tasks is not self._tasks or tasks.empty():
                     if tasks is self._tasks:
                         self._grower = None
                     return
-                added = self._start(self._wanted())
+                added = self._start(self._wanted(busy))
             pause = POOL_TICK if added else min(pause * 2, QUEUED_POLL)
 
     def _work(self, tasks: Tasks) -> None:
