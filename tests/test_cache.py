@@ -674,3 +674,29 @@ def test_a_run_after_clear_cache_executes_the_check_again_even_if_one_was_under_
         health.close()
     assert first[0][1] == 500  # the old execution's own waiter: its result
     assert again == 200  # a run after the clear ran the check again
+
+
+def test_clear_cache_never_starts_a_second_copy_of_a_hung_check() -> None:
+    # A check is never run twice at once: callers after a clear join the execution under way
+    # (its result, not kept, answers them), so clearing in a loop cannot pile up threads.
+    from healthcheck import HealthCheck
+
+    started = Counter()
+    release = threading.Event()
+
+    def hangs() -> tuple[bool, str]:
+        started.hit()
+        release.wait(30)
+        return True, "late"
+
+    health = HealthCheck(error_timeout=0.05)
+    health.add_check(hangs)
+    try:
+        for _ in range(20):
+            health.clear_cache()
+            _, status, _ = health.run()
+            assert status == 500  # timed out
+        assert started.calls == 1
+    finally:
+        release.set()
+        health.close()

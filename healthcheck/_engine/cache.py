@@ -31,6 +31,8 @@ class Flight:
     future: Future[CheckResult] = field(default_factory=Future)
     #: The "timed out" result given to this flight's waiters (the latest, if remade).
     timeout_result: CheckResult | None = None
+    #: Set by clear(): the execution began before it, so its result must not be kept.
+    stale: bool = False
 
     def __post_init__(self) -> None:
         # A running future cannot be cancelled, so no waiter can take it from the others.
@@ -148,9 +150,8 @@ class ResultCache:
             result = settle(result, flight.timeout_result is not None)
             if self._flights.get(key) is flight:
                 del self._flights[key]
-                self._store(key, result)
-            # Else a clear() or a drop() let go of this flight: its waiters get the result, the
-            # cache does not (after clear_cache(), the check must run again).
+                if not flight.stale:  # begun before a clear(): its waiters only get it
+                    self._store(key, result)
             # Under the lock, so record_timeout sees a landed flight as done. The callbacks
             # only wake waiters; none takes this lock.
             if not flight.future.done():  # a dropped flight may land late
@@ -183,16 +184,18 @@ class ResultCache:
             if timed_out is None or self._fresh(key, self.timer()) is not timed_out:
                 timed_out = make()
                 flight.timeout_result = timed_out
-                if self._flights.get(key) is flight:
+                if self._flights.get(key) is flight and not flight.stale:
                     self._store(key, timed_out)
             return timed_out
 
     def clear(self) -> None:
-        """Forget every cached result. Executions under way still answer their waiters, but
-        their results are not kept: they may have read the state that was cleared, and the
-        next caller runs the check again."""
+        """Forget every cached result. Executions under way still answer their waiters (and
+        callers who join them: a check is never run twice at once, so a hung one does not
+        gain a thread per clear), but their results are not kept: they may have read the
+        state that was cleared, and the next caller after them runs the check again."""
         with self._lock:
-            self._flights.clear()
+            for flight in self._flights.values():
+                flight.stale = True
             self._results.clear()
             self._expiry.clear()
             self.generation += 1
