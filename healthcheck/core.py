@@ -86,11 +86,11 @@ class HealthCheck(_SettingAttributes):
         # Any: Settings checks the values (None accepted where a default applies) at runtime.
         given: dict[str, Any] = {
             "success_status": success_status,
-            "success_headers": dict(success_headers or defaults.JSON_HEADERS),
+            "success_headers": success_headers,
             "success_handler": success_handler,
             "success_ttl": success_ttl,
             "failed_status": failed_status,
-            "failed_headers": dict(failed_headers or defaults.JSON_HEADERS),
+            "failed_headers": failed_headers,
             "failed_handler": failed_handler,
             "failed_ttl": failed_ttl,
             "error_timeout": error_timeout,
@@ -141,10 +141,21 @@ class HealthCheck(_SettingAttributes):
         """The current settings, an immutable value (assign the attributes to change them)."""
         return self._settings
 
+    @property
+    def timer(self) -> Timer:
+        """The clock of TTLs, timeouts and damping (fixed when the HealthCheck is made)."""
+        return self._engine.timer
+
     def _change(self, **change: Any) -> None:
         super()._change(**change)
-        self._engine.configure(self._settings)  # a new value passed down, not a callback
+        settings = self._settings
+        self._engine.configure(settings)  # a new value passed down, not a callback
         self._configured += 1  # answers kept by version() were made with the old settings
+        if "scrubber" in change or "max_output" in change:
+            self._engine.cache.clear()  # outputs made with the old ones must not be served
+        background = self._background
+        if "interval" in change and background is not None and settings.interval is not None:
+            background.reschedule(settings.interval)
 
     @property
     def exception_handler(self) -> ExceptionHandler:

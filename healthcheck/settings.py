@@ -72,8 +72,19 @@ class Settings:
         if self.max_workers < 1:
             raise ValueError("max_workers must be at least 1")
         for name in ("success_headers", "failed_headers"):
-            if getattr(self, name) is None:
-                fix(self, name, _json_headers())
+            fix(self, name, _headers(name, getattr(self, name)))
+        for name in ("success_status", "failed_status", "warn_status"):
+            _status(name, getattr(self, name))
+        for name in ("success_handler", "failed_handler"):
+            handler = getattr(self, name)
+            if handler is not None and not callable(handler):
+                raise _not_a_field(
+                    name, f"{name} must be a callable or None, got {type(handler).__name__}"
+                )
+        for name in ("max_output", "max_section"):
+            limit = getattr(self, name)
+            if limit is not None and limit < 0:
+                raise ValueError(f"{name} must be a number of characters >= 0 or None, got {limit}")
 
     def status_code(self, status: Status) -> int:
         """The HTTP status for an overall state."""
@@ -110,6 +121,25 @@ class _Setting(Generic[G, S]):
         obj._change(**{self._name: value})
 
 
+class _Fixed:
+    """A setting that only the constructor takes (the pool and the grace period are made from
+    it): readable; assigning it is an error rather than a value silently ignored."""
+
+    def __init__(self, doc: str) -> None:
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, obj: _SettingAttributes | None, owner: type) -> Any:
+        return self if obj is None else getattr(obj._settings, self._name)
+
+    def __set__(self, obj: _SettingAttributes, value: object) -> None:
+        raise AttributeError(
+            f"{self._name} is fixed when the HealthCheck is made: HealthCheck({self._name}=...)"
+        )
+
+
 class _SettingAttributes:
     """HealthCheck's settings as attributes, as py-healthcheck had them: reading one reads the
     settings; assigning one builds new settings, validated as on construction."""
@@ -118,6 +148,9 @@ class _SettingAttributes:
 
     def _change(self, **change: Any) -> None:
         self._settings = dataclasses.replace(self._settings, **change)
+
+    grace_period: _Fixed = _Fixed("Seconds after start-up during which failures only warn.")
+    max_workers: _Fixed = _Fixed("The most threads running synchronous checks at once.")
 
     success_status: _Setting[int, int] = _Setting("The HTTP status of a passing answer.")
     success_headers: _Setting[dict[str, str], Mapping[str, str] | None] = _Setting(
@@ -160,6 +193,25 @@ class _SettingAttributes:
     max_section: _Setting[int | None, int | None] = _Setting(
         "Longest body section, in characters of JSON (``None``: no limit)."
     )
+
+
+def _status(what: str, value: Any) -> None:
+    """An HTTP status code: a whole number from 100 to 599."""
+    _choice(what, value, int, optional=False)
+    if not 100 <= value <= 599:
+        raise ValueError(f"{what} must be an HTTP status code (100-599), got {value}")
+
+
+def _headers(what: str, value: Any) -> dict[str, str]:
+    """Headers as a dict of strings (``None`` or none at all: JSON's content type, as in
+    py-healthcheck)."""
+    if not value:
+        return _json_headers()
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise _not_a_field(what, f"{what} must be a mapping of header names to strings or None")
+    return dict(value)
 
 
 def _choice(what: str, value: Any, kind: type | tuple[type, ...], optional: bool = True) -> Any:

@@ -16,6 +16,7 @@ from healthcheck import BuildInfo, HealthCheck, Scrubber
 from healthcheck import defaults as default
 from healthcheck.settings import Settings
 from tests.conftest import Counter, FakeTimer
+from tests.test_core import eventually
 
 #: (parameter, bad value, the error it gets): negative, nan, inf, a string and a bool for every
 #: setting that wants a number.
@@ -64,6 +65,13 @@ BAD = [
     ("warn_status", True, TypeError),
     ("scrubber", "on", TypeError),
     ("build_info", {"commit": "abc"}, TypeError),
+    *[(name, 42, ValueError) for name in ("success_status", "failed_status", "warn_status")],
+    *[(name, 600, ValueError) for name in ("success_status", "failed_status")],
+    *[(name, "500", TypeError) for name in ("success_status", "failed_status")],
+    *[(name, 5, TypeError) for name in ("success_headers", "failed_headers")],
+    ("success_headers", {"X-Retry": 5}, TypeError),
+    *[(name, 5, TypeError) for name in ("success_handler", "failed_handler")],
+    *[(name, -1, ValueError) for name in ("max_output", "max_section")],
 ]
 #: Settings that are HealthCheck attributes (grace_period and max_workers are not: they are
 #: taken once, by the damper and the thread pool).
@@ -255,3 +263,36 @@ def test_a_ttl_of_none_assigned_caches_nothing_as_in_the_constructor(name: str) 
         health.close()
     assert getattr(health, name) == 0.0
     assert outputs == ["call 1", "call 2"]  # nothing kept, nothing wedged
+
+
+@pytest.mark.parametrize("name", ["grace_period", "max_workers", "timer"])
+def test_a_setting_fixed_at_construction_cannot_be_assigned(health: HealthCheck, name: str) -> None:
+    before = getattr(health, name)
+    with pytest.raises(AttributeError, match=name):
+        setattr(health, name, 5)
+    assert getattr(health, name) == before
+
+
+def test_an_interval_assigned_while_background_mode_runs_applies_from_its_next_round(
+    counter: Counter,
+) -> None:
+    health = HealthCheck(interval=30)
+    health.add_check(counting(counter, (True, "ok")), name="counted")
+    try:
+        health.run()  # starts background mode: one round, then one every 30 s
+        assert eventually(lambda: counter.calls >= 1)
+        health.interval = 0.02
+        assert eventually(lambda: counter.calls >= 4)
+    finally:
+        health.close()
+
+
+def test_a_new_scrubber_masks_results_already_cached() -> None:
+    health = HealthCheck()
+    health.add_check(lambda: (True, "code opensesame"), name="leaky")
+    try:
+        assert "opensesame" in health.run()[0]  # the default scrubber sees no secret here
+        health.scrubber = Scrubber(values=[r"opensesame"])
+        assert "opensesame" not in health.run()[0]
+    finally:
+        health.close()

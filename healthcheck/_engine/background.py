@@ -46,6 +46,7 @@ class Background:
         # Checks told of (once) for still running a round later with no timeout.
         self._warned: set[Check] = set()
         self._stopping = threading.Event()
+        self._wake = threading.Event()  # stop() or reschedule() while waiting for a round
         self._stopped: Future[None] = Future()  # the same, for waiting along with a flight
         self._thread = threading.Thread(
             target=self._loop, name="healthcheck-background", daemon=True
@@ -54,8 +55,14 @@ class Background:
     def start(self) -> None:
         self._thread.start()
 
+    def reschedule(self, interval: float) -> None:
+        """Run every ``interval`` seconds from now on (the next round too)."""
+        self.interval = interval
+        self._wake.set()
+
     def stop(self, timeout: float | None = None) -> None:
         self._stopping.set()
+        self._wake.set()
         with self._lock:
             if not self._stopped.done():
                 self._stopped.set_result(None)
@@ -117,7 +124,12 @@ class Background:
                 self._round()
             except Exception:  # e.g. no thread could be started: try again next round
                 logger.exception("healthcheck: a background round failed")
-            self._stopping.wait(max(0.0, started + self.interval - time.monotonic()))
+            while not self._stopping.is_set():  # until the round is due (interval may change)
+                remaining = started + self.interval - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._wake.wait(remaining)
+                self._wake.clear()
 
     def _round(self) -> None:
         fetched = self._engine.fetch(self._checks(), fresh=True)
