@@ -91,9 +91,9 @@ def probe(url: str, timeout: float) -> Verdict:
         try:
             opener = urllib.request.build_opener(_NoRedirects)
             with opener.open(request, timeout=timeout) as response:
-                outcome.append((response.status, response.read(1 << 20)))
+                outcome.append((response.status, response.read(_MAX_BODY + 1)))
         except urllib.error.HTTPError as error:
-            outcome.append((error.code, error.read(1 << 20)))
+            outcome.append((error.code, error.read(_MAX_BODY + 1)))
         except BaseException as error:  # reported by the caller, as one line
             outcome.append(error)
 
@@ -112,7 +112,17 @@ def probe(url: str, timeout: float) -> Verdict:
             raise Unreachable(f"{shown}: {reason}") from got
         raise Misuse(f"cannot GET {shown}: {type(got).__name__}: {got}") from got
     code, body = got
+    if len(body) > _MAX_BODY:  # cut, it could hide a failure: fail closed, not open
+        return Verdict(
+            "fail", f"unhealthy: {shown} answered {code} with over 1 MiB, too much to judge", []
+        )
     return judge(code, body.decode("utf-8", "replace"), shown)
+
+
+#: The largest answer the probe reads and judges.
+_MAX_BODY = 1 << 20
+#: Query parameters whose values the probe's messages hide (as the scrubber's key words).
+_SECRET_PARAMS = ("key", "token", "pass", "secret", "auth", "signature", "credential")
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -126,7 +136,7 @@ def _target(url: str) -> tuple[str, str, str | None]:
     import base64
     import urllib.parse
 
-    if not url.startswith(("http://", "https://")):
+    if not url.lower().startswith(("http://", "https://")):
         raise Misuse(f"not an http(s) URL: {url!r}")
     if any(c.isspace() or ord(c) < 32 for c in url):
         raise Misuse("the URL contains spaces or control characters; percent-encode them")
@@ -141,8 +151,14 @@ def _target(url: str) -> tuple[str, str, str | None]:
         raise Misuse("the URL names no host")
     netloc = parts.netloc.rpartition("@")[2]
     target = urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+    query = "&".join(
+        f"{name}=***" if any(word in name.lower() for word in _SECRET_PARAMS) else pair
+        for pair in parts.query.split("&")
+        for name in [pair.partition("=")[0]]
+    )
+    parts = parts._replace(query=query)  # what messages show
     if parts.username is None and parts.password is None:
-        return target, url, None
+        return target, urllib.parse.urlunsplit(parts), None
     user = urllib.parse.unquote(parts.username or "")
     password = urllib.parse.unquote(parts.password or "")
     token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
@@ -481,8 +497,8 @@ def _positive(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 < value < 86400:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 86400 seconds: {text!r}")
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 86400 seconds: {text!r}")
     return value
 
 

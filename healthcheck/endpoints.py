@@ -277,7 +277,7 @@ class Endpoints:
         """The reply to ``request``, or ``None`` when its path is not one of ours."""
         job = self._route(request)
         if not isinstance(job, _Job):
-            return _sealed(request, job)
+            return _sealed(request, _uncached(job))
         version = self._version(job)
         kept = self._replies.get(job.key)
         if kept is not None and version is not None and kept[0] == version:
@@ -288,7 +288,7 @@ class Endpoints:
         """:meth:`handle` for async servers: checks are awaited, the loop never blocks."""
         job = self._route(request)
         if not isinstance(job, _Job):
-            return _sealed(request, job)
+            return _sealed(request, _uncached(job))
         version = self._version(job)
         kept = self._replies.get(job.key)
         if kept is not None and version is not None and kept[0] == version:
@@ -315,7 +315,7 @@ class Endpoints:
         prefix; ``None`` when outside it). Below a route that serves checks by name, the
         answer that route gives for an unknown check, the same as ``run(name)`` or
         ``probe(kind, check=name)``; else a short JSON error."""
-        return _sealed(Request(method, path or "/"), self._not_found(path))
+        return _sealed(Request(method, path or "/"), _uncached(self._not_found(path)))
 
     def _not_found(self, path: str | None) -> Reply:
         if path is not None:
@@ -632,6 +632,22 @@ def _sealed(request: Request, reply: Reply | None) -> Reply | None:
     reply.headers["Content-Length"] = str(len(reply.body))
     if request.method == "HEAD":
         return Reply(reply.status, reply.headers, b"")
+    return reply
+
+
+@overload
+def _uncached(reply: Reply) -> Reply: ...
+
+
+@overload
+def _uncached(reply: None) -> None: ...
+
+
+def _uncached(reply: Reply | None) -> Reply | None:
+    """An error answer, as every answer: never stored by a cache, varying with Accept."""
+    if reply is not None:
+        reply.headers.setdefault("Cache-Control", "no-store")
+        reply.headers.setdefault("Vary", "Accept")
     return reply
 
 

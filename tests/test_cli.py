@@ -355,3 +355,37 @@ def test_a_redirect_is_the_answer_not_followed(
     )
     done = healthcheck("probe", base + "/healthcheck", "--timeout", "5")
     assert (done.returncode, "answered 302" in done.stdout) == (0, True)
+
+
+def test_an_answer_too_large_to_judge_is_unhealthy(
+    raw_server: tuple[str, list[bytes], list[bytes]],
+) -> None:
+    # Cut at 1 MiB, a failure could hide past the cut: fail closed, never open.
+    base, script, _ = raw_server
+    body = b'{"status": "success", "pad": "' + b"x" * (2 << 20) + b'", "status2": "failure"}'
+    script.append(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
+        b"Connection: close\r\n\r\n" % len(body) + body
+    )
+    done = healthcheck("probe", base + "/healthcheck", "--timeout", "10")
+    assert done.returncode == 1
+    assert "too much to judge" in done.stdout
+
+
+def test_secrets_in_the_query_are_not_printed_and_the_scheme_is_any_case(
+    raw_server: tuple[str, list[bytes], list[bytes]],
+) -> None:
+    base, script, seen = raw_server
+    script.append(b"HTTP/1.1 500 Oops\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+    url = base.replace("http://", "HTTP://") + "/healthcheck?token=abc123&verbose=1"
+    done = healthcheck("probe", url, "--timeout", "5")
+    assert done.returncode == 1
+    assert "abc123" not in done.stdout + done.stderr
+    assert "token=***&verbose=1" in done.stdout
+    assert b"token=abc123" in seen[0]  # sent as given
+
+
+def test_a_timeout_of_zero_says_what_is_allowed() -> None:
+    done = healthcheck("probe", "http://127.0.0.1:9/", "--timeout", "0")
+    assert done.returncode == 2
+    assert "more than 0 and at most 86400" in done.stderr

@@ -289,3 +289,25 @@ def test_a_kept_reply_follows_a_settings_change(health: HealthCheck) -> None:
     assert before is not None and after is not None and compat is not None
     assert (before.status, after.status) == (200, 299)
     assert json.loads(compat.body)["team"] == "web"
+
+
+@pytest.mark.parametrize(
+    ("request_", "status"),
+    [
+        (Request("POST", "/healthcheck"), 405),
+        (Request("GET", "/healthcheck", {"format": ["nope"]}), 400),
+        (Request("GET", "/metrics", remote_addr="203.0.113.9"), 403),
+    ],
+)
+def test_error_answers_carry_the_same_cache_headers(
+    health: HealthCheck, request_: Request, status: int
+) -> None:
+    reply = Endpoints(health, details="when_authorized").handle(request_)
+    assert reply is not None and reply.status == status
+    assert (reply.headers["Cache-Control"], reply.headers["Vary"]) == ("no-store", "Accept")
+
+
+def test_the_404_for_an_unknown_check_carries_the_same_cache_headers(health: HealthCheck) -> None:
+    reply = Endpoints(health).not_found("/healthcheck/nope")
+    assert reply.status == 404
+    assert (reply.headers["Cache-Control"], reply.headers["Vary"]) == ("no-store", "Accept")

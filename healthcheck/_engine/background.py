@@ -145,7 +145,7 @@ class Background:
                     continue  # still within its round (or waiting for a thread): no hang yet
                 self._warned.add(check)
                 logger.warning(
-                    'Health check "%s" has run for %.0f s with no timeout: until it returns, '
+                    'Health check "%s" has run for %.2g s with no timeout: until it returns, '
                     "its last result is served (a timeout would report a hang)",
                     check.name,
                     running,
