@@ -121,18 +121,9 @@ class _Setting(Generic[G, S]):
         obj._change(**{self._name: value})
 
 
-class _Fixed:
+class _Fixed(_Setting[Any, object]):
     """A setting that only the constructor takes (the pool and the grace period are made from
     it): readable; assigning it is an error rather than a value silently ignored."""
-
-    def __init__(self, doc: str) -> None:
-        self.__doc__ = doc
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self._name = name
-
-    def __get__(self, obj: _SettingAttributes | None, owner: type) -> Any:
-        return self if obj is None else getattr(obj._settings, self._name)
 
     def __set__(self, obj: _SettingAttributes, value: object) -> None:
         raise AttributeError(
