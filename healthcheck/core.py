@@ -3,6 +3,7 @@ responders (the py-healthcheck answer in answer.py, the probes in probes.py)."""
 
 from __future__ import annotations
 
+import math
 import signal
 import threading
 import time
@@ -47,6 +48,8 @@ from .settings import (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: How many sets of checks version() keeps the freshness of (faces, names, exclusions).
+_MARKS_KEPT = 256
 
 
 class HealthCheck(_SettingAttributes):
@@ -125,7 +128,13 @@ class HealthCheck(_SettingAttributes):
         self._compat = CompatAnswer()
         self._probe_state = ProbeState()
         #: (cache generation, registry, when its first result expires): see version().
-        self._fresh_mark: tuple[Source, int, tuple[Check, ...], float] | None = None
+        #: By set of checks: (source, generation, until when their results are fresh).
+        self._fresh_marks: dict[tuple[Check, ...], tuple[Source, int, float]] = {}
+        #: selection()'s answers, by (kind, check, exclusions), for the registry they were for.
+        self._selections: dict[
+            tuple[str, str | None, tuple[str, ...]],
+            tuple[tuple[Check, ...], bool, tuple[Check, ...] | None],
+        ] = {}
         #: Bumped by every change of settings or sections: part of version().
         self._configured = 0
         reset_after_fork(self)
@@ -364,21 +373,53 @@ class HealthCheck(_SettingAttributes):
         checks = tuple(c for c in self._checks if c in last)
         return Report(checks, tuple(last[c] for c in checks))
 
-    def version(self) -> Hashable | None:
-        """A token equal between two calls exactly when a run in between would read the very
-        same results (and the same draining and startup state) without running anything;
-        ``None`` when a run would have to execute a check. Faces of a report are kept by it."""
+    def version(self, checks: tuple[Check, ...] | None = None) -> Hashable | None:
+        """A token equal between two calls exactly when an answer about ``checks`` (default:
+        all; see :meth:`selection`) would read the very same results, draining and startup
+        state and settings without running anything; ``None`` when it would have to execute
+        a check. Answers are kept by it."""
         source, probes = self._source_now(), self._probe_state
         if source is None:
             return None  # background mode, not started yet: run() starts it
-        checks, generation = self._checks, source.generation
-        mark = self._fresh_mark
-        if mark is None or mark[0] is not source or mark[1] != generation or mark[2] is not checks:
-            mark = (source, generation, checks, source.fresh_until(checks))  # once per change
-            self._fresh_mark = mark
-        if source.timer() >= mark[3]:
+        registry, generation = self._checks, source.generation
+        checks = registry if checks is None else checks
+        mark = self._fresh_marks.get(checks)
+        if mark is None or mark[0] is not source or mark[1] != generation:
+            # Once per landing: until when the results of exactly these checks stay fresh.
+            until = source.fresh_until(checks) if checks else math.inf
+            if len(self._fresh_marks) >= _MARKS_KEPT:
+                self._fresh_marks.clear()
+            mark = self._fresh_marks[checks] = (source, generation, until)
+        if source.timer() >= mark[2]:
             return None
-        return source, generation, checks, probes.draining, probes.started_up, self._configured
+        return source, generation, registry, probes.draining, probes.started_up, self._configured
+
+    def selection(
+        self, kind: str = "healthcheck", check: str | None = None, exclude: Collection[str] = ()
+    ) -> tuple[Check, ...] | None:
+        """The checks an answer of ``kind`` reads: ``"healthcheck"``, a probe (``"live"``,
+        ``"ready"``, ``"startup"``) or ``"metrics"`` (none: it runs nothing), for ``check``
+        less ``exclude``; ``None`` for an unknown ``check``."""
+        if kind == "metrics":
+            return ()
+        registry, latched = self._checks, self._probe_state.started_up
+        key = (kind, check, exclude if isinstance(exclude, tuple) else tuple(exclude))
+        kept = self._selections.get(key)
+        if kept is not None and kept[0] is registry and kept[1] == latched:
+            return kept[2]  # asked for on every request: worked out once per registry
+        checks: tuple[Check, ...] | None = registry
+        if kind != "healthcheck":
+            probe = Probe(kind)
+            if probe is Probe.STARTUP and latched:
+                checks = ()  # latched: runs nothing more
+            else:
+                checks = self._select(probe_checks(probe, registry), check, None, exclude)
+        else:
+            checks = self._select(registry, check, None, exclude)
+        if len(self._selections) >= _MARKS_KEPT:
+            self._selections.clear()
+        self._selections[key] = (registry, latched, checks)
+        return checks
 
     def status_code(self, status: Status) -> int:
         """The HTTP status for an overall state."""

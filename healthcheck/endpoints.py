@@ -304,7 +304,10 @@ class Endpoints:
             return route.environment.version()
         if self._whole_compat_run(job):
             return None  # the answer run() keeps
-        version = route.health.version()
+        health = route.health
+        kind = route.kind if route.kind in ("healthcheck", "metrics") else route.kind[:-1]
+        checks = health.selection(kind, job.check, job.exclude)
+        version = None if checks is None else health.version(checks)
         if version is None:
             return None
         per_second = job.fmt == "html" or self.cache_control != "no-store"

@@ -311,3 +311,24 @@ def test_the_404_for_an_unknown_check_carries_the_same_cache_headers(health: Hea
     reply = Endpoints(health).not_found("/healthcheck/nope")
     assert reply.status == 404
     assert (reply.headers["Cache-Control"], reply.headers["Vary"]) == ("no-store", "Accept")
+
+
+def test_a_probe_stays_kept_while_a_check_it_does_not_read_has_expired(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A startup check runs once (the probe latches); its result expires, and nothing runs it
+    # again. /livez reads only the live checks: its answer must stay kept regardless.
+    from .conftest import FakeTimer
+
+    timer = FakeTimer()
+    health = HealthCheck(timer=timer)
+    health.add_check(lambda: (True, "migrated"), name="migrations", tags=["startup"])
+    health.add_check(lambda: (True, "alive"), name="loop", tags=["live"])
+    endpoints = Endpoints(health)
+    assert endpoints.handle(Request("GET", "/startupz")).status == 200  # type: ignore[union-attr]
+    timer.tick(30)  # every result expired; the startup one will never run again
+    probes = count_calls(monkeypatch, health, "probe")
+    replies = [endpoints.handle(Request("GET", "/livez")) for _ in range(6)]
+    health.close()
+    assert {r.status for r in replies if r is not None} == {200}
+    assert len(probes) <= 2  # the run that refreshed the live check, then kept
