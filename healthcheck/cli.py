@@ -46,9 +46,9 @@ class CheckLine(NamedTuple):
 
     def text(self) -> str:
         mark = {"pass": "+", "warn": "!", "fail": "-"}[self.state]
-        line = f"[{mark}]{self.name} {_WORDS[self.state]}"
+        line = f"[{mark}]{_printable(self.name)} {_WORDS[self.state]}"
         if self.state != "pass" and self.output:
-            line += f": {self.output}"
+            line += f": {_printable(self.output)}"
         return line + (f" ({self.seconds:.3f} s)" if self.seconds is not None else "")
 
 
@@ -182,7 +182,7 @@ def parse_body(body: str) -> tuple[list[CheckLine], str | None]:
     """The checks and the overall status word of one of our bodies; nothing for others."""
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
         return _parse_text(body)
     if not isinstance(data, dict):
         return [], None
@@ -335,7 +335,7 @@ def render(verdict: Verdict, fmt: str, verbose: bool) -> tuple[str, int]:
             for c in verdict.checks
             if c.seconds is not None
         )
-        line = f"HEALTHCHECK {word} - {verdict.summary}"
+        line = f"HEALTHCHECK {word} - {_printable(verdict.summary)}"
         lines = [f"{line} | {perfdata}" if perfdata else line]
         if verbose:
             lines += [c.text() for c in verdict.checks]
@@ -348,10 +348,18 @@ def render(verdict: Verdict, fmt: str, verbose: bool) -> tuple[str, int]:
             "checks": [c._asdict() for c in verdict.checks],
         }
         return json.dumps(data), code
-    lines = [verdict.summary]
+    lines = [_printable(verdict.summary)]
     if verbose:
         lines += [c.text() for c in verdict.checks]
     return "\n".join(lines), code
+
+
+def _printable(text: str) -> str:
+    """``text`` on one line with no control characters: what a server sends must not move
+    the operator's terminal or forge a Nagios status line."""
+    return "".join(
+        c if c.isprintable() else "\\n" if c == "\n" else f"\\x{ord(c):02x}" for c in text
+    )
 
 
 def _perf_label(name: str) -> str:

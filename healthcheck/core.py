@@ -116,7 +116,7 @@ class HealthCheck(_SettingAttributes):
         self._sections = Sections()
         if not callable(timer):
             raise _not_a_field("timer", f"timer must be a callable, got {type(timer).__name__}")
-        self._engine = Engine(settings, exception_handler=exception_handler, timer=timer)
+        self._engine = Engine(settings, exception_handler=_handler(exception_handler), timer=timer)
         self._background: Background | None = None
         self._background_lock = threading.Lock()
         # What background mode knew in the parent process, to serve in a forked child until
@@ -160,11 +160,15 @@ class HealthCheck(_SettingAttributes):
         settings = self._settings
         self._engine.configure(settings)  # a new value passed down, not a callback
         self._configured += 1  # answers kept by version() were made with the old settings
-        if "scrubber" in change or "max_output" in change:
-            self._engine.cache.clear()  # outputs made with the old ones must not be served
+        if change.keys() & {"scrubber", "max_output", "success_ttl", "failed_ttl"}:
+            # Results made (or given a life) under the old values must not be served.
+            self._engine.cache.clear()
         background = self._background
-        if "interval" in change and background is not None and settings.interval is not None:
-            background.reschedule(settings.interval)
+        if "interval" in change and background is not None:
+            if settings.interval is None:
+                self.stop()  # no interval: checks run on demand again
+            else:
+                background.reschedule(settings.interval)
 
     @property
     def exception_handler(self) -> ExceptionHandler:
@@ -172,7 +176,7 @@ class HealthCheck(_SettingAttributes):
 
     @exception_handler.setter
     def exception_handler(self, handler: ExceptionHandler) -> None:
-        self._engine.runner.exception_handler = handler
+        self._engine.runner.exception_handler = _handler(handler)
 
     @property
     def checkers(self) -> CheckerList:
@@ -628,6 +632,15 @@ class HealthCheck(_SettingAttributes):
         """Where the next results come from, starting background mode if it is due."""
         background = self._background_running()
         return background if background is not None else self._engine
+
+
+def _handler(handler: ExceptionHandler) -> ExceptionHandler:
+    if not callable(handler):
+        raise _not_a_field(
+            "exception_handler",
+            f"exception_handler must be a callable, got {type(handler).__name__}",
+        )
+    return handler
 
 
 def _named(report: Report, name: str | None) -> Report:

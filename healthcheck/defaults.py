@@ -48,6 +48,11 @@ WAITING_TASK: float = 0.0002
 #: threads would only wait for the interpreter lock.
 BUSY_SHARE: float = 0.9
 
+#: While the process computes, how long a check must have run for the pool to add a thread
+#: beside it: well past the few milliseconds the interpreter lock stretches a quick check, so
+#: only checks waiting on a backend count.
+BUSY_SLOW_TASK: float = 0.02
+
 #: How often the pool looks whether queued checks need more threads.
 POOL_TICK: float = 0.001
 

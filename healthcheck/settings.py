@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -202,7 +203,14 @@ def _headers(what: str, value: Any) -> dict[str, str]:
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
         raise _not_a_field(what, f"{what} must be a mapping of header names to strings or None")
+    for name, text in value.items():
+        # A line break would end the header (or split the response); a name is a token.
+        if not _HEADER_NAME.fullmatch(name) or any(c in text for c in "\r\n\0"):
+            raise ValueError(f"{what} holds an invalid header: {name!r}: {text!r}")
     return dict(value)
+
+
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 def _choice(what: str, value: Any, kind: type | tuple[type, ...], optional: bool = True) -> Any:
@@ -228,8 +236,9 @@ def _seconds(what: str, value: float | None) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, _NUMBER):
         raise ValueError(f"{what} must be a number of seconds, got {value!r}")
-    # Waits beyond threading.TIMEOUT_MAX overflow; nan and inf are not durations.
-    if not 0 <= value <= defaults.MAX_SECONDS:
+    # Waits beyond threading.TIMEOUT_MAX overflow; nan and inf are not durations. As a float
+    # first: Decimal("NaN") refuses to be compared at all.
+    if not 0 <= float(value) <= defaults.MAX_SECONDS:
         raise ValueError(
             f"{what} must be between 0 and {defaults.MAX_SECONDS:g} seconds, got {value!r}"
         )

@@ -401,3 +401,37 @@ def test_a_timeout_of_zero_says_what_is_allowed() -> None:
     done = healthcheck("probe", "http://127.0.0.1:9/", "--timeout", "0")
     assert done.returncode == 2
     assert "more than 0 and at most 86400" in done.stderr
+
+
+@pytest.mark.parametrize("fmt", ["text", "nagios"])
+def test_a_hostile_answer_cannot_move_the_terminal_or_forge_a_status_line(
+    raw_server: tuple[str, list[bytes], list[bytes]], fmt: str
+) -> None:
+    base, script, _ = raw_server
+    body = (
+        b'{"status": "failure", "results": [{"checker": "db", "passed": false, '
+        b'"output": "down\\nHEALTHCHECK OK - fake | x=1\\u001b[2J"}]}'
+    )
+    script.append(
+        b"HTTP/1.1 500 Oops\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
+        b"Connection: close\r\n\r\n" % len(body) + body
+    )
+    done = healthcheck("probe", base + "/healthcheck", "--verbose", "--format", fmt)
+    assert done.returncode in (1, 2)
+    assert "\x1b" not in done.stdout
+    lines = done.stdout.splitlines()
+    assert not any(line.startswith("HEALTHCHECK OK") for line in lines)
+    assert "down\\nHEALTHCHECK OK - fake" in done.stdout
+
+
+def test_a_deeply_nested_answer_is_judged_not_a_traceback(
+    raw_server: tuple[str, list[bytes], list[bytes]],
+) -> None:
+    base, script, _ = raw_server
+    body = b"[" * 100_000 + b"]" * 100_000
+    script.append(
+        b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body
+    )
+    done = healthcheck("probe", base + "/healthcheck", "--timeout", "10")
+    assert "Traceback" not in done.stderr
+    assert done.returncode == 0  # a 200 whose body is none of ours

@@ -154,3 +154,38 @@ def test_a_busy_process_does_not_fill_the_pool_with_computing_checks() -> None:
         health.close()
     assert [status for _, status, _ in answers] == [200, 200, 200]
     assert grown <= 4
+
+
+def test_checks_waiting_on_a_backend_get_threads_even_in_a_busy_process() -> None:
+    # A busy application thread must not make twenty 0.3 s waits run one after another
+    # (6 s behind a 1 s probe timeout): a check that has waited this long gets company.
+    stop = threading.Event()
+    lock = threading.Lock()
+    running, most = [0], [0]
+
+    def spin() -> None:
+        while not stop.is_set():
+            sum(range(1000))
+
+    def waits() -> tuple[bool, str]:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.3)
+        with lock:
+            running[0] -= 1
+        return True, "ok"
+
+    health = HealthCheck(error_timeout=5)
+    for number in range(20):
+        health.add_check(waits, name=f"c{number}")
+    spinner = threading.Thread(target=spin, daemon=True)
+    spinner.start()
+    try:
+        _, status, _ = run_in_thread(health)
+    finally:
+        stop.set()
+        spinner.join(5)
+        health.close()
+    assert status == 200
+    assert most[0] >= 10  # side by side, not one after another

@@ -8,6 +8,7 @@ import json
 import math
 import threading
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -72,6 +73,12 @@ BAD = [
     ("success_headers", {"X-Retry": 5}, TypeError),
     *[(name, 5, TypeError) for name in ("success_handler", "failed_handler")],
     *[(name, -1, ValueError) for name in ("max_output", "max_section")],
+    ("success_headers", {"X-Note": "a\r\nSet-Cookie: x=1"}, ValueError),
+    ("failed_headers", {"Bad Name": "v"}, ValueError),
+    *[
+        (name, Decimal("NaN"), ValueError)
+        for name in ("success_ttl", "failed_ttl", "error_timeout", "interval", "grace_period")
+    ],
 ]
 #: Settings that are HealthCheck attributes (grace_period and max_workers are not: they are
 #: taken once, by the damper and the thread pool).
@@ -296,3 +303,40 @@ def test_a_new_scrubber_masks_results_already_cached() -> None:
         assert "opensesame" not in health.run()[0]
     finally:
         health.close()
+
+
+def test_a_lowered_ttl_applies_to_results_already_cached(counter: Counter) -> None:
+    # A failure cached for ten minutes must not outlive failed_ttl = 1 once assigned.
+    health = HealthCheck(failed_ttl=600)
+    health.add_check(counting(counter, (False, "down")), name="db")
+    try:
+        health.run()
+        health.failed_ttl = 1
+        health.run()
+    finally:
+        health.close()
+    assert counter.calls == 2
+
+
+def test_an_interval_of_none_assigned_stops_background_mode(counter: Counter) -> None:
+    health = HealthCheck(interval=0.02)
+    health.add_check(counting(counter, (True, "ok")), name="counted")
+    try:
+        health.run()
+        assert eventually(lambda: counter.calls >= 2)
+        health.interval = None
+        assert not any(
+            t.name == "healthcheck-background" and t.is_alive() for t in threading.enumerate()
+        )
+        before = counter.calls
+        health.run()  # on demand again: a cached result, no background round meanwhile
+        assert counter.calls == before
+    finally:
+        health.close()
+
+
+def test_an_exception_handler_that_is_not_callable_is_refused(health: HealthCheck) -> None:
+    with pytest.raises(TypeError, match=r"^exception_handler "):
+        HealthCheck(exception_handler=5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^exception_handler "):
+        health.exception_handler = 5  # type: ignore[assignment]

@@ -11,6 +11,7 @@ from typing import Optional
 
 from ..defaults import (
     BUSY_SHARE,
+    BUSY_SLOW_TASK,
     POOL_TICK,
     QUEUED_POLL,
     SLOW_TASK,
@@ -91,18 +92,21 @@ class DaemonThreadPool:
     def _wanted(self, busy: bool = False) -> int:
         """How many workers to add while tasks wait (call with the lock held): one for each
         busy worker that is slow (its task has run over ``SLOW_TASK``, or its quick tasks have
-        spent that long waiting since the last look), unless the process is ``busy``
-        computing; and one whenever every worker is past its limit, busy or not."""
+        spent that long waiting since the last look; while the process is ``busy`` computing,
+        only one that has run over ``BUSY_SLOW_TASK``); and one whenever every worker is past
+        its limit."""
         stuck = 1 if self._room() == self._max_workers else 0  # no thread is working
         waited, self._waited = self._waited, {}  # since the last look
-        if busy:
-            return stuck
+        # While the process computes, the interpreter lock stretches quick checks by a few
+        # milliseconds and makes them look slow or waiting: only a check that has run far
+        # longer than that (a real wait on a backend) counts then.
+        limit = BUSY_SLOW_TASK if busy else SLOW_TASK
         now = time.monotonic()
         held = list(self._busy.items())  # workers change it as they go: a snapshot
         slow = sum(
             1
             for thread, (since, _) in held
-            if now - since > SLOW_TASK or waited.get(thread, 0.0) > SLOW_TASK
+            if now - since > limit or (not busy and waited.get(thread, 0.0) > SLOW_TASK)
         )
         idle = len(self._threads) - len(held)
         return max(slow - idle, stuck)
@@ -158,9 +162,9 @@ class DaemonThreadPool:
         while True:
             time.sleep(pause)
             now, used = time.monotonic(), time.process_time()
-            # A process that kept a core busy since the last look is computing, not waiting:
-            # threads added then only queue for the interpreter lock (and stretch every check
-            # they run past its time limit), so only a pool with no working thread grows.
+            # A process that kept a core busy since the last look is computing: threads added
+            # for quick checks would only queue for the interpreter lock (and stretch every
+            # check past its time limit), so then only checks waiting long get company.
             busy = used - cpu >= BUSY_SHARE * (now - wall)
             wall, cpu = now, used
             with self._lock:
