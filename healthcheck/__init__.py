@@ -6,13 +6,12 @@ EnvironmentDump, TornadoHandler``.
 
 from __future__ import annotations
 
-import importlib
-from importlib.util import find_spec
-from typing import TYPE_CHECKING, Any
-
 from ._about import __version__ as __version__
 
+TYPE_CHECKING = False  # typing itself is not imported: it costs the probe's start-up
 if TYPE_CHECKING:
+    from typing import Any
+
     from ._engine.runner import basic_exception_handler as basic_exception_handler
     from ._engine.runner import traceback_exception_handler as traceback_exception_handler
     from .build import BuildInfo as BuildInfo
@@ -59,38 +58,17 @@ _HOMES = {
     "traceback_exception_handler": "._engine.runner",
 }
 
-__all__ = [
-    "BuildInfo",
-    "CheckResult",
-    "DuplicateNameError",
-    "EnvironmentDump",
-    "HealthCheck",
-    "HealthCheckError",
-    "LoggingListener",
-    "MissingDependencyError",
-    "Outcome",
-    "Probe",
-    "Report",
-    "Route",
-    "Scrubber",
-    "Status",
-    "StatusChange",
-    "TornadoHandler",
-    "basic_exception_handler",
-    "json_failed_handler",
-    "json_success_handler",
-    "traceback_exception_handler",
-]
-if find_spec("tornado") is None:  # as in py-healthcheck, `import *` works without Tornado
-    __all__.remove("TornadoHandler")
-
 
 def __getattr__(name: str) -> Any:
+    if name == "__all__":  # for `import *`, worked out when first asked for (not by the probe)
+        return _all()
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'healthcheck' has no attribute {name!r}")
+    from importlib import import_module
+
     try:
-        value = getattr(importlib.import_module(home, __name__), name)
+        value = getattr(import_module(home, __name__), name)
     except ImportError as exc:
         if name != "TornadoHandler":
             raise
@@ -99,6 +77,15 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"TornadoHandler is not available: {exc}") from exc
     globals()[name] = value  # looked up once
     return value
+
+
+def _all() -> list[str]:
+    from importlib.util import find_spec
+
+    # As in py-healthcheck, `import *` works without Tornado.
+    names = [n for n in sorted(_HOMES) if n != "TornadoHandler" or find_spec("tornado") is not None]
+    globals()["__all__"] = names
+    return names
 
 
 def __dir__() -> list[str]:

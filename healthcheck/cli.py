@@ -19,9 +19,9 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple
 
-if TYPE_CHECKING:  # typing's names only: dataclasses and the like cost the probe start-up
+TYPE_CHECKING = False  # typing itself is not imported: it costs the probe's start-up
+if TYPE_CHECKING:
     from typing import Any, NoReturn
 
 HEALTHY, UNHEALTHY, UNREACHABLE = 0, 1, 2
@@ -38,11 +38,16 @@ _MARKS = {"+": "pass", "!": "warn", "-": "fail"}
 _WORDS = {"pass": "ok", "warn": "warn", "fail": "failed"}
 
 
-class CheckLine(NamedTuple):
-    name: str
-    state: str
-    output: str = ""
-    seconds: float | None = None
+class CheckLine:
+    """One check in a verdict. A plain class: NamedTuple and dataclasses would import typing
+    or dataclasses, which cost every probe's start-up more than the probe's own work."""
+
+    __slots__ = ("name", "output", "seconds", "state")
+
+    def __init__(
+        self, name: str, state: str, output: str = "", seconds: float | None = None
+    ) -> None:
+        self.name, self.state, self.output, self.seconds = name, state, output, seconds
 
     def text(self) -> str:
         mark = {"pass": "+", "warn": "!", "fail": "-"}[self.state]
@@ -51,13 +56,19 @@ class CheckLine(NamedTuple):
             line += f": {_printable(self.output)}"
         return line + (f" ({self.seconds:.3f} s)" if self.seconds is not None else "")
 
+    def as_dict(self) -> dict[str, Any]:
+        return {n: getattr(self, n) for n in ("name", "state", "output", "seconds")}
 
-class Verdict(NamedTuple):
+
+class Verdict:
     """What a health answer says, whichever format it came in."""
 
-    state: str  # pass, warn, fail
-    summary: str
-    checks: list[CheckLine] = []  # noqa: RUF012 - a default shared, never changed
+    __slots__ = ("checks", "state", "summary")
+
+    def __init__(self, state: str, summary: str, checks: list[CheckLine] | None = None) -> None:
+        self.state = state  # pass, warn, fail
+        self.summary = summary
+        self.checks = checks or []
 
 
 class Misuse(Exception):
@@ -345,7 +356,7 @@ def render(verdict: Verdict, fmt: str, verbose: bool) -> tuple[str, int]:
         data = {
             "status": verdict.state,
             "summary": verdict.summary,
-            "checks": [c._asdict() for c in verdict.checks],
+            "checks": [c.as_dict() for c in verdict.checks],
         }
         return json.dumps(data), code
     lines = [_printable(verdict.summary)]
