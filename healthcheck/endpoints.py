@@ -194,6 +194,17 @@ class Reply:
         return Reply(self.status, dict(self.headers), body, self.template)
 
 
+class _Routed(NamedTuple):
+    """Where a request goes, as its path, query and ``Accept`` header say."""
+
+    route: Route
+    check: str | None
+    fmt: str
+    exclude: tuple[str, ...] = ()
+    #: Asked for; given only with the details.
+    verbose: bool = False
+
+
 class _Job(NamedTuple):
     """A routed request: what to produce, for whom, in which format. (A named tuple: one is
     made per request, and a tuple is the cheapest immutable record to make.)"""
@@ -263,6 +274,8 @@ class Endpoints:
         #: The last rendering of each face: (moment, results, checks, reply) by (path,
         #: format, details, check); valid while the results are the very same objects.
         self._faces: dict[tuple[str, str, bool, str | None], tuple[Any, ...]] = {}
+        #: Where each request signature (method, path, Accept, query) goes.
+        self._routed: dict[tuple[Any, ...], _Routed] = {}
         #: The last reply to each job (see _Job.key), with the version it was rendered for.
         self._replies: dict[tuple[Any, ...], tuple[Hashable, Reply]] = {}
 
@@ -349,55 +362,68 @@ class Endpoints:
         return None
 
     def _route(self, request: Request) -> _Job | Reply | None:
+        """The job ``request`` asks for, or the error reply; ``None`` when not ours."""
+        key = (
+            request.method,
+            request.path,
+            request.headers.get("accept"),
+            tuple((name, tuple(values)) for name, values in request.query.items()),
+        )
+        routed = self._routed.get(key)
+        # A check's path stays its own while the check is registered.
+        if routed is None or (routed.check and not routed.route.health.has_check(routed.check)):
+            found = self._routing(request)
+            if not isinstance(found, _Routed):
+                return found
+            routed = found
+            if len(self._routed) >= _REPLIES_KEPT:
+                self._routed.clear()  # a client cycling through Accept headers
+            self._routed[key] = routed
+        return self._access(request, routed)
+
+    def _routing(self, request: Request) -> _Routed | Reply | None:
+        """What the path, the query and ``Accept`` ask for, whoever asks (kept per request
+        signature: clients send the same few requests again and again)."""
         matched = self.match(request.path)
         if matched is None:
             return None
         route, check = matched
         if request.method not in ("GET", "HEAD"):
             return _reply(405, {"error": "method not allowed"}, {"Allow": "GET, HEAD"})
+        accept = request.headers.get("accept")
+        if route.kind == "metrics":
+            return _Routed(
+                route, None, route.format or choose(accept, METRICS_FORMATS, "prometheus")
+            )
+        offers = ENVIRONMENT_FORMATS if route.kind == "environment" else HEALTH_FORMATS
+        fmt = _format(request) or route.format or choose(accept, offers, "json")
+        if not request.query:  # most requests: no exclusions, not verbose
+            return _Routed(route, check, fmt)
+        return _Routed(
+            route, check, fmt, tuple(request.args("exclude")), "verbose" in request.query
+        )
+
+    def _access(self, request: Request, routed: _Routed) -> _Job | Reply:
+        """``routed`` as this caller may have it: with or without the details, or refused."""
+        route, fmt = routed.route, routed.fmt
         if route.kind == "environment":
-            return self._environment_job(request, route)
+            if self.environment_details == "never":
+                return _reply(404, {"error": "the environment endpoint is disabled"})
+            if not self._allowed(self.environment_details, request):
+                return _reply(403, {"error": "the environment is for authorised callers only"})
+            if fmt not in ENVIRONMENT_FORMATS:
+                return _reply(400, {"error": f"unknown format {fmt!r}"})
+            return _Job(route, None, fmt, True)
         details = self._allowed(self.details, request)
         if route.kind == "metrics":
             if not details:
                 return _reply(403, {"error": "metrics are for authorised callers only"})
-            fmt = route.format or choose(
-                request.headers.get("accept"), METRICS_FORMATS, "prometheus"
-            )
             return _Job(route, None, fmt, details)
-        fmt = (
-            _format(request)
-            or route.format
-            or choose(request.headers.get("accept"), HEALTH_FORMATS, "json")
-        )
         if route.kind == "healthcheck" and fmt not in HEALTH_FORMATS:
             return _reply(
                 400, {"error": f"unknown format {fmt!r}", "formats": list(HEALTH_FORMATS)}
             )
-        if not request.query:  # most requests: no exclusions, not verbose
-            return _Job(route, check, fmt, details)
-        return _Job(
-            route,
-            check,
-            fmt,
-            details,
-            exclude=tuple(request.args("exclude")),
-            verbose=details and "verbose" in request.query,
-        )
-
-    def _environment_job(self, request: Request, route: Route) -> _Job | Reply:
-        if self.environment_details == "never":
-            return _reply(404, {"error": "the environment endpoint is disabled"})
-        if not self._allowed(self.environment_details, request):
-            return _reply(403, {"error": "the environment is for authorised callers only"})
-        fmt = (
-            _format(request)
-            or route.format
-            or choose(request.headers.get("accept"), ENVIRONMENT_FORMATS, "json")
-        )
-        if fmt not in ENVIRONMENT_FORMATS:
-            return _reply(400, {"error": f"unknown format {fmt!r}"})
-        return _Job(route, None, fmt, True)
+        return _Job(route, routed.check, fmt, details, routed.exclude, details and routed.verbose)
 
     def _allowed(self, policy: Details, request: Request) -> bool:
         if policy != "when_authorized":

@@ -91,9 +91,11 @@ class HealthCheckExtension:
         )
         if reply is None:  # a name no check has: the answer for an unknown check
             reply = self.endpoints.not_found(path, method)
+        # Werkzeug sets the body's length itself: one header fewer to copy and check.
+        length = reply.headers.pop("Content-Length")
         response = flask.Response(reply.body, status=reply.status, headers=reply.headers)
         if method == "HEAD":  # GET's length, not the empty body's
-            response.headers["Content-Length"] = reply.headers["Content-Length"]
+            response.headers["Content-Length"] = length
         return response
 
 
