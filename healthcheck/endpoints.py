@@ -11,7 +11,6 @@ renames or leaves out any of them and ``routes=`` adds :class:`Route` s of other
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import logging
 import re
@@ -19,13 +18,14 @@ import time
 import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple, Protocol, Union, overload
+from typing import Any, Literal, NamedTuple, Union, overload
 
 from .core import HealthCheck
 from .environment import EnvironmentDump
 from .exceptions import MissingDependencyError
 from .jsonable import JSON, to_jsonable
 from .negotiation import choose
+from .proxies import DEFAULT_TRUSTED, Headers, client_address, is_local, trusted_networks
 from .render.compat import STATUS_WORDS, BodyTemplate
 from .result import Report
 
@@ -147,12 +147,6 @@ def _route_path(path: object) -> str:
     return cleaned
 
 
-class Headers(Protocol):
-    """What the endpoints read of a request's headers."""
-
-    def get(self, name: str, /) -> str | None: ...
-
-
 _NO_HEADERS: dict[str, str] = {}
 
 
@@ -167,6 +161,7 @@ class Request:
     #: Looked up by lower-case name (``Accept`` as ``"accept"``): a dict with lower-case keys,
     #: or the framework's own case-insensitive headers, which cost nothing to pass.
     headers: Headers = field(default_factory=lambda: _NO_HEADERS)
+    #: The socket peer: the proxy's address behind a proxy, never an address it forwarded.
     remote_addr: str | None = None
     #: The framework's own request object, handed to the ``authorize`` hook.
     native: Any = None
@@ -234,9 +229,11 @@ class Endpoints:
     """Serves a :class:`HealthCheck` and an :class:`EnvironmentDump` over HTTP.
 
     ``details`` says who sees per-check results (others get only the overall status, the
-    Kubernetes "reason withheld" style); ``environment_details`` who may read
-    ``/environment`` at all. "Authorised" means ``authorize(request)`` returned true or, with no
-    hook, that the request came from this machine (a loopback address).
+    Kubernetes "reason withheld" style: no check names, no checks by name, no ``?exclude=``);
+    ``environment_details`` who may read ``/environment`` at all. "Authorised" means
+    ``authorize(request)`` returned true or, with no hook, that the client is this machine:
+    a loopback peer with no forwarding headers, or a ``trusted_proxies`` peer whose headers
+    name a loopback client (see :mod:`healthcheck.proxies`).
     """
 
     def __init__(
@@ -247,8 +244,9 @@ class Endpoints:
         paths: Mapping[str, str | None] | None = None,
         routes: Iterable[Route] = (),
         authorize: Authorize | None = None,
-        details: Details = "always",
+        details: Details = "when_authorized",
         environment_details: Details = "when_authorized",
+        trusted_proxies: Iterable[str] | str = DEFAULT_TRUSTED,
         cache_control: Literal["no-store", "max-age"] = "no-store",
         metrics: bool = True,
         service_id: str | None = None,
@@ -263,6 +261,8 @@ class Endpoints:
         self.health = health
         self.environment = environment
         self.authorize = authorize
+        #: Peers whose forwarding headers are believed (see :mod:`healthcheck.proxies`).
+        self.trusted_proxies = trusted_networks(trusted_proxies)
         self.details = details
         self.environment_details = environment_details
         self.cache_control = cache_control
@@ -354,12 +354,17 @@ class Endpoints:
         route = self._table.get(path)
         if route is not None:
             return route, None
-        parent, _, check = path.rpartition("/")
-        route = self._table.get(parent or "/")
+        below = self._by_name(path)
         # Only names of registered checks: other paths below a route stay the app's own.
-        if route is not None and route.by_name and check and route.health.has_check(check):
-            return route, check
+        if below is not None and below[0].health.has_check(below[1]):
+            return below
         return None
+
+    def _by_name(self, path: str) -> tuple[Route, str] | None:
+        """The route ``path`` names a check of, and the name, registered or not."""
+        parent, _, check = ("/" + path.strip("/")).rpartition("/")
+        route = self._table.get(parent or "/")
+        return (route, check) if route is not None and route.by_name and check else None
 
     def _route(self, request: Request) -> _Job | Reply | None:
         """The job ``request`` asks for, or the error reply; ``None`` when not ours."""
@@ -373,6 +378,8 @@ class Endpoints:
         # A check's path stays its own while the check is registered.
         if routed is None or (routed.check and not routed.route.health.has_check(routed.check)):
             found = self._routing(request)
+            if found is None and self.withholds(request):
+                return _names_withheld()  # whether a check has that name or not
             if not isinstance(found, _Routed):
                 return found
             routed = found
@@ -414,7 +421,9 @@ class Endpoints:
             if fmt not in ENVIRONMENT_FORMATS:
                 return _reply(400, {"error": f"unknown format {fmt!r}"})
             return _Job(route, None, fmt, True)
-        details = self._allowed(self.details, request)
+        details = self._detailed(request)
+        if not details and (routed.check or routed.exclude):
+            return _names_withheld()  # else check names could be probed and failures bisected
         if route.kind == "metrics":
             if not details:
                 return _reply(403, {"error": "metrics are for authorised callers only"})
@@ -425,11 +434,21 @@ class Endpoints:
             )
         return _Job(route, routed.check, fmt, details, routed.exclude, details and routed.verbose)
 
+    def withholds(self, request: Request) -> bool:
+        """Whether ``request`` names a check, registered or not, that its caller may not ask
+        about (answered alike for every name, so that names cannot be probed)."""
+        return self._by_name(request.path) is not None and not self._detailed(request)
+
+    def _detailed(self, request: Request) -> bool:
+        """Whether this caller sees per-check details."""
+        return self._allowed(self.details, request)
+
     def _allowed(self, policy: Details, request: Request) -> bool:
         if policy != "when_authorized":
             return policy == "always"
         if self.authorize is None:
-            return _is_loopback(request.remote_addr)
+            peer, headers = request.remote_addr, request.headers
+            return is_local(client_address(peer, headers, self.trusted_proxies))
         try:
             return bool(self.authorize(request.native))
         except Exception:
@@ -680,6 +699,10 @@ def _uncached(reply: Reply | None) -> Reply | None:
     return reply
 
 
+def _names_withheld() -> Reply:
+    return _reply(403, {"error": "checks by name and ?exclude= are for authorised callers only"})
+
+
 def _reply(status: int, data: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> Reply:
     body = json.dumps(to_jsonable(data)).encode()
     return Reply(status, {"Content-Type": JSON_TYPE, **(headers or {})}, body)
@@ -695,14 +718,3 @@ def _bytes(body: Any) -> bytes:
     if isinstance(body, bytes):
         return body
     return (body if isinstance(body, str) else json.dumps(to_jsonable(body))).encode()
-
-
-def _is_loopback(address: str | None) -> bool:
-    if not address:
-        return False
-    try:
-        ip = ipaddress.ip_address(address.split("%")[0])
-    except ValueError:
-        return False
-    mapped = getattr(ip, "ipv4_mapped", None)  # ::ffff:127.0.0.1 from a dual-stack socket
-    return (mapped or ip).is_loopback

@@ -60,10 +60,11 @@ def tornado_server(health: Any, environment: Any, **options: Any) -> Iterator[st
     port = free_port()
     ready = threading.Event()
     state: dict[str, Any] = {}
+    xheaders = options.pop("xheaders", False)  # Tornado's own reading of X-Real-IP
 
     async def serve() -> None:
         app = tornado.web.Application(routes(health, environment, **options))
-        server = tornado.httpserver.HTTPServer(app)
+        server = tornado.httpserver.HTTPServer(app, xheaders=xheaders)
         server.listen(port, address="127.0.0.1")
         state["stop"] = asyncio.Event()
         state["loop"] = asyncio.get_running_loop()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.readme import README, python_examples
@@ -51,3 +53,60 @@ def test_the_readme_opens_with_the_two_commands() -> None:
         line.strip().split("#")[0].strip() for line in lines[first_block + 2 : first_block + 4]
     ]
     assert commands == ["python3 dev.py demo", "python3 dev.py test"]
+
+
+def _run(title: str) -> dict[str, object]:
+    from tests.readme import example
+
+    namespace: dict[str, object] = {"__name__": "readme_example"}
+    exec(compile(example(title), str(README), "exec"), namespace)  # noqa: S102 - our README
+    return namespace
+
+
+def test_the_ten_lines_serve_the_environment_to_local_callers_only() -> None:
+    app = _run("Ten lines")["app"]
+    client = app.test_client()  # type: ignore[attr-defined]
+    assert client.get("/environment").status_code == 200
+    remote = client.get("/environment", environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    proxied = client.get("/environment", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert remote.status_code == 403 and proxied.status_code == 403
+    assert client.get("/healthcheck").status_code == 200
+
+
+def test_the_tornado_example_serves_the_environment_to_local_callers_only() -> None:
+    import asyncio
+    import threading
+
+    import tornado.httpserver
+
+    from tests.http import get
+    from tests.servers import free_port, wait_for_port
+
+    app = _run("Tornado")["app"]
+    port, ready = free_port(), threading.Event()
+    state: dict[str, Any] = {}
+
+    async def serve() -> None:
+        server = tornado.httpserver.HTTPServer(app)
+        server.listen(port, address="127.0.0.1")
+        state["stop"], state["loop"] = asyncio.Event(), asyncio.get_running_loop()
+        ready.set()
+        await state["stop"].wait()
+        server.stop()
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+    thread.start()
+    ready.wait(10)
+    wait_for_port(port)
+    remote = {"X-Forwarded-For": "203.0.113.9"}
+    try:
+        base = f"http://127.0.0.1:{port}"
+        answers = {path: get(base + path, headers=remote).status for path in
+                   ("/environment", "/ops/environment")}  # fmt: skip
+        local = get(base + "/ops/environment").status
+        health = get(base + "/healthcheck").status
+    finally:
+        state["loop"].call_soon_threadsafe(state["stop"].set)
+        thread.join(10)
+    assert answers == {"/environment": 404, "/ops/environment": 403}
+    assert local == 200 and health == 200

@@ -236,7 +236,7 @@ def test_one_check_by_name_keeps_its_body_and_updates_its_timestamp(
     templates = count_calls(monkeypatch, compat, "BodyTemplate")
     monkeypatch.setattr("healthcheck.answer.BodyTemplate", compat.BodyTemplate)
     endpoints = Endpoints(health)
-    request = Request("GET", f"/healthcheck/{name}")
+    request = Request("GET", f"/healthcheck/{name}", remote_addr="127.0.0.1")
     first, second = (endpoints.handle(request) for _ in range(2))
     assert first is not None and second is not None
     assert len(templates) == 1

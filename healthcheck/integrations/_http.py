@@ -26,6 +26,16 @@ def status_line(code: int) -> str:
 _lines: dict[int, str] = {}
 
 
+def wsgi_peer(environ: Mapping[str, object]) -> str | None:
+    """The socket peer of a WSGI request, even where werkzeug's ProxyFix has replaced
+    ``REMOTE_ADDR`` with a forwarded address: the endpoints judge forwarding themselves."""
+    original = environ.get("werkzeug.proxy_fix.orig")
+    if isinstance(original, Mapping) and "REMOTE_ADDR" in original:
+        environ = original
+    peer = environ.get("REMOTE_ADDR")
+    return peer if isinstance(peer, str) else None
+
+
 def strip_prefix(path: str, prefix: str) -> str | None:
     """``path`` below ``prefix``, or ``None`` when it is not below it."""
     prefix = prefix.rstrip("/")

@@ -74,22 +74,9 @@ class EndpointsHandler(RequestHandler):
 
     async def get(self, *args: Any) -> None:
         request = self.request
-        path = unquote(request.path)
-        reply = await self.endpoints.handle_async(
-            Request(
-                method=request.method or "GET",
-                path=strip_prefix(path, self.prefix) or path,
-                query={
-                    k: [v.decode("utf-8", "replace") for v in vs]
-                    for k, vs in request.query_arguments.items()
-                },
-                headers=request.headers,  # looked up by any case
-                remote_addr=request.remote_ip,
-                native=request,
-            )
-        )
+        reply = await self.endpoints.handle_async(_request(request, self.prefix))
         if reply is None:
-            below = strip_prefix(path, self.prefix)
+            below = strip_prefix(unquote(request.path), self.prefix)
             reply = self.endpoints.not_found(below, request.method or "GET")
         self._send(reply)
 
@@ -116,8 +103,13 @@ class _Served(Matcher):
 
     def match(self, request: HTTPServerRequest) -> dict[str, Any] | None:
         path = strip_prefix(unquote(request.path), self.prefix)
-        if path is None or self.endpoints.match(path) is None:
+        if path is None:
             return None
+        if self.endpoints.match(path) is None:
+            # Unknown names below a route stay the app's, except for a caller who may not
+            # learn which names exist: that one gets the same answer for every name.
+            if not self.endpoints.withholds(_request(request, self.prefix)):
+                return None
         return {}
 
 
@@ -135,3 +127,28 @@ def routes(
     endpoints = Endpoints(health, environment, **options)
     target = {"endpoints": endpoints, "prefix": prefix}
     return [Rule(_Served(endpoints, prefix), EndpointsHandler, target)]
+
+
+def _request(request: HTTPServerRequest, prefix: str) -> Request:
+    path = unquote(request.path)
+    return Request(
+        method=request.method or "GET",
+        path=strip_prefix(path, prefix) or path,
+        query={
+            k: [v.decode("utf-8", "replace") for v in vs]
+            for k, vs in request.query_arguments.items()
+        },
+        headers=request.headers,  # looked up by any case
+        remote_addr=_peer(request),
+        native=request,
+    )
+
+
+def _peer(request: HTTPServerRequest) -> str | None:
+    """The socket peer, not ``remote_ip``: with ``xheaders=True`` Tornado replaces that with
+    whatever ``X-Real-IP`` or ``X-Forwarded-For`` says, from anyone; the endpoints judge
+    forwarding themselves."""
+    address = getattr(getattr(request.connection, "context", None), "address", None)
+    if isinstance(address, tuple) and address and isinstance(address[0], str):
+        return address[0]
+    return None  # not a TCP peer (a Unix socket): no address to judge, only authorize

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 from ..core import HealthCheck
 from ..endpoints import Endpoints, Request
 from ..environment import EnvironmentDump
-from ._http import status_line, strip_prefix
+from ._http import status_line, strip_prefix, wsgi_peer
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -47,7 +47,7 @@ class HealthWSGI:
                     path=path,
                     query=_query(environ.get("QUERY_STRING", "")),
                     headers=_Headers(environ),
-                    remote_addr=environ.get("REMOTE_ADDR"),
+                    remote_addr=wsgi_peer(environ),
                     native=environ,
                 )
             )

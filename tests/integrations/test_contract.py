@@ -430,3 +430,75 @@ def test_one_check_by_name_answers_with_its_own_state(serve: Serve) -> None:
     assert (one.status, one.json()["status"]) == (500, "failure")
     assert probe.status == 500
     assert (component.status, component.json()["status"]) == (500, "DOWN")
+
+
+# -- behind a proxy: who counts as local --------------------------------------------------
+
+REMOTE = {"X-Forwarded-For": "203.0.113.9"}  # a remote client, as a local proxy forwards it
+
+
+def test_a_remote_client_behind_a_local_proxy_learns_only_the_overall_state(
+    serve: Serve, failing: HealthCheck
+) -> None:
+    with serve(failing, EnvironmentDump()) as base:
+        health = get(base + "/healthcheck", headers=REMOTE)
+        page = get(base + "/healthcheck?format=html", headers=REMOTE)
+        environment = get(base + "/environment", headers=REMOTE)
+        metrics = get(base + "/metrics", headers=REMOTE)
+        local = get(base + "/healthcheck", headers={"X-Forwarded-For": "127.0.0.1"})
+    assert (health.status, health.json()) == (500, {"status": "failure"})
+    assert page.status == 500 and "queue" not in page.body.decode()
+    assert environment.status == 403 and metrics.status == 403
+    assert len(local.json()["results"]) == 2  # a local client through the proxy
+
+
+def test_check_names_cannot_be_probed_nor_failures_bisected_without_details(
+    serve: Serve, failing: HealthCheck
+) -> None:
+    with serve(failing, None) as base:
+        known = get(base + "/healthcheck/queue", headers=REMOTE)
+        unknown = get(base + "/healthcheck/no-such-check", headers=REMOTE)
+        probe = get(base + "/readyz/queue", headers=REMOTE)
+        bisect = get(base + "/healthcheck?exclude=queue", headers=REMOTE)
+        ready = get(base + "/readyz?exclude=queue", headers=REMOTE)
+        mine = get(base + "/healthcheck?exclude=queue")
+    answers = {(r.status, r.body) for r in (known, unknown, probe, bisect, ready)}
+    assert len(answers) == 1  # the same answer whether the name exists or fails
+    assert known.status == 403
+    assert mine.status == 200  # an authorised caller still excludes
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Forwarded-For": "127.0.0.1", "X-Real-IP": "203.0.113.9"},
+        {"Forwarded": "for=203.0.113.9"},
+        {"X-Forwarded-For": "unknown"},
+    ],
+)
+def test_forwarding_headers_that_do_not_name_a_local_client_are_not_local(
+    serve: Serve, health: HealthCheck, headers: dict[str, str]
+) -> None:
+    with serve(health, EnvironmentDump()) as base:
+        assert get(base + "/environment", headers=headers).status == 403
+
+
+def test_without_trusted_proxies_forwarding_headers_are_never_believed(
+    serve: Serve, health: HealthCheck
+) -> None:
+    spoofed = {"X-Forwarded-For": "127.0.0.1"}
+    with serve(health, EnvironmentDump(), trusted_proxies=()) as base:
+        assert get(base + "/environment", headers=spoofed).status == 403
+        assert get(base + "/environment").status == 200  # the loopback peer itself
+
+
+def test_tornado_xheaders_do_not_make_a_remote_client_local(failing: HealthCheck) -> None:
+    """With ``xheaders=True`` Tornado's remote_ip is whatever X-Real-IP says; the endpoints
+    judge the socket peer and every forwarding header instead."""
+    from tests.servers import tornado_server
+
+    spoofed = {"X-Forwarded-For": "203.0.113.9", "X-Real-IP": "127.0.0.1"}
+    with tornado_server(failing, EnvironmentDump(), xheaders=True) as base:
+        assert get(base + "/environment", headers=spoofed).status == 403
+        assert get(base + "/healthcheck", headers=spoofed).json() == {"status": "failure"}
+        assert get(base + "/environment").status == 200
