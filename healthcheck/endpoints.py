@@ -292,9 +292,9 @@ class Endpoints:
         if not isinstance(job, _Job):
             return _sealed(request, _uncached(job))
         version = self._version(job)
-        kept = self._replies.get(job.key)
-        if kept is not None and version is not None and kept[0] == version:
-            return _sealed(request, kept[1].again())
+        kept = self._kept_reply(request, job, version)
+        if kept is not None:
+            return kept
         return self._finish(request, job, self._produce(job), version)
 
     async def handle_async(self, request: Request) -> Reply | None:
@@ -303,10 +303,28 @@ class Endpoints:
         if not isinstance(job, _Job):
             return _sealed(request, _uncached(job))
         version = self._version(job)
+        kept = self._kept_reply(request, job, version)
+        if kept is not None:
+            return kept
+        return self._finish(request, job, await self._produce_async(job), version)
+
+    def handle_ready(self, request: Request) -> Reply | None:
+        """The reply to ``request`` if it is ready without running or awaiting anything (an
+        error, or the reply kept for the current results); ``None`` otherwise, and for a path
+        not ours: then :meth:`handle_async`. Async servers answer most requests at once."""
+        job = self._route(request)
+        if job is None:
+            return None
+        if not isinstance(job, _Job):
+            return _sealed(request, _uncached(job))
+        return self._kept_reply(request, job, self._version(job))
+
+    def _kept_reply(self, request: Request, job: _Job, version: Hashable | None) -> Reply | None:
+        """A copy of the reply kept for ``job``, if it was rendered for ``version``."""
         kept = self._replies.get(job.key)
         if kept is not None and version is not None and kept[0] == version:
             return _sealed(request, kept[1].again())
-        return self._finish(request, job, await self._produce_async(job), version)
+        return None
 
     def _version(self, job: _Job) -> Hashable | None:
         """What a reply to ``job`` depends on besides the job, when that is known without

@@ -6,9 +6,11 @@ import http
 import logging
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from types import MappingProxyType
 from typing import ClassVar
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 
 def status_line(code: int) -> str:
@@ -24,6 +26,21 @@ def status_line(code: int) -> str:
 
 
 _lines: dict[int, str] = {}
+
+
+_NO_QUERY: Mapping[str, Sequence[str]] = MappingProxyType({})
+
+
+def parse_query(raw: bytes) -> Mapping[str, Sequence[str]]:
+    """A query string's parameters (blank ones kept; UTF-8, undecodable bytes replaced), read
+    only: the same few query strings come again and again (probes), so each is parsed once."""
+    return _parse_query(raw) if raw else _NO_QUERY
+
+
+@lru_cache(maxsize=256)
+def _parse_query(raw: bytes) -> Mapping[str, Sequence[str]]:
+    parsed = parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
+    return MappingProxyType({name: tuple(values) for name, values in parsed.items()})
 
 
 def wsgi_peer(environ: Mapping[str, object]) -> str | None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qs
 
 from ..core import HealthCheck
 from ..endpoints import Endpoints, Request
 from ..environment import EnvironmentDump
-from ._http import strip_prefix
+from ._http import parse_query, strip_prefix
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -83,17 +82,30 @@ class HealthASGI:
             Request(
                 method=scope.get("method", "GET").upper(),
                 path=below,
-                query=parse_qs(
-                    scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
-                ),
-                headers={
-                    k.decode("latin-1").lower(): v.decode("latin-1")
-                    for k, v in scope.get("headers", ())
-                },
+                query=parse_query(scope.get("query_string", b"")),
+                headers=_Headers(scope.get("headers", ())),
                 remote_addr=client[0] if client else None,
                 native=scope,
             )
         )
+
+
+class _Headers:
+    """A request's headers, read from the scope's list when asked for: the endpoints look at
+    one or two of them, so decoding every one would be wasted."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+
+    def get(self, name: str, /) -> str | None:
+        wanted = name.lower().encode("latin-1")
+        # Servers send names in lower case; others may not. A header sent twice counts as one
+        # comma-separated list (RFC 9110), as WSGI servers and Tornado join them: a proxy's
+        # own X-Forwarded-For line must not hide behind a client's.
+        values = [value.decode("latin-1") for key, value in self._raw if key.lower() == wanted]
+        return ", ".join(values) if values else None
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

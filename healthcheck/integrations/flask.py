@@ -17,7 +17,7 @@ from werkzeug.routing import BaseConverter  # noqa: E402 - after the friendly im
 from ..core import HealthCheck  # noqa: E402
 from ..endpoints import Endpoints, Request  # noqa: E402
 from ..environment import EnvironmentDump  # noqa: E402
-from ._http import QuietAccessLog, strip_prefix, wsgi_peer  # noqa: E402
+from ._http import QuietAccessLog, parse_query, strip_prefix, wsgi_peer  # noqa: E402
 
 
 class HealthCheckExtension:
@@ -83,7 +83,7 @@ class HealthCheckExtension:
             Request(
                 method=method,
                 path=path,
-                query=request.args.to_dict(flat=False) if request.query_string else {},
+                query=parse_query(request.query_string),
                 headers=request.headers,  # werkzeug's: looked up by any case
                 remote_addr=wsgi_peer(request.environ),
                 native=request,

@@ -18,7 +18,7 @@ from tornado.web import RequestHandler  # noqa: E402
 from ..core import HealthCheck  # noqa: E402
 from ..endpoints import Endpoints, Reply, Request  # noqa: E402
 from ..environment import EnvironmentDump  # noqa: E402
-from ._http import strip_prefix  # noqa: E402
+from ._http import parse_query, strip_prefix  # noqa: E402
 
 
 class TornadoHandler(RequestHandler):
@@ -72,12 +72,19 @@ class EndpointsHandler(RequestHandler):
         self.endpoints = endpoints
         self.prefix = prefix
 
-    async def get(self, *args: Any) -> None:
-        request = self.request
-        reply = await self.endpoints.handle_async(_request(request, self.prefix))
+    def get(self, *args: Any) -> Awaitable[None] | None:
+        request = _request(self.request, self.prefix)
+        ready = self.endpoints.handle_ready(request)
+        if ready is not None:  # most requests: answered now, no coroutine to run
+            self._send(ready)
+            return None
+        return self._produce(request)
+
+    async def _produce(self, request: Request) -> None:
+        reply = await self.endpoints.handle_async(request)
         if reply is None:
-            below = strip_prefix(unquote(request.path), self.prefix)
-            reply = self.endpoints.not_found(below, request.method or "GET")
+            below = strip_prefix(unquote(self.request.path), self.prefix)
+            reply = self.endpoints.not_found(below, self.request.method or "GET")
         self._send(reply)
 
     head = get
@@ -134,10 +141,7 @@ def _request(request: HTTPServerRequest, prefix: str) -> Request:
     return Request(
         method=request.method or "GET",
         path=strip_prefix(path, prefix) or path,
-        query={
-            k: [v.decode("utf-8", "replace") for v in vs]
-            for k, vs in request.query_arguments.items()
-        },
+        query=parse_query(request.query.encode("latin-1", "replace")),
         headers=request.headers,  # looked up by any case
         remote_addr=_peer(request),
         native=request,

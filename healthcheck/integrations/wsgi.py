@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qs
 
 from ..core import HealthCheck
 from ..endpoints import Endpoints, Request
 from ..environment import EnvironmentDump
-from ._http import status_line, strip_prefix, wsgi_peer
+from ._http import parse_query, status_line, strip_prefix, wsgi_peer
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -45,7 +44,7 @@ class HealthWSGI:
                 Request(
                     method=environ.get("REQUEST_METHOD", "GET").upper(),
                     path=path,
-                    query=_query(environ.get("QUERY_STRING", "")),
+                    query=parse_query(_latin1(environ.get("QUERY_STRING") or "")),
                     headers=_Headers(environ),
                     remote_addr=wsgi_peer(environ),
                     native=environ,
@@ -59,8 +58,12 @@ class HealthWSGI:
         return [reply.body]
 
 
-def _query(query: str) -> dict[str, list[str]]:
-    return parse_qs(query, keep_blank_values=True) if query else {}
+def _latin1(text: str) -> bytes:
+    """A PEP 3333 string as the bytes it stands for (text put there decoded: as UTF-8)."""
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace")
 
 
 class _Headers:

@@ -194,3 +194,31 @@ def test_metrics_without_prometheus_client_is_a_clear_501(
     assert reply.status_code == 501
     error = reply.get_json()["error"]
     assert "pip install 'prometheus_client>=0.17' (the healthcheck-endpoints[prometheus]" in error
+
+
+def test_asgi_reads_a_header_sent_twice_as_one_list(health: HealthCheck) -> None:
+    """A proxy that adds its own X-Forwarded-For line after the client's must be heard."""
+    import asyncio
+
+    from healthcheck import EnvironmentDump
+    from healthcheck.integrations.asgi import HealthASGI
+
+    app = HealthASGI(health, EnvironmentDump())
+    sent: list[dict[str, Any]] = []
+
+    async def call(headers: list[tuple[bytes, bytes]]) -> int:
+        scope = {"type": "http", "method": "GET", "path": "/environment", "query_string": b"",
+                 "headers": headers, "client": ("127.0.0.1", 5000)}  # fmt: skip
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        await app(scope, receive, send)
+        return int(sent[-2]["status"])
+
+    twice = [(b"x-forwarded-for", b"127.0.0.1"), (b"X-Forwarded-For", b"203.0.113.9")]
+    assert asyncio.run(call(twice)) == 403
+    assert asyncio.run(call([(b"x-forwarded-for", b"127.0.0.1")])) == 200
