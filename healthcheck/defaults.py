@@ -74,6 +74,8 @@ MAX_SECONDS: float = 365 * 24 * 3600
 #: small payload; anything longer is cut with a marker, so one runaway checker cannot make
 #: every response megabytes long.
 MAX_OUTPUT: int = 16_384
+#: The longest log message (or traceback) this package writes, cut before it is masked.
+LOG_LIMIT: int = 65_536
 
 #: Longest custom section (and environment section) in characters of JSON; generous, since
 #: ``python.packages`` alone runs to tens of kilobytes in a large virtualenv.

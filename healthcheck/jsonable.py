@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Union
 
 #: A value ``json.dumps`` serialises as it is.
@@ -64,14 +64,29 @@ def _str(value: object) -> str:
 def bound(value: JSON, limit: int | None) -> JSON:
     """``value``, or if its JSON is longer than ``limit`` characters, a string holding the
     start of that JSON and a marker, so one runaway output cannot make a response huge."""
-    if limit is None:
+    if limit is None or value is None or isinstance(value, (bool, int, float)):
         return value
-    if isinstance(value, str):
-        text = value
-    elif value is None or isinstance(value, (bool, int, float)):
-        return value
-    else:
-        text = json.dumps(value)
-    if len(text) <= limit:
-        return value
-    return f"{text[:limit]}... [truncated: {len(text) - limit} more characters]"
+    text = value if isinstance(value, str) else json.dumps(value)
+    return value if len(text) <= limit else cut(text, limit)
+
+
+def cut(text: str, limit: int, dropped: int = 0) -> str:
+    """``text``, or its first ``limit`` characters and a marker counting the rest; ``dropped``
+    characters were taken off its end already (see :func:`masked_within`)."""
+    if len(text) <= limit and not dropped:
+        return text
+    more = max(len(text) - limit, 0) + dropped
+    return f"{text[:limit]}... [truncated: {more} more characters]"
+
+
+def masked_within(text: str, limit: int, mask: Callable[[str], str]) -> str:
+    """``mask(text)`` cut to ``limit`` characters, masking only a bounded start of ``text``:
+    masking is linear, but 100 MB of it would still stall a thread. The start masked runs
+    well past the limit, so a secret across the limit is still masked whole before the cut."""
+    keep = 2 * limit + _MARGIN
+    dropped = max(len(text) - keep, 0)
+    return cut(mask(text[:keep] if dropped else text), limit, dropped)
+
+
+#: How far past the limit text is masked before it is cut: the longest secret masked whole.
+_MARGIN = 4096

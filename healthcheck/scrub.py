@@ -16,8 +16,8 @@ import re
 import traceback
 from collections.abc import Iterable, Mapping, Sequence
 
-from .defaults import SECRET_MASK
-from .jsonable import JSON, to_jsonable
+from .defaults import LOG_LIMIT, SECRET_MASK
+from .jsonable import JSON, masked_within, to_jsonable
 
 # Secret if the key contains one of these anywhere (py-healthcheck's rule was key, token,
 # pass; the longer words are the same rule for spellings the short ones miss).
@@ -194,7 +194,7 @@ class Scrubber:
             scrubbed.append(self._scrub_string(arg))
         return scrubbed
 
-    def _scrub_string(self, text: str) -> JSON:
+    def _scrub_string(self, text: str) -> str:
         if text.lstrip()[:1] in ("{", "["):
             try:
                 nested = json.loads(text)
@@ -239,11 +239,17 @@ class LogScrubber(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         # A HealthCheck with its own scrubber passes it along: extra={"scrubber": ...}
         scrubber = getattr(record, "scrubber", None) or self.scrubber
-        record.msg = scrubber.scrub_text(record.getMessage())
+        record.msg = masked_within(record.getMessage(), LOG_LIMIT, scrubber.scrub_text)
         record.args = None
-        if record.exc_info and not record.exc_text:
-            text = "".join(traceback.format_exception(*record.exc_info))
-            record.exc_text = scrubber.scrub_text(text.rstrip("\n"))
+        if record.exc_info:
+            if not record.exc_text:
+                text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+                record.exc_text = masked_within(text, LOG_LIMIT, scrubber.scrub_text)
+            # The exception itself goes: JSON formatters and Sentry read it, not exc_text, and
+            # its message and locals are unmasked. Formatters still print exc_text.
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = masked_within(record.stack_info, LOG_LIMIT, scrubber.scrub_text)
         return True
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from healthcheck import EnvironmentDump, HealthCheck, Outcome
+from healthcheck import EnvironmentDump, HealthCheck, Outcome, Scrubber
 from healthcheck.defaults import MAX_OUTPUT, MAX_SECTION
 from healthcheck.jsonable import bound
 
@@ -431,3 +431,47 @@ def test_an_environment_section_holding_deeply_nested_json_text_is_not_fatal() -
 
     assert status == 200
     assert isinstance(json.loads(body)["blob"], str)
+
+
+class MeasuringScrubber(Scrubber):
+    """Records how much text it is asked to mask."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lengths: list[int] = []
+
+    def scrub(self, data: Any, *, by_key: bool = True) -> Any:
+        if isinstance(data, str):
+            self.lengths.append(len(data))
+        return super().scrub(data, by_key=by_key)
+
+
+def test_a_huge_output_is_cut_before_it_is_masked(make_health: Callable[..., HealthCheck]) -> None:
+    scrubber = MeasuringScrubber()
+    health = make_health(scrubber=scrubber, max_output=1000, error_timeout=SLOW)
+    tail = f" postgresql://app:{SECRET}@db/x" + "y" * HUGE
+    health.add_check(lambda: (False, "x" * 990 + tail), name="huge")
+    output = output_of(health, "huge")
+    assert max(scrubber.lengths) < 10_000  # a bounded start, not the megabytes
+    assert SECRET[:3] not in output  # a secret across the cut is masked whole first
+    assert output.endswith(marker(990 + len(tail) - 1000 - len(SECRET) + len(MASK)))  # masked
+
+
+def test_log_records_are_cut_masked_and_carry_no_exception_object(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from healthcheck.defaults import LOG_LIMIT
+    from healthcheck.scrub import LogScrubber
+
+    logger = logging.getLogger("healthcheck.test")
+    logger.addFilter(LogScrubber())
+    caplog.set_level(logging.ERROR, logger="healthcheck.test")
+    try:
+        raise ValueError(f"dsn postgresql://app:{SECRET}@db/x")
+    except ValueError:
+        logger.exception("failed with %s", "z" * (3 * LOG_LIMIT), stack_info=True)
+    (record,) = caplog.records
+    assert record.exc_info is None  # JSON formatters and Sentry would read it unmasked
+    assert "ValueError: dsn postgresql://app:********@db/x" in (record.exc_text or "")
+    assert len(record.getMessage()) < LOG_LIMIT + 100
+    assert SECRET not in caplog.text and record.stack_info

@@ -184,11 +184,10 @@ def test_a_raising_listener_is_logged_and_breaks_nothing(
     raised = [
         r
         for r in caplog.records
-        if r.name == "healthcheck" and r.exc_info and isinstance(r.exc_info[1], RuntimeError)
+        if r.name == "healthcheck" and "RuntimeError: listener exploded" in (r.exc_text or "")
     ]
-    assert len(raised) == 2  # once per change
+    assert len(raised) == 2  # once per change, with its traceback (as masked text)
     assert all(r.levelno == logging.ERROR for r in raised)
-    assert "listener exploded" in str(raised[0].exc_info[1])  # type: ignore[index]
 
 
 def test_listeners_run_on_another_thread(timer: FakeTimer) -> None:

@@ -7,6 +7,7 @@ import http.client
 import json
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
@@ -42,8 +43,34 @@ _WORDS = {
 
 _SECRET_HEADER = re.compile(r"auth|cookie|key|token|pass|secret", re.IGNORECASE)
 
+
+class _CredentialsStayHome(urllib.request.HTTPRedirectHandler):
+    """Follows redirects as urllib does, but sends credential headers (``Authorization``, API
+    keys, cookies) only to the origin they were given for, as ``requests`` does: a redirect
+    to another host or scheme must not hand them over."""
+
+    def redirect_request(
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> urllib.request.Request | None:
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and _origin(new.full_url) != _origin(req.full_url):
+            for name in [name for name in new.headers if _SECRET_HEADER.search(name)]:
+                del new.headers[name]
+        return new
+
+
+def _origin(url: str) -> tuple[str, str | None, int | None]:
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # no port at all: no origin the credentials were given for
+        return scheme, None, -1
+    return scheme, parts.hostname, port or {"http": 80, "https": 443}.get(scheme)
+
+
 # Health endpoints are internal: go straight to them, whatever *_proxy variables say.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _CredentialsStayHome)
 
 
 def reported_status(body: bytes, content_type: str) -> tuple[Status, str] | None:

@@ -180,3 +180,35 @@ def test_failed_runs_leak_nothing(closed_port: int, silent_listener: SilentListe
     port = silent_listener.port
     checker = http_check(f"http://127.0.0.1:{port}/", timeout=0.05)
     assert_no_leak(checker, port, times=20, listener=silent_listener)
+
+
+def test_credentials_are_not_sent_on_a_redirect_to_another_origin() -> None:
+    """As requests does: a redirect to another host, port or scheme loses the credential
+    headers; one to the same origin keeps them."""
+    seen: list[dict[str, str]] = []
+
+    def elsewhere(environ: dict[str, Any], start: Start) -> Iterable[bytes]:
+        seen.append({k: v for k, v in environ.items() if k.startswith("HTTP_")})
+        start("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    with wsgi_server(elsewhere) as other:
+
+        def origin(environ: dict[str, Any], start: Start) -> Iterable[bytes]:
+            if environ["PATH_INFO"] == "/away":
+                start("302 Found", [("Location", other + "/landing")])
+                return [b""]
+            if environ["PATH_INFO"] == "/near":
+                start("302 Found", [("Location", "/secured")])
+                return [b""]
+            return app(environ, start)
+
+        secret = {"Authorization": "Bearer t0ken-value", "X-Api-Key": "k3y-value"}
+        with wsgi_server(origin) as base:
+            away = check(base + "/away", headers={**secret, "X-Trace": "kept"})
+            near = check(base + "/near", headers=secret)
+    assert away.status is Status.PASS
+    (received,) = seen
+    assert "HTTP_AUTHORIZATION" not in received and "HTTP_X_API_KEY" not in received
+    assert received["HTTP_X_TRACE"] == "kept"
+    assert near.status is Status.PASS  # /secured saw the token after a same-origin redirect
