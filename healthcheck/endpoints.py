@@ -540,6 +540,7 @@ class Endpoints:
             reply = self._health_reply(job, data)
         reply.headers.setdefault("Cache-Control", self._cache_control(data))
         reply.headers["Vary"] = "Accept"
+        reply.headers["X-Content-Type-Options"] = "nosniff"
         if version is not None:  # rendered once per version: later requests copy it
             if len(self._replies) >= _REPLIES_KEPT:
                 self._replies.clear()  # a client cycling through ?exclude= sets
@@ -602,16 +603,17 @@ class Endpoints:
             return Reply(code, {"Content-Type": JSON_TYPE}, body.encode())
         if job.fmt == "html":
             page = html.render_html(report, refresh=self.refresh, details=job.details)
-            return Reply(code, {"Content-Type": HTML_TYPE}, page.encode())
+            return Reply(code, _html_headers(html.CONTENT_SECURITY_POLICY), page.encode())
         lines = text.render_lines(report.results) if job.details else []
         body = text.render_probe("healthcheck", status, lines, verbose=job.details)
         return Reply(code, {"Content-Type": TEXT_TYPE}, body.encode())
 
     def _environment_reply(self, job: _Job, data: dict[str, JSON]) -> Reply:
         if job.fmt == "html":
-            from .render.html import render_environment_html
+            from .render.html import CONTENT_SECURITY_POLICY, render_environment_html
 
-            return Reply(200, {"Content-Type": HTML_TYPE}, render_environment_html(data).encode())
+            page = render_environment_html(data).encode()
+            return Reply(200, _html_headers(CONTENT_SECURITY_POLICY), page)
         return Reply(200, {"Content-Type": JSON_TYPE}, json.dumps(data).encode())
 
     def _metrics_reply(self, job: _Job, report: Report) -> Reply:
@@ -714,11 +716,16 @@ def _uncached(reply: Reply | None) -> Reply | None:
     if reply is not None:
         reply.headers.setdefault("Cache-Control", "no-store")
         reply.headers.setdefault("Vary", "Accept")
+        reply.headers.setdefault("X-Content-Type-Options", "nosniff")
     return reply
 
 
 def _names_withheld() -> Reply:
     return _reply(403, {"error": "checks by name and ?exclude= are for authorised callers only"})
+
+
+def _html_headers(policy: str) -> dict[str, str]:
+    return {"Content-Type": HTML_TYPE, "Content-Security-Policy": policy}
 
 
 def _reply(status: int, data: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> Reply:

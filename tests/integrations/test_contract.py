@@ -502,3 +502,25 @@ def test_tornado_xheaders_do_not_make_a_remote_client_local(failing: HealthCheck
         assert get(base + "/environment", headers=spoofed).status == 403
         assert get(base + "/healthcheck", headers=spoofed).json() == {"status": "failure"}
         assert get(base + "/environment").status == 200
+
+
+def test_every_answer_says_nosniff_and_pages_allow_only_their_own_styles(
+    serve: Serve, failing: HealthCheck
+) -> None:
+    import base64
+    import hashlib
+    import re
+
+    with serve(failing, EnvironmentDump()) as base:
+        answers = [
+            get(base + path)
+            for path in ("/healthcheck", "/readyz", "/metrics", "/healthcheck?format=nope",
+                         "/healthcheck?format=html", "/environment?format=html")
+        ]  # fmt: skip
+    assert all(a.headers["X-Content-Type-Options"] == "nosniff" for a in answers)
+    for page in answers[4:6]:
+        policy = page.headers["Content-Security-Policy"]
+        assert policy.startswith("default-src 'none';") and "script" not in policy
+        (style,) = re.findall(r"<style>(.*?)</style>", page.body.decode(), re.DOTALL)
+        digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in policy

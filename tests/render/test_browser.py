@@ -17,7 +17,11 @@ from pathlib import Path
 import pytest
 
 from healthcheck import EnvironmentDump, HealthCheck, Outcome, Report
-from healthcheck.render.html import render_environment_html, render_html
+from healthcheck.render.html import (
+    CONTENT_SECURITY_POLICY,
+    render_environment_html,
+    render_html,
+)
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 SCRIPT = "<script>document.title='pwned'</script>"
@@ -51,6 +55,7 @@ class Site:
                 body = (page or "not found").encode()
                 self.send_response(200 if page is not None else 404)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
