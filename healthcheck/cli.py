@@ -17,6 +17,7 @@ import socket
 import sys
 import threading
 import urllib.error
+import urllib.parse  # loaded by urllib.request anyway
 import urllib.request
 from collections.abc import Sequence
 
@@ -33,6 +34,7 @@ _STATES = {
     "success": "pass", "pass": "pass", "ok": "pass", "up": "pass", "healthy": "pass",
     "warning": "warn", "warn": "warn", "degraded": "warn",
     "failure": "fail", "fail": "fail", "down": "fail", "error": "fail", "unhealthy": "fail",
+    "out_of_service": "fail",
 }  # fmt: skip
 _MARKS = {"+": "pass", "!": "warn", "-": "fail"}
 _WORDS = {"pass": "ok", "warn": "warn", "fail": "failed"}
@@ -100,7 +102,7 @@ def probe(url: str, timeout: float) -> Verdict:
 
     def exchange() -> None:
         try:
-            opener = urllib.request.build_opener(_NoRedirects)
+            opener = urllib.request.build_opener(_SameOrigin)
             with opener.open(request, timeout=timeout) as response:
                 outcome.append((response.status, response.read(_MAX_BODY + 1)))
         except urllib.error.HTTPError as error:
@@ -136,9 +138,26 @@ _MAX_BODY = 1 << 20
 _SECRET_PARAMS = ("key", "token", "pass", "secret", "auth", "signature", "credential")
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # urllib then raises HTTPError with the 3xx: the answer, judged as such
+class _SameOrigin(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only within the same scheme, host and port, at most 5 times; any
+    other is not followed, and its 3xx is the answer."""
+
+    max_redirections = max_repeats = 5  # then urllib gives up with the 3xx: a loop ends
+
+    def redirect_request(
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> urllib.request.Request | None:
+        if _origin(newurl) != _origin(req.full_url):
+            return None  # urllib then raises HTTPError with the 3xx: judged as such
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _origin(url: str) -> tuple[str, str | None, int | None]:
+    parts = urllib.parse.urlsplit(url)
+    try:
+        return parts.scheme.lower(), parts.hostname, parts.port
+    except ValueError:  # a port that is not one: an origin of its own
+        return parts.scheme.lower(), parts.hostname, -1
 
 
 def _target(url: str) -> tuple[str, str, str | None]:
@@ -182,11 +201,14 @@ def _target(url: str) -> tuple[str, str, str | None]:
 
 def judge(code: int, body: str, url: str) -> Verdict:
     checks, word = parse_body(body)
-    if not 200 <= code < 400:
+    what = f"{url} answered {code}"
+    if 300 <= code < 400:  # a redirect not followed: to another origin, or one too many
+        what += " (a redirect not followed: another origin, or more than 5)"
+    if not 200 <= code < 300:
         state = "fail"
-    else:
-        state = _STATES.get(word or "", "pass")
-    return Verdict(state, _summary(state, f"{url} answered {code}", checks), checks)
+    else:  # a status word we do not know is not a healthy one
+        state = "pass" if word is None else _STATES.get(word, "fail")
+    return Verdict(state, _summary(state, what, checks), checks)
 
 
 def parse_body(body: str) -> tuple[list[CheckLine], str | None]:

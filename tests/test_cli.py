@@ -369,17 +369,61 @@ def test_secrets_in_the_url_are_sent_and_never_printed(
     assert sent in seen[0]
 
 
-def test_a_redirect_is_the_answer_not_followed(
+def test_a_redirect_loop_is_followed_five_times_then_unhealthy(
     raw_server: tuple[str, list[bytes], list[bytes]],
 ) -> None:
-    base, script, _ = raw_server
-    # A loop: following it would never end well; the 3xx counts as an answer (as for curl -f)
+    base, script, seen = raw_server
     script.append(
         b"HTTP/1.1 302 Found\r\nLocation: /healthcheck\r\nContent-Length: 0\r\n"
         b"Connection: close\r\n\r\n"
     )
-    done = healthcheck("probe", base + "/healthcheck", "--timeout", "5")
-    assert (done.returncode, "answered 302" in done.stdout) == (0, True)
+    done = healthcheck("probe", base + "/healthcheck", "--timeout", "20")
+    assert done.returncode == 1
+    assert "answered 302 (a redirect not followed" in done.stdout
+    assert len(seen) <= 6  # the first request and at most five redirects
+
+
+@pytest.mark.parametrize("location", ["file:///etc/passwd", "http://127.0.0.2:9/elsewhere"])
+def test_a_redirect_to_another_origin_is_not_followed_and_unhealthy(
+    raw_server: tuple[str, list[bytes], list[bytes]], location: str
+) -> None:
+    base, script, seen = raw_server
+    script.append(
+        b"HTTP/1.1 301 Moved\r\nLocation: %s\r\nContent-Length: 0\r\n"
+        b"Connection: close\r\n\r\n" % location.encode()
+    )
+    done = healthcheck("probe", base + "/healthcheck", "--timeout", "10")
+    assert (done.returncode, len(seen)) == (1, 1)
+    assert "answered 301" in done.stdout
+
+
+def test_a_redirect_within_the_origin_is_followed() -> None:
+    from tests.http import wsgi_server
+
+    def app(environ: dict[str, Any], start: Any) -> list[bytes]:
+        if environ["PATH_INFO"] == "/health":
+            start("302 Found", [("Location", "/health/")])
+            return [b""]
+        start("200 OK", [("Content-Type", "application/json")])
+        return [b'{"status": "success"}']
+
+    with wsgi_server(app) as base:
+        done = healthcheck("probe", base + "/health", "--timeout", "10")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "answered 200" in done.stdout
+
+
+@pytest.mark.parametrize("word", ["OUT_OF_SERVICE", "unhealthy", "DOWN", "sleepy"])
+def test_down_like_and_unknown_states_are_unhealthy(
+    raw_server: tuple[str, list[bytes], list[bytes]], word: str
+) -> None:
+    base, script, _ = raw_server
+    body = b'{"status": "%s"}' % word.encode()
+    script.append(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
+        b"Connection: close\r\n\r\n" % len(body) + body
+    )
+    assert healthcheck("probe", base + "/healthcheck", "--timeout", "10").returncode == 1
 
 
 def test_an_answer_too_large_to_judge_is_unhealthy(
