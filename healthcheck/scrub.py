@@ -39,7 +39,9 @@ _SUBSTRINGS = (
     "dsn",
 )
 # Secret only as a whole word: "auth" is, "author" is not.
-_WORDS = frozenset({"auth", "authorization", "authentication", "creds", "sig"})
+_WORDS = frozenset({"auth", "authorization", "authentication", "creds", "sig", "pw"})
+# Secret at the end of a name: BASICAUTH, HTTPAUTH, bindpw, ROOTPW.
+_ENDINGS = ("auth", "pw")
 
 # Names that contain a secret word but hold none (the working directory, in POSIX shells).
 _NOT_SECRET = frozenset({"PWD", "OLDPWD"})
@@ -48,47 +50,87 @@ _WORD_SPLIT = re.compile(r"[^a-zA-Z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 
 # Every pattern runs in linear time: quantifiers are bounded or start only where a token
 # starts, so a megabyte of dots or dashes cannot stall a worker (no quadratic backtracking).
+
+# user:password@ in a URL of any scheme. The password runs to the next "@": people write
+# "/", "#" and "?" unescaped in passwords, and masking a little too much is the safe side.
 _URL_USERINFO = re.compile(
-    r"(?P<keep>[a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^:/?#@\s]{0,256}:)"
-    r"[^@/?#\s]{1,256}(?=@)"
+    r"(?P<keep>[a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^:/?#@\s]{0,256}:)[^@\s]{1,256}(?=@)"
 )
-_PAIR = re.compile(
-    r"(?P<keep>(?<![a-zA-Z0-9])(?:password|passwd|pwd|secret|token|api[_-]?key)[\"']?\s*[=:]\s*)"
-    r"(?:'(?:[^'\\]|\\.){0,1024}'|\"(?:[^\"\\]|\\.){0,1024}\"|[^\s&;,'\"]{1,1024})",
-    re.IGNORECASE,
+# name=value and name: value, in DSNs (libpq, ODBC/ADO, Azure connection strings), query
+# strings (SAS sig=, X-Amz-Signature=), config dumps and JSON text; masked when the name is a
+# secret's by the key rule (Scrubber.is_secret_key), so both rules agree.
+_PAIR_NAME = re.compile(
+    r"(?<![\w.-])[\"']?(?P<name>[A-Za-z_][\w.-]{0,63})[\"']?[ \t]{0,8}[=:][ \t]{0,8}"
 )
+_PAIR_VALUE = re.compile(
+    r"(?!(?i:bearer|basic|token|digest)\s)"  # a scheme: the credential after it is masked
+    r"(?:'(?:[^'\\\n]|\\.){0,1024}'|\"(?:[^\"\\\n]|\\.){0,1024}\"|[^\s&;,'\"]{1,1024})"
+)
+# Words that make a command-line option's value secret: --password, --pass=, --passphrase,
+# --api_key, --db-token, --client-secret, --credentials-file.
+_OPTION_WORDS = r"(?:pass|pwd|secret|token|key|credential|auth)"
 _OPTION = re.compile(
-    r"(?P<keep>(?<![\w-])--[\w-]{0,64}?(?:password|passwd|pwd|secret|token|api-?key|credential)"
-    r"[\w-]{0,64}=)\S+",
+    r"(?P<keep>(?<![\w-])--[\w-]{0,64}?" + _OPTION_WORDS + r"[\w-]{0,64}(?:=|[ \t]{1,8}))"
+    r"(?!--)\S{1,1024}",
     re.IGNORECASE,
 )
-_OPTION_NAME = re.compile(
-    r"--[\w-]*(?:password|passwd|pwd|secret|token|api-?key|credential)[\w-]*", re.IGNORECASE
-)
-# The scheme in any case (RFC 7235); the credential must hold a digit or base64 punctuation,
-# so prose such as "basic configuration" is left alone.
+_OPTION_NAME = re.compile(r"--[\w-]*" + _OPTION_WORDS + r"[\w-]*", re.IGNORECASE)
+# mysql -pSECRET (a glued value that is not a port number) and curl -u user:password.
+_SHORT_OPTION = re.compile(r"(?P<keep>(?<!\S)-p)(?=\S*[^\d\s])\S{1,1024}")
+_USER_OPTION = re.compile(r"(?P<keep>(?<!\S)(?:-u|--user)(?:=|[ \t]{1,8})[^\s:]{1,256}:)\S{1,1024}")
+# HTTP authorization schemes (any case, RFC 7235): the credential must hold a digit or base64
+# punctuation, so prose such as "basic configuration" is left alone; Digest's whole parameter
+# list (its response and nonce).
 _AUTH_HEADER = re.compile(
     r"(?P<keep>\b(?:bearer|basic|token)\s+)(?=[A-Za-z0-9._~+/=-]{0,2048}[0-9+/=])"
     r"[A-Za-z0-9._~+/=-]{8,2048}",
     re.IGNORECASE,
 )
+_DIGEST = re.compile(r"(?P<keep>\bdigest\s+)(?=[\w-]{1,32}=)[^\r\n]{1,4096}", re.IGNORECASE)
+_COOKIE = re.compile(r"(?P<keep>\b(?:set-)?cookie[ \t]{0,8}:[ \t]{0,8})[^\r\n]{1,4096}", re.I)
 _PEM = re.compile(
     r"-----BEGIN (?P<kind>[A-Z0-9 ]{0,32}PRIVATE KEY)-----"
     r".*?(?:-----END [A-Z0-9 ]{0,32}PRIVATE KEY-----|\Z)",
     re.DOTALL,
+)
+# URLs that are credentials themselves: the path after the fixed part is the secret.
+_WEBHOOK = re.compile(
+    r"(?P<keep>https?://(?:hooks\.slack\.com/(?:services|workflows|triggers)/"
+    r"|(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/))[\w/-]{1,512}",
+    re.IGNORECASE,
 )
 _TOKENS = re.compile(
     r"\b(?:"
     r"gh[pousr]_[A-Za-z0-9]{30,}"  # GitHub tokens
     r"|github_pat_[A-Za-z0-9_]{40,}"
     r"|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}"  # Stripe keys
+    r"|sk-(?:proj-|ant-|svcacct-)?[A-Za-z0-9_-]{20,}"  # OpenAI and Anthropic API keys
     r"|xox[abposr]-[A-Za-z0-9-]{10,}"  # Slack tokens
     r"|(?:AKIA|ASIA|AGPA|AIDA|AROA)[A-Z0-9]{16}"  # AWS access key ids
     r"|AIza[0-9A-Za-z_-]{35}"  # Google API keys
+    r"|ya29\.[0-9A-Za-z_-]{20,}"  # Google OAuth access tokens
     r"|glpat-[A-Za-z0-9_-]{20,}"  # GitLab personal access tokens
+    r"|SG\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64}"  # SendGrid
+    r"|npm_[A-Za-z0-9]{36}"  # npm
+    r"|pypi-[A-Za-z0-9_-]{50,}"  # PyPI
     r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"  # JWTs
-    r")\b"
+    r")"
 )
+
+
+# In running text ("name=value", "Name: value") the key rule goes word by word, so that
+# "KeyboardInterrupt: stop" stays readable: a word that is, starts or ends like a secret's.
+_TEXT_WORDS = frozenset({"key", "keys", "sig", "auth", "authorization", "authentication", "pw"})
+_TEXT_STEMS = (
+    "pass", "pwd", "secret", "token", "credential", "creds", "signature", "signing", "cookie",
+    "session", "jwt", "bearer", "salt", "dsn", "private",
+)  # fmt: skip
+_TEXT_ENDINGS = ("key", "keys", "auth", "pw", "pwd", "pass", "password", "token", "secret")
+# Exception names head most "Name: message" lines: "KeyError: 'id'" is no secret pair.
+_EXCEPTION_ENDINGS = ("Error", "Exception", "Warning", "Interrupt", "Exit")
+
+#: How many judged names a scrubber remembers.
+_JUDGED_KEPT = 4096
 
 
 class Scrubber:
@@ -112,14 +154,43 @@ class Scrubber:
         self.mask_all = mask_all
         self._keys = [re.compile(k, re.IGNORECASE) if isinstance(k, str) else k for k in keys]
         self._values = [re.compile(v) if isinstance(v, str) else v for v in values]
+        #: Names judged already: the same few come again and again (environ, pairs in text).
+        self._judged: dict[str, bool] = {}
+        self._judged_in_text: dict[str, bool] = {}
 
     def is_secret_key(self, key: object) -> bool:
         """True when a mapping key names a secret."""
         name = str(key)
+        known = self._judged.get(name)
+        if known is None:
+            if len(self._judged) >= _JUDGED_KEPT:
+                self._judged.clear()
+            known = self._judged[name] = self._judge(name)
+        return known
+
+    def _is_secret_pair(self, name: str) -> bool:
+        """Whether ``name`` in ``name=value`` or ``Name: value`` in running text names a
+        secret (the key rule, word by word)."""
+        known = self._judged_in_text.get(name)
+        if known is None:
+            if len(self._judged_in_text) >= _JUDGED_KEPT:
+                self._judged_in_text.clear()
+            words = [w.lower() for w in _WORD_SPLIT.split(name) if w]
+            known = not name.endswith(_EXCEPTION_ENDINGS) and (
+                any(
+                    w in _TEXT_WORDS or w.startswith(_TEXT_STEMS) or w.endswith(_TEXT_ENDINGS)
+                    for w in words
+                )
+                or any(pattern.search(name) for pattern in self._keys)
+            )
+            self._judged_in_text[name] = known
+        return known
+
+    def _judge(self, name: str) -> bool:
         if name in _NOT_SECRET:
             return False
         lowered = name.lower()
-        if any(word in lowered for word in _SUBSTRINGS):
+        if any(word in lowered for word in _SUBSTRINGS) or lowered.endswith(_ENDINGS):
             return True
         if any(word.lower() in _WORDS for word in _WORD_SPLIT.split(name) if word):
             return True
@@ -136,15 +207,35 @@ class Scrubber:
         if "PRIVATE KEY" in text:
             text = _PEM.sub(lambda m: f"-----{m.group('kind')} {mask}-----", text)
         if "://" in text:
+            text = _WEBHOOK.sub(keep, text)
             text = _URL_USERINFO.sub(keep, text)
-        if "--" in text:
+        if "-" in text:
             text = _OPTION.sub(keep, text)
-        text = _PAIR.sub(keep, text)
+            text = _SHORT_OPTION.sub(keep, text)
+            text = _USER_OPTION.sub(keep, text)
         text = _AUTH_HEADER.sub(keep, text)
+        text = _DIGEST.sub(keep, text)
+        text = _COOKIE.sub(keep, text)
+        if "=" in text or ":" in text:  # after the schemes: "Authorization: Bearer x"
+            text = self._mask_pairs(text)
         text = _TOKENS.sub(mask, text)
         for pattern in self._values:
             text = pattern.sub(mask, text)
         return text
+
+    def _mask_pairs(self, text: str) -> str:
+        """Mask the value of every ``name=value`` / ``name: value`` whose name is a secret's.
+        The value of any other pair is searched too (``https://host/p?X-Amz-Signature=...``
+        is a pair named ``https`` holding a secret pair), so matches are taken one at a time."""
+        parts, done, start = [], 0, 0
+        while (pair := _PAIR_NAME.search(text, start)) is not None:
+            start = pair.end()  # on into the value: it may hold a pair of its own
+            if self._is_secret_pair(pair.group("name")):
+                value = _PAIR_VALUE.match(text, start)
+                if value is not None and value.group() != self.mask:
+                    parts += [text[done:start], self.mask]
+                    done = start = value.end()
+        return "".join([*parts, text[done:]]) if parts else text
 
     def scrub(self, data: JSON, *, by_key: bool = True) -> JSON:
         """A copy of JSON-like ``data`` with secrets masked at every depth.
@@ -185,13 +276,17 @@ class Scrubber:
         """A command line with secrets masked, including ``--password value`` pairs."""
         scrubbed: list[JSON] = []
         hide_next = False
+        previous = ""
         for arg in argv:
-            if hide_next and not arg.startswith("-"):
+            if hide_next and not arg.startswith("--"):  # "--password -x": -x is the password
                 scrubbed.append(self.mask)
                 hide_next = False
-                continue
-            hide_next = bool(_OPTION_NAME.fullmatch(arg))
-            scrubbed.append(self._scrub_string(arg))
+            elif previous in ("-u", "--user") and ":" in arg:  # curl -u user:password
+                scrubbed.append(f"{arg.partition(':')[0]}:{self.mask}")
+            else:
+                hide_next = bool(_OPTION_NAME.fullmatch(arg))
+                scrubbed.append(self._scrub_string(arg))
+            previous = arg
         return scrubbed
 
     def _scrub_string(self, text: str) -> str:

@@ -612,3 +612,68 @@ def test_without_mask_all_scrub_values_is_scrub() -> None:
         "password": MASK,
         "url": f"redis://:{MASK}@cache",
     }
+
+
+# -- the shapes an outside review found unmasked ----------------------------------------------
+
+TOKEN = "S3cr3tShape42"  # noqa: S105 - a fake secret
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"postgresql://app:{TOKEN}/x#y?z@db/shop",  # URL password with / # ?
+        f'Authorization: Digest username="u", realm="r", nonce="n1", response="{TOKEN}"',
+        f"run --password -{TOKEN}",
+        f"run --pass={TOKEN}",
+        f"run --passphrase {TOKEN}",
+        f"run --api_key {TOKEN}",
+        f"mysql -u root -p{TOKEN} shop",
+        f"curl -u admin:{TOKEN} http://127.0.0.1/",
+        f"pass={TOKEN} user=app",
+        f"ldap bindpw={TOKEN}",
+        f"DefaultEndpointsProtocol=https;AccountName=a;AccountKey={TOKEN}==;EndpointSuffix=x",
+        f"Endpoint=sb://x.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey={TOKEN}=",
+        f"https://a.blob.core.windows.net/c/b?sv=2020-08-04&sig={TOKEN}%3D&se=2030",
+        f"https://s3.amazonaws.com/b/k?X-Amz-Credential=x&X-Amz-Signature={TOKEN}ab12",
+        f"Cookie: session={TOKEN}; theme=dark",
+        f"Set-Cookie: id={TOKEN}; HttpOnly",
+        f"https://hooks.slack.com/services/T000/B000/{TOKEN}",
+        f"https://discord.com/api/webhooks/1234567/{TOKEN}-abc",
+        f"OPENAI_KEY is sk-proj-{TOKEN}abcdefghijklmnop",
+        f'{{"DB_PASS": "{TOKEN}", "host": "db"}}',
+    ],
+)
+def test_every_secret_shape_is_masked(text: str) -> None:
+    assert TOKEN not in DEFAULT.scrub_text(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "psql -h db -p 5432 shop",
+        "psql -p5432 shop",
+        "python -u app.py",
+        "Error: connection refused",
+        "host: db.internal, port: 5432",
+        "http://db.internal:8080/health",
+        "basic configuration loaded",
+        "KeyboardInterrupt: stop",
+        "KeyError: 'user_id'",
+        "monitor: keyboard: us",
+    ],
+)
+def test_ordinary_text_is_left_alone(text: str) -> None:
+    assert DEFAULT.scrub_text(text) == text
+
+
+def test_names_ending_in_auth_or_pw_are_secret_keys() -> None:
+    assert DEFAULT.scrub({"pw": TOKEN, "BASICAUTH": TOKEN, "ROOTPW": TOKEN, "author": "Ann"}) == {
+        "pw": MASK, "BASICAUTH": MASK, "ROOTPW": MASK, "author": "Ann"
+    }  # fmt: skip
+
+
+def test_a_password_option_value_that_starts_with_a_dash_is_masked_in_argv() -> None:
+    assert DEFAULT.scrub_argv(["app", "--password", f"-{TOKEN}", "-u", f"me:{TOKEN}"]) == [
+        "app", "--password", MASK, "-u", f"me:{MASK}"
+    ]  # fmt: skip

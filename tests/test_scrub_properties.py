@@ -46,6 +46,9 @@ secrets = st.text(alphabet="0123456789abcdef", min_size=8, max_size=24).map(lamb
 
 SECRET_KEY_NAMES = [
     "password",
+    "pw",
+    "BASICAUTH",
+    "bindpw",
     "DB_PASSWORD",
     "passwd",
     "pwd",
@@ -126,6 +129,25 @@ def text_plants(draw: st.DrawFn) -> Plant:
                 f"--db-password={secret}",
                 f"Authorization: Bearer {secret}",
                 f"-----BEGIN PRIVATE KEY-----\nMII{secret}\n{secret}==\n-----END PRIVATE KEY-----",
+                # shapes an outside review found unmasked
+                f"{scheme}://{user}:{secret}/a#b?c@db.internal/x",
+                f'Authorization: Digest username="u", nonce="n", response="{secret}"',
+                f"--password -{secret}",
+                f"--pass={secret}",
+                f"--passphrase {secret}",
+                f"--api_key {secret}",
+                f"mysql -u root -p{secret} shop",
+                f"curl -u admin:{secret} http://127.0.0.1/",
+                f"pass={secret}",
+                f"bindpw={secret}",
+                f"AccountName=a;AccountKey={secret}==;EndpointSuffix=x",
+                f"SharedAccessKeyName=k;SharedAccessKey={secret}=",
+                f"https://a.blob.core.windows.net/c?sv=1&sig={secret}",
+                f"https://s3.amazonaws.com/b?X-Amz-Signature={secret}",
+                f"Cookie: session={secret}; theme=dark",
+                f"https://hooks.slack.com/services/T0/B0/{secret}",
+                f"https://discord.com/api/webhooks/1/{secret}",
+                f"sk-proj-{secret}abcdefghij",
             ]
         )
     )
