@@ -22,6 +22,7 @@ from .build import BuildInfo
 from .check import Check, checker_name
 from .checker_list import CheckerList
 from .exceptions import DuplicateNameError
+from .jsonable import valid_text
 from .listeners import Listener
 from .probes import REASON_WITHHELD as REASON_WITHHELD
 from .probes import TEXT_HEADERS as TEXT_HEADERS
@@ -239,9 +240,12 @@ class HealthCheck(_SettingAttributes):
             timeout = own if isinstance(own, (int, float)) and not isinstance(own, bool) else None
         if isinstance(fail_after, bool) or not isinstance(fail_after, int) or fail_after < 1:
             raise ValueError(f"fail_after must be a whole number >= 1, got {fail_after!r}")
+        if name is not None and (not isinstance(name, str) or valid_text(name) != name):
+            # Undecodable bytes (lone surrogates) would break every text answer naming it.
+            raise ValueError(f"a check's name must be text UTF-8 can encode, got {name!r}")
         return Check(
             func,
-            self._settings.scrubber.scrub_text(name or checker_name(func)),
+            self._settings.scrubber.scrub_text(name or valid_text(checker_name(func))),
             timeout=_seconds("timeout", timeout),
             critical=bool(critical),
             tags=_names(tags),

@@ -29,7 +29,9 @@ def to_jsonable(value: object) -> JSON:
 def _convert(value: object, depth: int, seen: set[int]) -> JSON:
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_BITS:
         return f"<integer of {value.bit_length()} bits>"
-    if value is None or isinstance(value, (bool, int, str)):
+    if isinstance(value, str):
+        return valid_text(value)
+    if value is None or isinstance(value, (bool, int)):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
@@ -51,12 +53,25 @@ def _convert(value: object, depth: int, seen: set[int]) -> JSON:
 
 
 def _key(key: object) -> str:
-    return key if isinstance(key, str) else _str(key)
+    return valid_text(key) if isinstance(key, str) else _str(key)
+
+
+def valid_text(text: str) -> str:
+    """``text`` as valid Unicode: lone surrogates (the undecodable bytes of an environment
+    variable or an argument, as Python keeps them) become visible escapes, ``\\udcff``,
+    since UTF-8 cannot encode them and a text or HTML answer would fail on them."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def _str(value: object) -> str:
     try:
-        return str(value)
+        return valid_text(str(value))
     except Exception:  # a broken __str__ must not break a response
         return f"<unprintable {type(value).__name__}>"
 

@@ -289,7 +289,12 @@ class Runner:
     def _observed(self, value: Observed) -> Observed:
         """Numbers as they are; anything else is text shown next to the output, so cleaned
         like it: a DSN given as the observed value must not leak, a runaway one not bloat."""
-        return value if value is None or isinstance(value, (int, float)) else self._text(value)
+        if value is None or isinstance(value, (bool, float)):
+            return value
+        if isinstance(value, int):
+            shown = to_jsonable(value)  # the int, or text for one too long to print
+            return shown if isinstance(shown, int) else self._text(shown)
+        return self._text(value)
 
     def _text(self, value: object) -> str:
         cleaned = self._clean(value if isinstance(value, str) else to_jsonable(value))

@@ -58,11 +58,12 @@ class ReportCollector:
             "1 if a failure of the check fails the whole run, 0 if it only warns.",
             labels=["check"],
         )
-        for check, result in zip(self.report.checks, self.report.results):
-            _add_states(status, [check.name], result.status)
-            duration.add_metric([check.name], result.response_time)
-            last_run.add_metric([check.name], result.timestamp)
-            critical.add_metric([check.name], 1.0 if check.critical else 0.0)
+        names = _unique([check.name for check in self.report.checks])
+        for name, check, result in zip(names, self.report.checks, self.report.results):
+            _add_states(status, [name], result.status)
+            duration.add_metric([name], result.response_time)
+            last_run.add_metric([name], result.timestamp)
+            critical.add_metric([name], 1.0 if check.critical else 0.0)
         overall = GaugeMetricFamily(
             "healthcheck_status",
             "The overall state: 1 for the current state, 0 for the others.",
@@ -70,6 +71,21 @@ class ReportCollector:
         )
         _add_states(overall, [], self.report.status)
         yield from (status, duration, last_run, critical, overall)
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Label values, one per check: checks sharing a derived name (two lambdas, as
+    py-healthcheck allows) are told apart as ``<lambda>``, ``<lambda>#2``, since two series
+    with the same labels make a scrape fail (OpenMetrics) or lose one of them."""
+    real, taken, unique = set(names), set(), []
+    for name in names:
+        label, number = name, 1
+        while label in taken or (number > 1 and label in real):
+            number += 1
+            label = f"{name}#{number}"
+        taken.add(label)
+        unique.append(label)
+    return unique
 
 
 def _add_states(family: GaugeMetricFamily, labels: list[str], current: Status) -> None:
