@@ -134,8 +134,6 @@ def probe(url: str, timeout: float) -> Verdict:
 
 #: The largest answer the probe reads and judges.
 _MAX_BODY = 1 << 20
-#: Query parameters whose values the probe's messages hide (as the scrubber's key words).
-_SECRET_PARAMS = ("key", "token", "pass", "secret", "auth", "signature", "credential")
 
 
 class _SameOrigin(urllib.request.HTTPRedirectHandler):
@@ -181,10 +179,11 @@ def _target(url: str) -> tuple[str, str, str | None]:
         raise Misuse("the URL names no host")
     netloc = parts.netloc.rpartition("@")[2]
     target = urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+    # Every query value hidden: an api key goes by many names (?k=, ?apikey=, ?code=).
     query = "&".join(
-        f"{name}=***" if any(word in name.lower() for word in _SECRET_PARAMS) else pair
+        f"{name}=***" if sep else name
         for pair in parts.query.split("&")
-        for name in [pair.partition("=")[0]]
+        for name, sep, _ in [pair.partition("=")]
     )
     parts = parts._replace(query=query)  # what messages show
     if parts.username is None and parts.password is None:
@@ -368,10 +367,11 @@ def render(verdict: Verdict, fmt: str, verbose: bool) -> tuple[str, int]:
             for c in verdict.checks
             if c.seconds is not None
         )
-        line = f"HEALTHCHECK {word} - {_printable(verdict.summary)}"
+        # "|" starts performance data, on any line of a plugin's output: never from a name.
+        line = f"HEALTHCHECK {word} - {_printable(verdict.summary).replace('|', '/')}"
         lines = [f"{line} | {perfdata}" if perfdata else line]
         if verbose:
-            lines += [c.text() for c in verdict.checks]
+            lines += [c.text().replace("|", "/") for c in verdict.checks]
         return "\n".join(lines), code
     code = UNHEALTHY if verdict.state == "fail" else HEALTHY
     if fmt == "json":
