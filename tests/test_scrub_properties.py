@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import decimal
 import json
+import logging
 import string
 from collections.abc import Callable
 from typing import Any
@@ -596,3 +597,90 @@ def test_any_environment_section_gives_a_strict_json_response(section: Any) -> N
     data = json.loads(body, parse_constant=reject_constant)
     assert set(data) == {"x"}
     assert "S3cr3tAny001" not in body
+
+
+# -- (1b) every channel: exceptions and their log records, argv and environ, the CLI --------
+
+
+class _Formatted(logging.Handler):
+    """Every record of the package's logger as a formatter writes it, traceback included."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter("%(message)s"))
+        self.lines: list[str] = []
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+        self.lines.append(self.format(record))
+
+
+@SLOW_SETTINGS
+@given(st.one_of(text_plants(), basic_plants(), token_plants()))
+def test_no_planted_secret_reaches_an_exception_answer_or_its_log_records(plant: Plant) -> None:
+    secret, (_, message) = plant
+    handler = _Formatted()
+    logger = logging.getLogger("healthcheck")
+    logger.addHandler(handler)
+    try:
+        with HealthCheck(error_timeout=HANG, failed_ttl=0) as health:
+
+            def raises() -> tuple[bool, str]:
+                raise RuntimeError(message)
+
+            health.add_check(raises, name="raises")
+            body, _, _ = health.run()
+    finally:
+        logger.removeHandler(handler)
+    assert secret not in body
+    assert handler.records and all(r.exc_info is None for r in handler.records)
+    assert not any(secret in line for line in handler.lines)
+
+
+@SLOW_SETTINGS
+@given(st.one_of(text_plants(), basic_plants(), token_plants(), argv_plants()))
+def test_no_planted_secret_reaches_the_environment_through_argv_or_environ(plant: Plant) -> None:
+    import os
+    import sys
+
+    secret, (_, value) = plant
+    argv = value if isinstance(value, list) else ["app.py", value]
+    saved_argv, saved_env = sys.argv, os.environ.get("HC_PLANTED")
+    sys.argv = argv
+    os.environ["HC_PLANTED"] = " ".join(argv).replace("\x00", "")  # no NUL in environ
+    try:
+        body, _, _ = EnvironmentDump(include_os=False, include_python=False).run()
+    finally:
+        sys.argv = saved_argv
+        if saved_env is None:
+            del os.environ["HC_PLANTED"]
+        else:
+            os.environ["HC_PLANTED"] = saved_env
+    assert secret not in body
+
+
+@SLOW_SETTINGS
+@given(st.one_of(text_plants(), basic_plants(), token_plants()))
+def test_no_planted_secret_reaches_the_command_line_output(plant: Plant) -> None:
+    import contextlib
+    import io
+    import sys
+    import types
+
+    from healthcheck.cli import main
+
+    secret, (_, output) = plant
+    module = types.ModuleType("planted_health")
+    module.health = HealthCheck(error_timeout=HANG)  # type: ignore[attr-defined]
+    module.health.add_check(lambda: (False, output), name="db")  # type: ignore[attr-defined]
+    sys.modules["planted_health"] = module
+    printed = io.StringIO()
+    try:
+        for fmt in ("text", "json", "nagios"):
+            with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+                main(["run", "planted_health:health", "--verbose", "--format", fmt])
+    finally:
+        del sys.modules["planted_health"]
+        module.health.close()  # type: ignore[attr-defined]
+    assert secret not in printed.getvalue()
