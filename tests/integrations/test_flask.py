@@ -119,3 +119,23 @@ def test_head_and_get_are_routed(path: str) -> None:
     client = peer_style_app(health, EnvironmentDump()).test_client()
     assert client.get(path).status_code == 200
     assert client.head(path).status_code == 200
+
+
+def test_a_proxyfix_reached_directly_does_not_make_a_client_local() -> None:
+    """ProxyFix rewrites REMOTE_ADDR from X-Forwarded-For, whoever sent it: a client that
+    reaches the app without going through the proxy could claim 127.0.0.1. The extension
+    judges the socket peer ProxyFix kept aside."""
+    from flask import Flask
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from healthcheck import EnvironmentDump, HealthCheck
+    from healthcheck.integrations.flask import HealthCheckExtension
+
+    app = Flask(__name__)
+    HealthCheckExtension(app, health=HealthCheck(), environment=EnvironmentDump())
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)  # type: ignore[method-assign]
+    client = app.test_client()
+    claim = {"X-Forwarded-For": "127.0.0.1"}
+    direct = client.get("/environment", headers=claim, environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    proxied = client.get("/environment", headers=claim)  # through a local proxy: local
+    assert (direct.status_code, proxied.status_code) == (403, 200)
