@@ -52,18 +52,26 @@ def wsgi_app_server(health: Any, environment: Any, **options: Any) -> Iterator[s
 
 @contextmanager
 def tornado_server(health: Any, environment: Any, **options: Any) -> Iterator[str]:
-    import tornado.httpserver
     import tornado.web
 
     from healthcheck.integrations.tornado import routes
 
+    xheaders = options.pop("xheaders", False)  # Tornado's own reading of X-Real-IP
+    app = tornado.web.Application(routes(health, environment, **options))
+    with tornado_app_server(app, xheaders=xheaders) as base:
+        yield base
+
+
+@contextmanager
+def tornado_app_server(app: Any, *, xheaders: bool = False) -> Iterator[str]:
+    """Serve a ``tornado.web.Application`` on its own IOLoop thread; yields the base URL."""
+    import tornado.httpserver
+
     port = free_port()
     ready = threading.Event()
     state: dict[str, Any] = {}
-    xheaders = options.pop("xheaders", False)  # Tornado's own reading of X-Real-IP
 
     async def serve() -> None:
-        app = tornado.web.Application(routes(health, environment, **options))
         server = tornado.httpserver.HTTPServer(app, xheaders=xheaders)
         server.listen(port, address="127.0.0.1")
         state["stop"] = asyncio.Event()
@@ -74,7 +82,8 @@ def tornado_server(health: Any, environment: Any, **options: Any) -> Iterator[st
 
     thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
     thread.start()
-    ready.wait(10)
+    if not ready.wait(10):
+        raise TimeoutError("the Tornado server did not start")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from tests.readme import README, python_examples
@@ -74,39 +72,14 @@ def test_the_ten_lines_serve_the_environment_to_local_callers_only() -> None:
 
 
 def test_the_tornado_example_serves_the_environment_to_local_callers_only() -> None:
-    import asyncio
-    import threading
-
-    import tornado.httpserver
-
     from tests.http import get
-    from tests.servers import free_port, wait_for_port
+    from tests.servers import tornado_app_server
 
-    app = _run("Tornado")["app"]
-    port, ready = free_port(), threading.Event()
-    state: dict[str, Any] = {}
-
-    async def serve() -> None:
-        server = tornado.httpserver.HTTPServer(app)
-        server.listen(port, address="127.0.0.1")
-        state["stop"], state["loop"] = asyncio.Event(), asyncio.get_running_loop()
-        ready.set()
-        await state["stop"].wait()
-        server.stop()
-
-    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
-    thread.start()
-    ready.wait(10)
-    wait_for_port(port)
     remote = {"X-Forwarded-For": "203.0.113.9"}
-    try:
-        base = f"http://127.0.0.1:{port}"
+    with tornado_app_server(_run("Tornado")["app"]) as base:
         answers = {path: get(base + path, headers=remote).status for path in
                    ("/environment", "/ops/environment")}  # fmt: skip
         local = get(base + "/ops/environment").status
         health = get(base + "/healthcheck").status
-    finally:
-        state["loop"].call_soon_threadsafe(state["stop"].set)
-        thread.join(10)
     assert answers == {"/environment": 404, "/ops/environment": 403}
     assert local == 200 and health == 200

@@ -38,15 +38,6 @@ def health(counter: Counter) -> Iterator[HealthCheck]:
     health.close()
 
 
-@pytest.fixture
-def failing() -> Iterator[HealthCheck]:
-    health = HealthCheck()
-    health.add_check(lambda: (True, "ok"), name="database")
-    health.add_check(lambda: (False, "queue unreachable"), name="queue")
-    yield health
-    health.close()
-
-
 def fetch(base: str, path: str, accept: str | None = None, method: str = "GET") -> Reply:
     return get(base + path, headers={"Accept": accept} if accept else None, method=method)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -20,8 +19,9 @@ from pathlib import Path
 import pytest
 
 from healthcheck import EnvironmentDump, HealthCheck
+from tests.checks.conftest import private_server
 from tests.http import get
-from tests.servers import SERVERS, free_port, wait_for_port
+from tests.servers import SERVERS, free_port
 
 Serve = Callable[..., AbstractContextManager[str]]
 INSTALL = "nginx not installed (apt-get install nginx)"
@@ -71,42 +71,13 @@ def nginx_in_front_of(upstream: str) -> Iterator[str]:
         port = free_port()
         config = Path(folder, "nginx.conf")
         config.write_text(CONFIG.format(folder=folder, port=port, upstream=upstream))
-        stderr = Path(folder, "stderr.log")
-        with stderr.open("wb") as errors:
-            process = subprocess.Popen(
-                [binary, "-p", folder, "-c", str(config), "-g", "daemon off;"],
-                stdout=subprocess.DEVNULL,
-                stderr=errors,
-            )
-        try:
-            try:
-                wait_for_port(port)
-            except TimeoutError:
-                process.kill()
-                process.wait()
-                pytest.fail(f"nginx did not start: {stderr.read_text(errors='replace')[-800:]}")
+        with private_server([binary, "-p", folder, "-c", str(config), "-g", "daemon off;"], port):
             yield f"http://127.0.0.1:{port}"
-        finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 @pytest.fixture(params=sorted(name for name in SERVERS if name != "memory"))
 def serve(request: pytest.FixtureRequest) -> Serve:
     return SERVERS[request.param]
-
-
-@pytest.fixture
-def failing() -> Iterator[HealthCheck]:
-    health = HealthCheck()
-    health.add_check(lambda: (True, "ok"), name="database")
-    health.add_check(lambda: (False, "queue unreachable"), name="queue")
-    yield health
-    health.close()
 
 
 def test_a_remote_client_gets_no_details_and_no_environment(

@@ -3,8 +3,6 @@ and every method on it, stays the application's."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +10,7 @@ import pytest
 
 from healthcheck import HealthCheck, Route
 from tests.http import get, wsgi_server
-from tests.servers import free_port
+from tests.servers import tornado_app_server
 
 
 @pytest.fixture
@@ -42,7 +40,6 @@ def test_wsgi(health: HealthCheck) -> None:
 
 
 def test_tornado(health: HealthCheck) -> None:
-    import tornado.httpserver
     import tornado.web
 
     from healthcheck.integrations.tornado import routes
@@ -53,34 +50,15 @@ def test_tornado(health: HealthCheck) -> None:
 
         post = get
 
-    port = free_port()
-    ready = threading.Event()
-    state: dict[str, Any] = {}
-
-    async def serve() -> None:
-        app = tornado.web.Application(
-            [*routes(routes=[Route("/", health)]), (r"/login", Page), (r"/(.*)", Page)]
-        )
-        server = tornado.httpserver.HTTPServer(app)
-        server.listen(port, address="127.0.0.1")
-        state["stop"], state["loop"] = asyncio.Event(), asyncio.get_running_loop()
-        ready.set()
-        await state["stop"].wait()
-        server.stop()
-
-    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
-    thread.start()
-    assert ready.wait(10)
-    base = f"http://127.0.0.1:{port}"
-    try:
+    app = tornado.web.Application(
+        [*routes(routes=[Route("/", health)]), (r"/login", Page), (r"/(.*)", Page)]
+    )
+    with tornado_app_server(app) as base:
         root = get(f"{base}/")
         check = get(f"{base}/database")
         login = get(f"{base}/login")
         post = get(f"{base}/login", method="POST")
         other = get(f"{base}/about")
-    finally:
-        state["loop"].call_soon_threadsafe(state["stop"].set)
-        thread.join(10)
     assert root.json()["status"] == "success"
     assert [r["checker"] for r in check.json()["results"]] == ["database"]
     assert (login.status, login.body) == (200, b"app /login")
