@@ -32,6 +32,10 @@ def trusted_networks(proxies: Iterable[str] | str) -> tuple[Network, ...]:
     clear ``ValueError`` naming ``trusted_proxies`` for anything else."""
     if isinstance(proxies, str):
         proxies = [proxies]
+    if not isinstance(proxies, Iterable):
+        raise TypeError(
+            f"trusted_proxies: a list of addresses or networks, got {type(proxies).__name__}"
+        )
     networks = []
     for entry in proxies:
         try:

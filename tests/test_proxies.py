@@ -69,3 +69,5 @@ def test_trusted_proxies_are_checked_with_the_setting_named() -> None:
     assert trusted_networks(["192.168.1.5/24"]) == (ipaddress.ip_network("192.168.1.0/24"),)
     with pytest.raises(ValueError, match="trusted_proxies: 'nginx'"):
         trusted_networks(["nginx"])
+    with pytest.raises(TypeError, match="trusted_proxies: a list"):
+        trusted_networks(8080)  # type: ignore[arg-type]
