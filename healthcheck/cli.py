@@ -165,7 +165,9 @@ def _target(url: str) -> tuple[str, str, str | None]:
     import urllib.parse
 
     if not url.lower().startswith(("http://", "https://")):
-        raise Misuse(f"not an http(s) URL: {url!r}")
+        # Only the scheme: the rest may hold a password or a token.
+        scheme = _printable(url.partition(":")[0][:16]) if ":" in url else "none"
+        raise Misuse(f"not an http(s) URL (scheme: {scheme})")
     if any(c.isspace() or ord(c) < 32 for c in url):
         raise Misuse("the URL contains spaces or control characters; percent-encode them")
     try:
@@ -181,11 +183,11 @@ def _target(url: str) -> tuple[str, str, str | None]:
     target = urllib.parse.urlunsplit(parts._replace(netloc=netloc))
     # Every query value hidden: an api key goes by many names (?k=, ?apikey=, ?code=).
     query = "&".join(
-        f"{name}=***" if sep else name
+        f"{name}=***" if sep else "***" if name else ""
         for pair in parts.query.split("&")
         for name, sep, _ in [pair.partition("=")]
     )
-    parts = parts._replace(query=query)  # what messages show
+    parts = parts._replace(query=query, fragment="")  # what messages show
     if parts.username is None and parts.password is None:
         return target, urllib.parse.urlunsplit(parts), None
     user = urllib.parse.unquote(parts.username or "")
@@ -207,6 +209,8 @@ def judge(code: int, body: str, url: str) -> Verdict:
         state = "fail"
     else:  # a status word we do not know is not a healthy one
         state = "pass" if word is None else _STATES.get(word, "fail")
+        if state == "pass" and any(c.state != "pass" for c in checks):
+            state = "warn"  # the server calls it healthy, but not every check passes
     return Verdict(state, _summary(state, what, checks), checks)
 
 
@@ -304,6 +308,13 @@ def _summary(state: str, what: str, checks: Sequence[CheckLine]) -> str:
 
 def run_in_process(target: str, check: str | None, tags: list[str], timeout: float) -> Verdict:
     """Import ``MODULE:ATTR``, a HealthCheck, and run its checks here."""
+    import logging
+
+    # A failing check's traceback goes to the log, which here is the operator's terminal:
+    # the verdict says what failed, on one line.
+    logger = logging.getLogger("healthcheck")
+    logger.addHandler(logging.NullHandler())
+    logger.propagate = False
     health = load(target)
     health.stop()  # one-shot: run the checks now, not in background mode
     outcome: dict[str, Any] = {}
@@ -396,7 +407,9 @@ def _printable(text: str) -> str:
 
 
 def _perf_label(name: str) -> str:
-    # Nagios labels: quote when they hold spaces or '=', doubling single quotes.
+    # Nagios labels: printable ASCII only (no line breaks in any Unicode spelling, no "|"),
+    # quoted when they hold spaces or '=', single quotes doubled.
+    name = "".join(c if " " <= c <= "~" and c != "|" else "_" for c in name)
     if any(ch in name for ch in " ='"):
         return "'" + name.replace("'", "''") + "'"
     return name

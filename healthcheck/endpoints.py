@@ -395,9 +395,9 @@ class Endpoints:
         routed = self._routed.get(key)
         # A check's path stays its own while the check is registered.
         if routed is None or (routed.check and not routed.route.health.has_check(routed.check)):
+            if self.withholds(request):  # the same answer whatever the name and the method
+                return _names_withheld()
             found = self._routing(request)
-            if found is None and self.withholds(request):
-                return _names_withheld()  # whether a check has that name or not
             if not isinstance(found, _Routed):
                 return found
             routed = found
@@ -417,9 +417,8 @@ class Endpoints:
             return _reply(405, {"error": "method not allowed"}, {"Allow": "GET, HEAD"})
         accept = request.headers.get("accept")
         if route.kind == "metrics":
-            return _Routed(
-                route, None, route.format or choose(accept, METRICS_FORMATS, "prometheus")
-            )
+            fmt = _format(request) or route.format or choose(accept, METRICS_FORMATS, "prometheus")
+            return _Routed(route, None, fmt)
         offers = ENVIRONMENT_FORMATS if route.kind == "environment" else HEALTH_FORMATS
         fmt = _format(request) or route.format or choose(accept, offers, "json")
         if not request.query:  # most requests: no exclusions, not verbose
@@ -445,6 +444,10 @@ class Endpoints:
         if route.kind == "metrics":
             if not details:
                 return _reply(403, {"error": "metrics are for authorised callers only"})
+            if fmt not in METRICS_FORMATS:
+                return _reply(
+                    400, {"error": f"unknown format {fmt!r}", "formats": [*METRICS_FORMATS]}
+                )
             return _Job(route, None, fmt, details)
         if route.kind == "healthcheck" and fmt not in HEALTH_FORMATS:
             return _reply(
@@ -455,7 +458,10 @@ class Endpoints:
     def withholds(self, request: Request) -> bool:
         """Whether ``request`` names a check, registered or not, that its caller may not ask
         about (answered alike for every name, so that names cannot be probed)."""
-        return self._by_name(request.path) is not None and not self._detailed(request)
+        path = "/" + request.path.strip("/")
+        if path in self._table or self._by_name(path) is None:
+            return False
+        return not self._detailed(request)
 
     def _detailed(self, request: Request) -> bool:
         """Whether this caller sees per-check details."""

@@ -96,12 +96,25 @@ def cut(text: str, limit: int, dropped: int = 0) -> str:
 
 def masked_within(text: str, limit: int, mask: Callable[[str], str]) -> str:
     """``mask(text)`` cut to ``limit`` characters, masking only a bounded start of ``text``:
-    masking is linear, but 100 MB of it would still stall a thread. The start masked runs
-    well past the limit, so a secret across the limit is still masked whole before the cut."""
+    masking is linear, but 100 MB of it would still stall a thread.
+
+    The start masked runs well past the limit, so that where it ends (perhaps in the middle of
+    a secret, which is then not recognised) lies past the limit after masking too. Masks
+    shorter than the secrets they replace pull that end in: then a longer start is masked, and
+    at worst the end is dropped."""
     keep = 2 * limit + _MARGIN
-    dropped = max(len(text) - keep, 0)
-    return cut(mask(text[:keep] if dropped else text), limit, dropped)
+    while len(text) > keep:
+        masked = mask(text[:keep])
+        if len(masked) >= limit + _MARGIN:
+            return cut(masked, limit, len(text) - keep)
+        if keep >= _GROWTH**2 * (2 * limit + _MARGIN):
+            safe = masked[: max(len(masked) - _MARGIN, 0)]
+            return cut(safe, limit, len(text) - keep + len(masked) - len(safe))
+        keep *= _GROWTH
+    return cut(mask(text), limit)
 
 
+#: How much longer the next start masked is, twice at most.
+_GROWTH = 4
 #: How far past the limit text is masked before it is cut: the longest secret masked whole.
 _MARGIN = 4096

@@ -54,21 +54,33 @@ _WORD_SPLIT = re.compile(r"[^a-zA-Z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 # user:password@ in a URL of any scheme. The password runs to the next "@": people write
 # "/", "#" and "?" unescaped in passwords, and masking a little too much is the safe side.
 _URL_USERINFO = re.compile(
-    r"(?P<keep>[a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^:/?#@\s]{0,256}:)[^@\s]{1,256}(?=@)"
+    r"(?P<keep>[a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^:/?#@\s]{0,1024}:)"
+    r"(?:(?!://)[^@\s]){1,2048}(?=@)"  # not across another URL: each start reads to the next
+)
+# A token as the whole userinfo (https://ghp_...@github.com/, Sentry's key@ DSNs): long, and
+# with a digit, unlike a user name.
+_URL_TOKEN = re.compile(
+    r"(?P<keep>[a-zA-Z][a-zA-Z0-9+.-]{0,30}://)(?=[A-Za-z0-9_~.-]{0,2048}\d)"
+    r"[A-Za-z0-9_~.-]{20,2048}(?=@)"
 )
 # name=value and name: value, in DSNs (libpq, ODBC/ADO, Azure connection strings), query
 # strings (SAS sig=, X-Amz-Signature=), config dumps and JSON text; masked when the name is a
 # secret's by the key rule (Scrubber.is_secret_key), so both rules agree.
 _PAIR_NAME = re.compile(
-    r"(?<![\w.-])[\"']?(?P<name>[A-Za-z_][\w.-]{0,63})[\"']?[ \t]{0,8}[=:][ \t]{0,8}"
+    r"(?:(?<![\w.-])|(?<=-D))"  # a word's start, or a Java property: -Dpassword=
+    r"[\"']?(?P<name>[A-Za-z_][\w.-]{0,63})[\"']?[ \t]{0,8}[=:][ \t]{0,8}"
 )
+# Values that say whether there is a password, not what it is: "(using password: YES)".
+_NOT_VALUES = frozenset({"yes", "no", "true", "false", "none", "null", "on", "off"})
 _PAIR_VALUE = re.compile(
     r"(?!(?i:bearer|basic|token|digest)\s)"  # a scheme: the credential after it is masked
     r"(?:'(?:[^'\\\n]|\\.){0,1024}'|\"(?:[^\"\\\n]|\\.){0,1024}\"|[^\s&;,'\"]{1,1024})"
 )
 # Words that make a command-line option's value secret: --password, --pass=, --passphrase,
 # --api_key, --db-token, --client-secret, --credentials-file.
-_OPTION_WORDS = r"(?:pass|pwd|secret|token|key|credential|auth)"
+_OPTION_WORDS = (
+    r"(?:pass|pwd|pw|secret|token|key|credential|auth|sig|session|jwt|cookie|dsn|bearer)"
+)
 _OPTION = re.compile(
     r"(?P<keep>(?<![\w-])--[\w-]{0,64}?" + _OPTION_WORDS + r"[\w-]{0,64}(?:=|[ \t]{1,8}))"
     r"(?!--)\S{1,1024}",
@@ -76,7 +88,13 @@ _OPTION = re.compile(
 )
 _OPTION_NAME = re.compile(r"--[\w-]*" + _OPTION_WORDS + r"[\w-]*", re.IGNORECASE)
 # mysql -pSECRET (a glued value that is not a port number) and curl -u user:password.
-_SHORT_OPTION = re.compile(r"(?P<keep>(?<!\S)-p)(?=\S*[^\d\s])\S{1,1024}")
+_SHORT_OPTION = re.compile(r"(?P<keep>(?<!\S)-p)(?!w\s)(?=\S*[^\d\s:.])\S{1,1024}")  # not -p8080:80
+# Programs whose short option takes a password as the next argument: -pw (PuTTY's plink,
+# pscp), -a (redis-cli), -p (sshpass).
+_SHORT_PASSWORD = re.compile(
+    r"(?P<keep>(?<!\S)(?:-pw|(?:redis-cli(?:\s+\S+){0,8}?|sshpass)\s+-[ap])[ \t]{1,8})"
+    r"(?!-)\S{1,1024}"
+)
 _USER_OPTION = re.compile(r"(?P<keep>(?<!\S)(?:-u|--user)(?:=|[ \t]{1,8})[^\s:]{1,256}:)\S{1,1024}")
 # HTTP authorization schemes (any case, RFC 7235): the credential must hold a digit or base64
 # punctuation, so prose such as "basic configuration" is left alone; Digest's whole parameter
@@ -86,11 +104,17 @@ _AUTH_HEADER = re.compile(
     r"[A-Za-z0-9._~+/=-]{8,2048}",
     re.IGNORECASE,
 )
+# An Authorization header's credential, whatever its scheme (SSWS, ApiKey, Negotiate...).
+_AUTHORIZATION = re.compile(
+    r"(?P<keep>\b(?:proxy-)?authorization[\"']?[ \t]{0,8}[:=][ \t]{0,8}[\"']?"
+    r"(?:[A-Za-z][\w-]{0,31}[ \t]{1,8})?)[^\s\"',;})\]]{1,4096}",
+    re.IGNORECASE,
+)
 _DIGEST = re.compile(r"(?P<keep>\bdigest\s+)(?=[\w-]{1,32}=)[^\r\n]{1,4096}", re.IGNORECASE)
 _COOKIE = re.compile(r"(?P<keep>\b(?:set-)?cookie[ \t]{0,8}:[ \t]{0,8})[^\r\n]{1,4096}", re.I)
 _PEM = re.compile(
-    r"-----BEGIN (?P<kind>[A-Z0-9 ]{0,32}PRIVATE KEY)-----"
-    r".*?(?:-----END [A-Z0-9 ]{0,32}PRIVATE KEY-----|\Z)",
+    r"-----BEGIN (?P<kind>[A-Z0-9 ]{0,32}PRIVATE KEY(?: BLOCK)?)-----"
+    r".*?(?:-----END [A-Z0-9 ]{0,32}PRIVATE KEY(?: BLOCK)?-----|\Z)",
     re.DOTALL,
 )
 # URLs that are credentials themselves: the path after the fixed part is the secret.
@@ -113,21 +137,47 @@ _TOKENS = re.compile(
     r"|SG\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64}"  # SendGrid
     r"|npm_[A-Za-z0-9]{36}"  # npm
     r"|pypi-[A-Za-z0-9_-]{50,}"  # PyPI
-    r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"  # JWTs
+    # JWTs. The header may not run across another "eyJ": else a long run of them with no
+    # dot would be searched from each, in quadratic time.
+    r"|eyJ(?:(?!eyJ)[A-Za-z0-9_-]){5,2048}\.eyJ[A-Za-z0-9_-]{5,8192}\.[A-Za-z0-9_-]{8,8192}"
     r")"
 )
 
 
 # In running text ("name=value", "Name: value") the key rule goes word by word, so that
 # "KeyboardInterrupt: stop" stays readable: a word that is, starts or ends like a secret's.
-_TEXT_WORDS = frozenset({"key", "keys", "sig", "auth", "authorization", "authentication", "pw"})
+_TEXT_WORDS = frozenset(
+    {"key", "keys", "sig", "auth", "authorization", "authentication", "pw", "pass"}
+)
 _TEXT_STEMS = (
-    "pass", "pwd", "secret", "token", "credential", "creds", "signature", "signing", "cookie",
-    "session", "jwt", "bearer", "salt", "dsn", "private",
-)  # fmt: skip
+    "passw",
+    "passphrase",
+    "passcode",
+    "pwd",
+    "secret",
+    "token",
+    "credential",
+    "creds",
+    "signature",
+    "signing",
+    "cookie",
+    "session",
+    "jwt",
+    "bearer",
+    "salt",
+    "dsn",
+    "private",
+)  # fmt: skip  ("passed=12", "passing: 4/5" are counts)
 _TEXT_ENDINGS = ("key", "keys", "auth", "pw", "pwd", "pass", "password", "token", "secret")
 # Exception names head most "Name: message" lines: "KeyError: 'id'" is no secret pair.
 _EXCEPTION_ENDINGS = ("Error", "Exception", "Warning", "Interrupt", "Exit")
+
+
+def _secret_value(value: str, mask: str) -> bool:
+    """Whether a secret pair's value is worth masking: not masked already, nor a yes or a
+    no."""
+    return mask not in value and value.strip("\"'()").lower() not in _NOT_VALUES
+
 
 #: How many judged names a scrubber remembers.
 _JUDGED_KEPT = 4096
@@ -203,18 +253,24 @@ class Scrubber:
         def keep(match: re.Match[str]) -> str:
             return match.group("keep") + mask
 
+        def fresh(match: re.Match[str]) -> str:  # masked already by a rule before: as it is
+            return match.group(0) if text.startswith(mask, match.end("keep")) else keep(match)
+
         # Each pattern only where its marker occurs: most text has none, and stays cheap.
         if "PRIVATE KEY" in text:
             text = _PEM.sub(lambda m: f"-----{m.group('kind')} {mask}-----", text)
         if "://" in text:
             text = _WEBHOOK.sub(keep, text)
             text = _URL_USERINFO.sub(keep, text)
+            text = _URL_TOKEN.sub(keep, text)
         if "-" in text:
             text = _OPTION.sub(keep, text)
             text = _SHORT_OPTION.sub(keep, text)
+            text = _SHORT_PASSWORD.sub(keep, text)
             text = _USER_OPTION.sub(keep, text)
-        text = _AUTH_HEADER.sub(keep, text)
         text = _DIGEST.sub(keep, text)
+        text = _AUTH_HEADER.sub(keep, text)
+        text = _AUTHORIZATION.sub(fresh, text)  # any other scheme
         text = _COOKIE.sub(keep, text)
         if "=" in text or ":" in text:  # after the schemes: "Authorization: Bearer x"
             text = self._mask_pairs(text)
@@ -230,9 +286,17 @@ class Scrubber:
         parts, done, start = [], 0, 0
         while (pair := _PAIR_NAME.search(text, start)) is not None:
             start = pair.end()  # on into the value: it may hold a pair of its own
-            if self._is_secret_pair(pair.group("name")):
+            name = pair.group("name")
+            # "pass=x" holds one; "pass: 12" in a report is a count.
+            if self._is_secret_pair(name) and (name.lower() != "pass" or "=" in pair.group()):
                 value = _PAIR_VALUE.match(text, start)
-                if value is not None and value.group() != self.mask:
+                # A scheme whose credential a rule before masked ("Authorization: SSWS ***")
+                masked_after = value is not None and text.startswith(self.mask, value.end() + 1)
+                if (
+                    value is not None
+                    and not masked_after
+                    and _secret_value(value.group(), self.mask)
+                ):
                     parts += [text[done:start], self.mask]
                     done = start = value.end()
         return "".join([*parts, text[done:]]) if parts else text

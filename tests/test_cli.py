@@ -160,6 +160,10 @@ def app_module(tmp_path: Path) -> Path:
         "hung = HealthCheck()\n"
         "hung.add_check(lambda: threading.Event().wait(), name='forever')\n"
         "not_a_health = 42\n"
+        "def broken():\n"
+        "    raise ConnectionError('refused')\n"
+        "raising = HealthCheck()\n"
+        "raising.add_check(broken)\n"
     )
     return tmp_path
 
@@ -481,3 +485,54 @@ def test_a_deeply_nested_answer_is_judged_not_a_traceback(
     done = healthcheck("probe", base + "/healthcheck", "--timeout", "10")
     assert "Traceback" not in done.stderr
     assert done.returncode == 0  # a 200 whose body is none of ours
+
+
+def test_run_prints_a_failing_check_on_one_line_without_a_traceback(app_module: Path) -> None:
+    done = healthcheck("run", "shop_health:raising", "--verbose", cwd=app_module)
+    assert done.returncode == 1
+    assert "[-]broken failed: refused" in done.stdout
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_a_url_that_is_not_http_is_refused_without_being_printed() -> None:
+    done = healthcheck("probe", "ftp://user:pw-s3cret@127.0.0.1/x?token=t0ken")
+    assert done.returncode == 2
+    assert "scheme: ftp" in done.stderr
+    assert "s3cret" not in done.stderr and "t0ken" not in done.stderr
+
+
+def test_bare_query_values_and_fragments_are_not_printed(
+    raw_server: tuple[str, list[bytes], list[bytes]],
+) -> None:
+    base, script, _ = raw_server
+    script.append(b"HTTP/1.1 500 Oops\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+    done = healthcheck("probe", base + "/healthcheck?S3cr3tBare#frag-s3cret", "--timeout", "5")
+    assert done.returncode == 1
+    assert "S3cr3tBare" not in done.stdout and "frag-s3cret" not in done.stdout
+    assert "?***" in done.stdout
+
+
+def test_a_healthy_verdict_with_a_failing_check_is_a_warning(
+    raw_server: tuple[str, list[bytes], list[bytes]],
+) -> None:
+    base, script, _ = raw_server
+    body = b'{"status": "UP", "components": {"db": {"status": "UP"}, "queue": {"status": "DOWN"}}}'
+    script.append(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
+        b"Connection: close\r\n\r\n" % len(body) + body
+    )
+    done = healthcheck("probe", base + "/health", "--format", "nagios", "--timeout", "5")
+    assert done.returncode == 1  # WARNING
+    assert done.stdout.startswith("HEALTHCHECK WARNING - healthy with warnings")
+
+
+def test_nagios_performance_labels_hold_no_line_breaks_in_any_spelling() -> None:
+    from healthcheck.cli import CheckLine, Verdict, render
+
+    names = ["a\u2028b", "c\x85d", "e\u202ef", "g|h=1"]
+    checks = [CheckLine(name, "pass", "", 0.001) for name in names]
+    text, _ = render(Verdict("pass", "healthy", checks), "nagios", verbose=False)
+    (line,) = text.splitlines()
+    perfdata = line.partition(" | ")[2]
+    assert perfdata.isascii() and "|" not in perfdata
+    assert perfdata.count("=") == len(names) + 1  # one per label, and the one inside 'g_h=1'

@@ -475,3 +475,39 @@ def test_log_records_are_cut_masked_and_carry_no_exception_object(
     assert "ValueError: dsn postgresql://app:********@db/x" in (record.exc_text or "")
     assert len(record.getMessage()) < LOG_LIMIT + 100
     assert SECRET not in caplog.text and record.stack_info
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["eyJaaaaaaaaa-", "x://a:", "a=", "a: ", "--pass ", "Authorization: ", "-u a:", "redis-cli "],
+)
+def test_masking_stays_linear_on_runs_of_almost_secrets(unit: str) -> None:
+    """Each shape repeated over a megabyte: quadratic masking would take minutes (a JWT-like
+    run once took 1.6 s for 150 KB), linear masking a second or two."""
+    run_isolated(
+        f"""
+        from healthcheck.scrub import DEFAULT
+        DEFAULT.scrub_text({unit!r} * (1_000_000 // {len(unit)}))
+        """,
+        f"scrub_text() on a megabyte of {unit!r}",
+    )
+
+
+def test_a_secret_masked_whole_even_when_masks_shrink_what_comes_before(
+    make_health: Callable[..., HealthCheck],
+) -> None:
+    """Long secrets shrink to the mask, so the text after them moves towards the limit: a
+    secret cut in two where the masked start ends must not come inside it."""
+    limit = 1000
+    before = " ".join(f"password={'p' * 1000}" for _ in range(6))  # 6 x 1000 -> 6 x 8
+    keep = 2 * limit + 4096
+    prefix = " postgresql://app:"
+    url = f"{prefix}{SECRET}{'Q' * 40}@db/x"
+    # The masked start ends 10 characters into the password.
+    filler = "y" * (keep - len(before) - len(prefix) - 10)
+    health = make_health(max_output=limit, error_timeout=SLOW)
+    health.add_check(lambda: (False, before + filler + url + " tail" * 1000), name="long")
+    output = output_of(health, "long")
+    assert "postgresql://app:" in output  # the shrinking brought it inside the limit
+    assert SECRET[:5] not in output
+    assert "[truncated:" in output

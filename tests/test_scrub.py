@@ -642,6 +642,23 @@ TOKEN = "S3cr3tShape42"  # noqa: S105 - a fake secret
         f"https://discord.com/api/webhooks/1234567/{TOKEN}-abc",
         f"OPENAI_KEY is sk-proj-{TOKEN}abcdefghijklmnop",
         f'{{"DB_PASS": "{TOKEN}", "host": "db"}}',
+        # a second outside review
+        f"Authorization: SSWS {TOKEN}",
+        f"Authorization: ApiKey {TOKEN}",
+        f"Proxy-Authorization: Negotiate {TOKEN}",
+        f"postgresql://app:{TOKEN}{'x' * 300}@db/shop",
+        f"run --pw {TOKEN}",
+        f"run --sig {TOKEN}",
+        f"run --session {TOKEN}",
+        f"run --jwt {TOKEN}",
+        f"run --cookie {TOKEN}",
+        f"run --dsn {TOKEN}",
+        f"redis-cli -h cache -a {TOKEN} ping",
+        f"sshpass -p {TOKEN} ssh host",
+        f"plink -pw {TOKEN} host",
+        f"https://{TOKEN}0123456789@github.com/org/repo.git",
+        f"-----BEGIN PGP PRIVATE KEY BLOCK-----\n{TOKEN}\n-----END PGP PRIVATE KEY BLOCK-----",
+        f"java -Dpassword={TOKEN} -jar app.jar",
     ],
 )
 def test_every_secret_shape_is_masked(text: str) -> None:
@@ -661,6 +678,12 @@ def test_every_secret_shape_is_masked(text: str) -> None:
         "KeyboardInterrupt: stop",
         "KeyError: 'user_id'",
         "monitor: keyboard: us",
+        "pass: 12, fail: 0",
+        "passed=12 failed=0",
+        "passing: 4/5",
+        "Access denied for user 'root'@'localhost' (using password: YES)",
+        "docker run -p8080:80 -p 127.0.0.1:5432:5432 image",
+        "postgresql://app@db/shop",
     ],
 )
 def test_ordinary_text_is_left_alone(text: str) -> None:
@@ -677,3 +700,8 @@ def test_a_password_option_value_that_starts_with_a_dash_is_masked_in_argv() -> 
     assert DEFAULT.scrub_argv(["app", "--password", f"-{TOKEN}", "-u", f"me:{TOKEN}"]) == [
         "app", "--password", MASK, "-u", f"me:{MASK}"
     ]  # fmt: skip
+
+
+def test_a_letters_only_credential_in_an_authorization_header_is_masked() -> None:
+    text = "Authorization: Bearer abcdefghijklmnopqrstuv"
+    assert DEFAULT.scrub_text(text) == f"Authorization: Bearer {MASK}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import math
+import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -50,7 +51,9 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     text = mask_url(text, MASK)
     for secret in secrets:
         if secret:
-            text = text.replace(secret, MASK)
+            # Where it stands alone: a one-letter header value must not turn HTTP into H*P.
+            alone = rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])"
+            text = re.sub(alone, lambda _: MASK, text)
     return text
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -16,6 +15,7 @@ from typing import Any
 from .. import defaults
 from .._about import __version__
 from ..result import Outcome, Status
+from ..scrub import is_secret_key
 from ._base import BuiltinCheck, display_url, failure, redact, seconds, url_password
 
 __all__ = ["HTTPCheck", "http_check", "reported_status"]
@@ -41,8 +41,6 @@ _WORDS = {
     "out_of_service": Status.FAIL,
 }
 
-_SECRET_HEADER = re.compile(r"auth|cookie|key|token|pass|secret", re.IGNORECASE)
-
 
 class _CredentialsStayHome(urllib.request.HTTPRedirectHandler):
     """Follows redirects as urllib does, but sends credential headers (``Authorization``, API
@@ -54,7 +52,7 @@ class _CredentialsStayHome(urllib.request.HTTPRedirectHandler):
     ) -> urllib.request.Request | None:
         new = super().redirect_request(req, fp, code, msg, headers, newurl)
         if new is not None and _origin(new.full_url) != _origin(req.full_url):
-            for name in [name for name in new.headers if _SECRET_HEADER.search(name)]:
+            for name in [name for name in new.headers if is_secret_key(name)]:
                 del new.headers[name]
         return new
 
@@ -117,7 +115,7 @@ class HTTPCheck(BuiltinCheck):
         return Outcome(Status.worst(statuses), redact(output, self._secrets()))
 
     def _secrets(self) -> list[str | None]:
-        hidden = [v for k, v in self.headers.items() if _SECRET_HEADER.search(k)]
+        hidden = [v for k, v in self.headers.items() if is_secret_key(k)]
         return [url_password(self.url), *hidden]
 
 

@@ -56,11 +56,11 @@ class HealthCheckExtension:
             names.add(name)
             # strict_slashes=False: /healthcheck/ answers as on the other adapters, no redirect
             rule = route.path
-            blueprint.add_url_rule(rule, name, self._view, methods=["GET"], strict_slashes=False)
+            blueprint.add_url_rule(rule, name, self._view, methods=_METHODS, strict_slashes=False)
             if route.by_name:
                 rule = f"{route.path.rstrip('/')}/<{_CheckName.NAME}:check>"
                 blueprint.add_url_rule(
-                    rule, f"{name}_check", self._view, methods=["GET"], strict_slashes=False
+                    rule, f"{name}_check", self._view, methods=_METHODS, strict_slashes=False
                 )
         app.url_map.converters.setdefault(_CheckName.NAME, _CheckName)
         app.register_blueprint(blueprint)
@@ -97,6 +97,11 @@ class HealthCheckExtension:
         if method == "HEAD":  # GET's length, not the empty body's
             response.headers["Content-Length"] = length
         return response
+
+
+#: Every method reaches the endpoints, which answer 405 for all but GET and HEAD (with the
+#: headers of their other answers, and alike for every check name).
+_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 class _CheckName(BaseConverter):

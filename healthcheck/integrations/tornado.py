@@ -87,7 +87,8 @@ class EndpointsHandler(RequestHandler):
             reply = self.endpoints.not_found(below, self.request.method or "GET")
         self._send(reply)
 
-    head = get
+    # Every method: the endpoints answer 405 for all but GET and HEAD, alike for any name.
+    head = post = put = patch = delete = options = get
 
     def _send(self, reply: Reply) -> None:
         self.set_status(reply.status)

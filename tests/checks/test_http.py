@@ -212,3 +212,33 @@ def test_credentials_are_not_sent_on_a_redirect_to_another_origin() -> None:
     assert "HTTP_AUTHORIZATION" not in received and "HTTP_X_API_KEY" not in received
     assert received["HTTP_X_TRACE"] == "kept"
     assert near.status is Status.PASS  # /secured saw the token after a same-origin redirect
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["X-JWT-Assertion", "X-Session-Id", "X-Credentials", "X-Pwd", "X-Sig", "X-DSN",
+     "X-Hub-Signature"],
+)  # fmt: skip
+def test_every_secret_named_header_stays_with_its_origin(header: str) -> None:
+    seen: list[dict[str, str]] = []
+
+    def elsewhere(environ: dict[str, Any], start: Start) -> Iterable[bytes]:
+        seen.append({k: v for k, v in environ.items() if k.startswith("HTTP_")})
+        start("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    with wsgi_server(elsewhere) as other:
+
+        def origin(environ: dict[str, Any], start: Start) -> Iterable[bytes]:
+            start("302 Found", [("Location", other + "/landing")])
+            return [b""]
+
+        with wsgi_server(origin) as base:
+            check(base + "/away", headers={header: "s3cret-value"})
+    (received,) = seen
+    assert "s3cret-value" not in received.values()
+
+
+def test_a_short_secret_header_value_does_not_mangle_the_output(base: str) -> None:
+    outcome = check(base + "/plain", headers={"X-Api-Key": "T"})
+    assert outcome.output == "HTTP 200"

@@ -515,3 +515,28 @@ def test_every_answer_says_nosniff_and_pages_allow_only_their_own_styles(
         (style,) = re.findall(r"<style>(.*?)</style>", page.body.decode(), re.DOTALL)
         digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
         assert f"'sha256-{digest}'" in policy
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "OPTIONS", "DELETE"])
+def test_other_methods_cannot_probe_check_names_either(
+    serve: Serve, failing: HealthCheck, method: str
+) -> None:
+    with serve(failing, None) as base:
+        known = get(base + "/healthcheck/queue", headers=REMOTE, method=method)
+        unknown = get(base + "/healthcheck/no-such-check", headers=REMOTE, method=method)
+        probe = get(base + "/readyz/queue", headers=REMOTE, method=method)
+        mine = get(base + "/healthcheck/queue", method=method)
+    assert len({(r.status, r.body) for r in (known, unknown, probe)}) == 1
+    assert known.status == 403
+    assert (mine.status, mine.headers["Allow"]) == (405, "GET, HEAD")
+    assert mine.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_metrics_answer_the_format_the_query_asks_for(serve: Serve, failing: HealthCheck) -> None:
+    with serve(failing, None) as base:
+        get(base + "/healthcheck")
+        openmetrics = get(base + "/metrics?format=openmetrics")
+        unknown = get(base + "/metrics?format=nope")
+    assert openmetrics.headers["Content-Type"].startswith("application/openmetrics-text")
+    assert openmetrics.body.rstrip().endswith(b"# EOF")
+    assert unknown.status == 400
