@@ -1,0 +1,203 @@
+"""The real programs of an operator's deployment, each started by the test on loopback ports with
+a configuration the test writes, in front of apps gunicorn serves (``tests/e2e/app.py``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.checks.conftest import private_server
+from tests.http import get
+from tests.servers import free_port
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+
+
+def program(name: str, package: str) -> str:
+    """The path of Debian's ``name``; skipped with the command to install it (a failure under
+    ``CI=true``, where every real component must be there)."""
+    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin:/usr/bin")
+    if found is None:
+        reason = f"{name} not installed (apt-get install {package})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return found
+
+
+def eventually(probe: Callable[[], bool], timeout: float, what: str) -> None:
+    """Wait until ``probe()`` holds; fail saying ``what`` did not happen."""
+    deadline = time.monotonic() + timeout
+    while not probe():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} within {timeout:g} s")
+        time.sleep(0.05)
+
+
+@dataclass
+class Backend:
+    """One app served by gunicorn, and the state file its check reads."""
+
+    name: str
+    url: str
+    port: int
+    state_file: Path
+
+    def set(self, state: str) -> None:
+        # Written whole, then renamed: a check never reads half a word.
+        partial = self.state_file.with_suffix(".tmp")
+        partial.write_text(state)
+        partial.replace(self.state_file)
+
+
+@contextmanager
+def gunicorn_backend(
+    name: str,
+    folder: Path,
+    *,
+    workers: int = 1,
+    worker_class: str = "sync",
+    preload: bool = False,
+    ttl: float = 0.2,
+) -> Iterator[Backend]:
+    port = free_port()
+    backend = Backend(name, f"http://127.0.0.1:{port}", port, folder / f"{name}.state")
+    backend.set("ok")
+    argv = [
+        sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers), "--worker-class", worker_class, "--threads", "4",
+        "--chdir", str(HERE), "--log-level", "warning", *(["--preload"] if preload else []),
+        "app:app",
+    ]  # fmt: skip
+    env = {
+        **os.environ,
+        "E2E_NAME": name,
+        "E2E_STATE": str(backend.state_file),
+        "E2E_TTL": str(ttl),
+        "PYTHONPATH": str(ROOT),
+    }
+    with _process(argv, port, env):
+        yield backend
+
+
+@contextmanager
+def _process(argv: list[str], port: int, env: dict[str, str]) -> Iterator[None]:
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 20
+        while not _answers(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                error = process.communicate()[1].decode(errors="replace")
+                pytest.fail(f"{argv[0]} did not start on port {port}: {error[-1500:]}")
+            time.sleep(0.05)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+def _answers(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def folder() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="hc-e2e-") as name:
+        yield Path(name)
+
+
+# -- haproxy -----------------------------------------------------------------------------------
+
+HAPROXY = """
+global
+    stats socket {folder}/haproxy.sock mode 600 level admin
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+frontend web
+    bind 127.0.0.1:{port}
+    default_backend apps
+backend apps
+    balance roundrobin
+    option httpchk GET {path}
+    http-check expect status 200
+    default-server inter {inter}ms fall {fall} rise {rise}
+{servers}
+"""
+
+
+@dataclass
+class Haproxy:
+    url: str
+    socket_path: Path
+
+    def states(self) -> dict[str, str]:
+        """Each server's state as haproxy's stats report it (``UP``, ``DOWN``...)."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(5)
+            sock.connect(str(self.socket_path))
+            sock.sendall(b"show stat\n")
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+        rows = csv.DictReader(io.StringIO(data.decode().lstrip("# ")))
+        return {
+            row["svname"]: row["status"]
+            for row in rows
+            if row["pxname"] == "apps" and row["svname"] not in ("FRONTEND", "BACKEND")
+        }
+
+    def served_by(self, requests: int = 20) -> list[str]:
+        """Which backend answered each of ``requests`` requests through the proxy."""
+        return [get(self.url + "/whoami").body.decode() for _ in range(requests)]
+
+
+@contextmanager
+def haproxy_in_front(
+    folder: Path,
+    backends: list[Backend],
+    path: str = "/healthcheck",
+    *,
+    inter_ms: int = 200,
+    fall: int = 2,
+    rise: int = 2,
+) -> Iterator[Haproxy]:
+    binary = program("haproxy", "haproxy")
+    port = free_port()
+    servers = "\n".join(f"    server {b.name} 127.0.0.1:{b.port} check" for b in backends)
+    config = folder / "haproxy.cfg"
+    settings = {"inter": inter_ms, "fall": fall, "rise": rise, "servers": servers}
+    config.write_text(HAPROXY.format(folder=folder, port=port, path=path, **settings))
+    check = subprocess.run([binary, "-c", "-f", str(config)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    with private_server([binary, "-db", "-f", str(config)], port):
+        stats = folder / "haproxy.sock"
+        eventually(stats.exists, 10, "haproxy's stats socket")
+        yield Haproxy(f"http://127.0.0.1:{port}", stats)
