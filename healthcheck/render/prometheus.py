@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from .._optional import require
 
@@ -14,6 +15,9 @@ from prometheus_client.metrics_core import GaugeMetricFamily, Metric  # noqa: E4
 from prometheus_client.openmetrics import exposition as om_exposition  # noqa: E402
 
 from ..result import Report, Status  # noqa: E402
+
+if TYPE_CHECKING:
+    from ..core import HealthCheck
 
 #: OpenMetrics 1.0, which every Prometheus since 2.5 scrapes.
 OPENMETRICS_CONTENT_TYPE: str = om_exposition.CONTENT_TYPE_LATEST
@@ -58,19 +62,40 @@ class ReportCollector:
             "1 if a failure of the check fails the whole run, 0 if it only warns.",
             labels=["check"],
         )
+        observed = GaugeMetricFamily(
+            "healthcheck_check_observed_value",
+            "The number a check reported with its result (disk %, queue length...), with its "
+            "unit as a label.",
+            labels=["check", "unit"],
+        )
         names = _unique([check.name for check in self.report.checks])
         for name, check, result in zip(names, self.report.checks, self.report.results):
             _add_states(status, [name], result.status)
             duration.add_metric([name], result.response_time)
             last_run.add_metric([name], result.timestamp)
             critical.add_metric([name], 1.0 if check.critical else 0.0)
+            value = result.observed_value
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                observed.add_metric([name, result.observed_unit or ""], float(value))
         overall = GaugeMetricFamily(
             "healthcheck_status",
             "The overall state: 1 for the current state, 0 for the others.",
             labels=["state"],
         )
         _add_states(overall, [], self.report.status)
-        yield from (status, duration, last_run, critical, overall)
+        yield from (status, duration, last_run, critical, observed, overall)
+
+
+class HealthCheckCollector:
+    """The gauges of ``health``'s latest results (nothing is run), for your own registry:
+    ``prometheus_client.REGISTRY.register(HealthCheckCollector(health))`` puts them on the
+    application's ``/metrics`` beside its other metrics."""
+
+    def __init__(self, health: HealthCheck) -> None:
+        self.health = health
+
+    def collect(self) -> Iterator[Metric]:
+        return ReportCollector(self.health.last_report()).collect()
 
 
 def _unique(names: list[str]) -> list[str]:

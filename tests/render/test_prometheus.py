@@ -85,9 +85,34 @@ def test_families_are_gauges_with_help() -> None:
         "healthcheck_check_duration_seconds",
         "healthcheck_check_last_run_timestamp_seconds",
         "healthcheck_check_critical",
+        "healthcheck_check_observed_value",
         "healthcheck_status",
     }
     assert all(f.type == "gauge" and f.documentation for f in families.values())
+
+
+def test_observed_numbers_are_gauges_with_their_unit() -> None:
+    found = samples(render_prometheus(mixed_report())[0].decode())
+    key = ("healthcheck_check_observed_value", (("check", "disk"), ("unit", "%")))
+    assert found[key] == 81.0
+    assert not any(name == "healthcheck_check_observed_value" and dict(labels)["check"] == "db"
+                   for name, labels in found)  # fmt: skip
+
+
+def test_the_collector_puts_the_latest_results_on_any_registry() -> None:
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from healthcheck.render.prometheus import HealthCheckCollector
+
+    health = HealthCheck()
+    health.add_check(lambda: (False, "refused"), name="cache")
+    registry = CollectorRegistry()
+    registry.register(HealthCheckCollector(health))
+    before = samples(generate_latest(registry).decode())
+    health.run()
+    after = samples(generate_latest(registry).decode())
+    key = ("healthcheck_check_status", (("check", "cache"), ("state", "fail")))
+    assert key not in before and after[key] == 1.0
 
 
 def test_text_format_content_type() -> None:
