@@ -133,24 +133,30 @@ def folder() -> Iterator[Path]:
 
 # -- haproxy -----------------------------------------------------------------------------------
 
-HAPROXY = """
-global
-    stats socket {folder}/haproxy.sock mode 600 level admin
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-frontend web
-    bind 127.0.0.1:{port}
-    default_backend apps
-backend apps
-    balance roundrobin
-    option httpchk GET {path}
-    http-check expect status 200
-    default-server inter {inter}ms fall {fall} rise {rise}
-{servers}
-"""
+#: The example configuration the README points to: the tests run it, with their own ports.
+HAPROXY = ROOT / "contrib" / "haproxy" / "haproxy.cfg"
+
+
+def haproxy_config(
+    folder: Path, port: int, backends: list[Backend], path: str, inter_ms: int, fall: int, rise: int
+) -> str:
+    """contrib/haproxy/haproxy.cfg with this test's socket, port, servers and timings."""
+    lines = []
+    for line in HAPROXY.read_text().splitlines():
+        stripped = line.strip()
+        if stripped.startswith("stats socket"):
+            line = f"    stats socket {folder}/haproxy.sock mode 600 level admin"
+        elif stripped.startswith("bind "):
+            line = f"    bind 127.0.0.1:{port}"
+        elif stripped.startswith("option httpchk"):
+            line = f"    option httpchk GET {path}"
+        elif stripped.startswith("default-server"):
+            line = f"    default-server inter {inter_ms}ms fall {fall} rise {rise}"
+        elif stripped.startswith("server "):
+            continue  # replaced by this test's
+        lines.append(line)
+    lines += [f"    server {b.name} 127.0.0.1:{b.port} check" for b in backends]
+    return "\n".join(lines) + "\n"
 
 
 @dataclass
@@ -171,7 +177,7 @@ class Haproxy:
         return {
             row["svname"]: row["status"]
             for row in rows
-            if row["pxname"] == "apps" and row["svname"] not in ("FRONTEND", "BACKEND")
+            if row["pxname"] == "app" and row["svname"] not in ("FRONTEND", "BACKEND")
         }
 
     def served_by(self, requests: int = 20) -> list[str]:
@@ -191,10 +197,8 @@ def haproxy_in_front(
 ) -> Iterator[Haproxy]:
     binary = program("haproxy", "haproxy")
     port = free_port()
-    servers = "\n".join(f"    server {b.name} 127.0.0.1:{b.port} check" for b in backends)
     config = folder / "haproxy.cfg"
-    settings = {"inter": inter_ms, "fall": fall, "rise": rise, "servers": servers}
-    config.write_text(HAPROXY.format(folder=folder, port=port, path=path, **settings))
+    config.write_text(haproxy_config(folder, port, backends, path, inter_ms, fall, rise))
     check = subprocess.run([binary, "-c", "-f", str(config)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
     with private_server([binary, "-db", "-f", str(config)], port):
