@@ -2,8 +2,9 @@
 routes, over one real check that reads a state file the test writes.
 
 ``E2E_NAME`` names the backend (``/whoami`` answers it, for telling which one a proxy chose),
-``E2E_STATE`` is the file: ``ok`` passes, ``drain`` passes while the process drains (as after a
-SIGTERM: readiness fails, liveness holds), anything else fails with that text. Every response
+``E2E_STATE`` is the file: ``ok`` passes, ``drain`` passes while the process drains (as after
+a SIGTERM: readiness fails, liveness holds), ``slow`` warns, anything else fails with that
+text. Every response
 says which worker process served it in ``X-Worker-Pid``.
 """
 
@@ -38,6 +39,8 @@ def backend() -> Outcome:
     now = state()
     if now in ("ok", "drain"):
         return Outcome("pass", f"{NAME} {now}", len(now), "characters")
+    if now == "slow":
+        return Outcome("warn", f"{NAME} answers slowly")
     return Outcome("fail", f"{NAME} says {now}")
 
 
