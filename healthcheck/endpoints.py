@@ -344,11 +344,16 @@ class Endpoints:
         per_second = job.fmt == "html" or self.cache_control != "no-store"
         return version, int(time.time()) if per_second else 0, route.health.build_info
 
-    def not_found(self, path: str | None, method: str = "GET") -> Reply:
+    def not_found(
+        self, path: str | None, method: str = "GET", request: Request | None = None
+    ) -> Reply:
         """The 404 an adapter with no application behind it answers for ``path`` (below its
         prefix; ``None`` when outside it). Below a route that serves checks by name, the
         answer that route gives for an unknown check, the same as ``run(name)`` or
-        ``probe(kind, check=name)``; else a short JSON error."""
+        ``probe(kind, check=name)``; else, and to a ``request`` whose caller may not ask
+        about checks by name (see :meth:`withholds`), a short JSON error."""
+        if request is not None and self.withholds(request):
+            path = None  # the answer for any path: whether the name exists stays unsaid
         return _sealed(Request(method, path or "/"), _uncached(self._not_found(path)))
 
     def _not_found(self, path: str | None) -> Reply:
@@ -395,8 +400,8 @@ class Endpoints:
         routed = self._routed.get(key)
         # A check's path stays its own while the check is registered.
         if routed is None or (routed.check and not routed.route.health.has_check(routed.check)):
-            if self.withholds(request):  # the same answer whatever the name and the method
-                return _names_withheld()
+            if self.withholds(request):  # the application's, whatever the name and the method
+                return None
             found = self._routing(request)
             if not isinstance(found, _Routed):
                 return found
@@ -427,8 +432,9 @@ class Endpoints:
             route, check, fmt, tuple(request.args("exclude")), "verbose" in request.query
         )
 
-    def _access(self, request: Request, routed: _Routed) -> _Job | Reply:
-        """``routed`` as this caller may have it: with or without the details, or refused."""
+    def _access(self, request: Request, routed: _Routed) -> _Job | Reply | None:
+        """``routed`` as this caller may have it: with or without the details, refused, or
+        (a check by name it may not ask about) not served here at all."""
         route, fmt = routed.route, routed.fmt
         if route.kind == "environment":
             if self.environment_details == "never":
@@ -439,8 +445,10 @@ class Endpoints:
                 return _reply(400, {"error": f"unknown format {fmt!r}"})
             return _Job(route, None, fmt, True)
         details = self._detailed(request)
-        if not details and (routed.check or routed.exclude):
-            return _names_withheld()  # else check names could be probed and failures bisected
+        if not details and routed.check:
+            return None  # as for a name no check has: the application's path (see withholds)
+        if not details and routed.exclude:
+            return _exclusions_withheld()  # else failures could be bisected
         if route.kind == "metrics":
             if not details:
                 return _reply(403, {"error": "metrics are for authorised callers only"})
@@ -457,7 +465,9 @@ class Endpoints:
 
     def withholds(self, request: Request) -> bool:
         """Whether ``request`` names a check, registered or not, that its caller may not ask
-        about (answered alike for every name, so that names cannot be probed)."""
+        about. Such a path is not served: it is the application's (a 404 without one) for
+        every name, so that names cannot be probed, and a route at ``/`` leaves the
+        application's own pages to it."""
         path = "/" + request.path.strip("/")
         if path in self._table or self._by_name(path) is None:
             return False
@@ -726,8 +736,8 @@ def _uncached(reply: Reply | None) -> Reply | None:
     return reply
 
 
-def _names_withheld() -> Reply:
-    return _reply(403, {"error": "checks by name and ?exclude= are for authorised callers only"})
+def _exclusions_withheld() -> Reply:
+    return _reply(403, {"error": "?exclude= is for authorised callers only"})
 
 
 def _html_headers(policy: str) -> dict[str, str]:

@@ -91,7 +91,7 @@ def _in_memory(url: str, headers: dict[str, str], method: str) -> Reply:
     )
     reply = None if path is None else endpoints.handle(request)
     if reply is None:  # as an adapter with no application behind it answers
-        reply = endpoints.not_found(path, method)
+        reply = endpoints.not_found(path, method, request)
     message = Message()
     for name, value in reply.headers.items():
         message[name] = value

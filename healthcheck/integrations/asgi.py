@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from ..core import HealthCheck
-from ..endpoints import Endpoints, Request
+from ..endpoints import Endpoints, Reply, Request
 from ..environment import EnvironmentDump
 from ._http import parse_query, strip_prefix
 
@@ -40,28 +40,17 @@ class HealthASGI:
         self.prefix = prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            reply = await self._handle(scope)
+        request = self._request(scope) if scope["type"] == "http" else None
+        if request is not None:
+            reply = await self.endpoints.handle_async(request)
             if reply is not None:
-                headers = [
-                    (k.lower().encode("latin-1"), v.encode("latin-1"))
-                    for k, v in reply.headers.items()
-                ]
-                await send(
-                    {"type": "http.response.start", "status": reply.status, "headers": headers}
-                )
-                await send({"type": "http.response.body", "body": reply.body})
+                await _send(send, reply)
                 return
         if self.app is not None:
             await self.app(scope, receive, send)
         elif scope["type"] == "http":
             method = scope.get("method", "GET").upper()
-            reply = self.endpoints.not_found(self._below(scope), method)
-            headers = [
-                (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()
-            ]
-            await send({"type": "http.response.start", "status": reply.status, "headers": headers})
-            await send({"type": "http.response.body", "body": reply.body})
+            await _send(send, self.endpoints.not_found(self._below(scope), method, request))
         elif scope["type"] == "lifespan":
             await _lifespan(receive, send)
 
@@ -73,21 +62,25 @@ class HealthASGI:
             path = path[len(root) :] or "/"
         return strip_prefix(path, self.prefix)
 
-    async def _handle(self, scope: Scope) -> Any:
+    def _request(self, scope: Scope) -> Request | None:
         below = self._below(scope)
         if below is None:
             return None
         client = scope.get("client")
-        return await self.endpoints.handle_async(
-            Request(
-                method=scope.get("method", "GET").upper(),
-                path=below,
-                query=parse_query(scope.get("query_string", b"")),
-                headers=_Headers(scope.get("headers", ())),
-                remote_addr=client[0] if client else None,
-                native=scope,
-            )
+        return Request(
+            method=scope.get("method", "GET").upper(),
+            path=below,
+            query=parse_query(scope.get("query_string", b"")),
+            headers=_Headers(scope.get("headers", ())),
+            remote_addr=client[0] if client else None,
+            native=scope,
         )
+
+
+async def _send(send: Send, reply: Reply) -> None:
+    headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()]
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.body", "body": reply.body})
 
 
 class _Headers:

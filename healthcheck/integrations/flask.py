@@ -79,18 +79,17 @@ class HealthCheckExtension:
             # Who read the environment dump stays on record.
             if matched is not None and matched[0].kind != "environment":
                 QuietAccessLog.mark(method, full_path)
-        reply = self.endpoints.handle(
-            Request(
-                method=method,
-                path=path,
-                query=parse_query(request.query_string),
-                headers=request.headers,  # werkzeug's: looked up by any case
-                remote_addr=wsgi_peer(request.environ),
-                native=request,
-            )
+        asked = Request(
+            method=method,
+            path=path,
+            query=parse_query(request.query_string),
+            headers=request.headers,  # werkzeug's: looked up by any case
+            remote_addr=wsgi_peer(request.environ),
+            native=request,
         )
+        reply = self.endpoints.handle(asked)
         if reply is None:  # a name no check has: the answer for an unknown check
-            reply = self.endpoints.not_found(path, method)
+            reply = self.endpoints.not_found(path, method, asked)
         # Werkzeug sets the body's length itself: one header fewer to copy and check.
         length = reply.headers.pop("Content-Length")
         response = flask.Response(reply.body, status=reply.status, headers=reply.headers)

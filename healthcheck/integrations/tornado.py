@@ -84,7 +84,7 @@ class EndpointsHandler(RequestHandler):
         reply = await self.endpoints.handle_async(request)
         if reply is None:
             below = strip_prefix(unquote(self.request.path), self.prefix)
-            reply = self.endpoints.not_found(below, self.request.method or "GET")
+            reply = self.endpoints.not_found(below, self.request.method or "GET", request)
         self._send(reply)
 
     # Every method: the endpoints answer 405 for all but GET and HEAD, alike for any name.
@@ -113,11 +113,11 @@ class _Served(Matcher):
         path = strip_prefix(unquote(request.path), self.prefix)
         if path is None:
             return None
-        if self.endpoints.match(path) is None:
-            # Unknown names below a route stay the app's, except for a caller who may not
-            # learn which names exist: that one gets the same answer for every name.
-            if not self.endpoints.withholds(_request(request, self.prefix)):
-                return None
+        matched = self.endpoints.match(path)
+        if matched is None:
+            return None  # unknown names below a route stay the app's
+        if matched[1] is not None and self.endpoints.withholds(_request(request, self.prefix)):
+            return None  # so do known ones, for a caller who may not learn which names exist
         return {}
 
 

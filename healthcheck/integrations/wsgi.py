@@ -38,22 +38,22 @@ class HealthWSGI:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = strip_prefix(_path_info(environ), self.prefix)
-        reply = None
+        reply = request = None
         if path is not None:
-            reply = self.endpoints.handle(
-                Request(
-                    method=environ.get("REQUEST_METHOD", "GET").upper(),
-                    path=path,
-                    query=parse_query(_latin1(environ.get("QUERY_STRING") or "")),
-                    headers=_Headers(environ),
-                    remote_addr=wsgi_peer(environ),
-                    native=environ,
-                )
+            request = Request(
+                method=environ.get("REQUEST_METHOD", "GET").upper(),
+                path=path,
+                query=parse_query(_latin1(environ.get("QUERY_STRING") or "")),
+                headers=_Headers(environ),
+                remote_addr=wsgi_peer(environ),
+                native=environ,
             )
+            reply = self.endpoints.handle(request)
         if reply is None:
             if self.app is not None:
                 return self.app(environ, start_response)
-            reply = self.endpoints.not_found(path, environ.get("REQUEST_METHOD", "GET").upper())
+            method = environ.get("REQUEST_METHOD", "GET").upper()
+            reply = self.endpoints.not_found(path, method, request)
         start_response(status_line(reply.status), list(reply.headers.items()))
         return [reply.body]
 

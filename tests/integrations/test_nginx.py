@@ -95,7 +95,7 @@ def test_a_remote_client_gets_no_details_and_no_environment(
         )
     assert (health.status, health.json()) == (500, {"status": "failure"})
     assert environment.status == 403
-    assert by_name.status == 403 and bisect.status == 403
+    assert by_name.status == 404 and bisect.status == 403
     assert spoofed.status == 403
 
 

@@ -118,3 +118,37 @@ def test_wsgi_takes_a_path_info_of_decoded_text_at_its_word(health: HealthCheck)
         {"PATH_INFO": "/wiki/€", "REQUEST_METHOD": "GET"}, lambda s, h: statuses.append(s)
     )
     assert (list(body), seen, statuses) == ([b"app"], ["/wiki/€"], ["200 OK"])
+
+
+REMOTE = {"X-Forwarded-For": "203.0.113.9"}  # a remote client behind a local proxy
+
+
+def test_for_a_remote_client_every_path_below_the_root_is_the_application_s(
+    health: HealthCheck,
+) -> None:
+    """A caller who may not ask about checks by name gets the application's page for every
+    name, a check's or not: names stay unsaid, and the application's pages stay its own."""
+    import tornado.web
+
+    from healthcheck.integrations.tornado import routes
+    from healthcheck.integrations.wsgi import HealthWSGI
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [f"app {environ['REQUEST_METHOD']} {environ['PATH_INFO']}".encode()]
+
+    class Page(tornado.web.RequestHandler):
+        def get(self, *args: Any) -> None:
+            self.write(f"app {self.request.method} {self.request.path}")
+
+        post = get
+
+    tornado_app = tornado.web.Application([*routes(routes=[Route("/", health)]), (r"/(.*)", Page)])
+    with wsgi_server(HealthWSGI(health, app=app, paths={"healthcheck": "/"})) as wsgi:
+        with tornado_app_server(tornado_app) as tornado_base:
+            for base in (wsgi, tornado_base):
+                for method, path in [("POST", "/login"), ("GET", "/favicon.ico"),
+                                     ("GET", "/database"), ("POST", "/database")]:  # fmt: skip
+                    reply = get(base + path, headers=REMOTE, method=method)
+                    assert (reply.status, reply.body) == (200, f"app {method} {path}".encode())
+                assert get(base + "/", headers=REMOTE).json() == {"status": "success"}
