@@ -14,7 +14,6 @@ from . import defaults
 from ._engine.source import ReportSource
 from .build import BuildInfo
 from .check import Check
-from .jsonable import bound
 from .render.compat import DEFAULT_HANDLERS, STATUS_WORDS, BodyTemplate
 from .result import CheckResult, Report, Status
 from .sections import Sections
@@ -190,7 +189,7 @@ def body_sections(settings: Settings, sections: Sections) -> dict[str, Any]:
     scrubber = settings.scrubber
     build = settings.build_info.fields() if settings.build_info else {}
     fields = {
-        name: bound(scrubber.scrub_values(value), settings.max_section)
+        name: scrubber.scrub_bounded(value, settings.max_section, all_values=True)
         for name, value in sections.evaluate({"scrubber": scrubber}).items()
     }
     return {**build, **fields}

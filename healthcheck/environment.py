@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Hashable
+from functools import partial
 from importlib import metadata
 from typing import Any
 
@@ -20,7 +21,7 @@ import psutil
 from cachetools import TTLCache
 
 from . import defaults
-from .jsonable import JSON, bound
+from .jsonable import JSON
 from .scrub import DEFAULT as DEFAULT_SCRUBBER
 from .scrub import Scrubber
 from .sections import Sections, evaluate_section
@@ -136,7 +137,10 @@ class EnvironmentDump:
         if kept is not None:
             return kept
         extra = {"scrubber": self.scrubber}
-        masked = bound(self._scrub(name, evaluate_section(name, value, extra)), self.max_section)
+        evaluated = evaluate_section(name, value, extra)
+        masked = self.scrubber.scrub_bounded(
+            evaluated, self.max_section, partial(self._scrub, name), all_values=True
+        )
         made = (masked, json.dumps(masked))
         if self._refresh and (name in self._built_in or not callable(value)):
             with self._kept_lock:

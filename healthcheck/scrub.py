@@ -14,10 +14,10 @@ import json
 import logging
 import re
 import traceback
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from .defaults import LOG_LIMIT, SECRET_MASK
-from .jsonable import JSON, masked_within, to_jsonable
+from .jsonable import JSON, bound, masked_within, to_jsonable
 
 # Secret if the key contains one of these anywhere (py-healthcheck's rule was key, token,
 # pass; the longer words are the same rule for spellings the short ones miss).
@@ -326,6 +326,30 @@ class Scrubber:
             return [self.scrub(v, by_key=by_key) for v in data]
         return data
 
+    def scrub_bounded(
+        self,
+        data: JSON,
+        limit: int | None,
+        scrub: Callable[[JSON], JSON] | None = None,
+        *,
+        all_values: bool = False,
+    ) -> JSON:
+        """``scrub(data)`` (default :meth:`scrub`; ``all_values``: :meth:`scrub_values`) cut
+        to ``limit`` characters of JSON, masking no more than a bounded start of what is too
+        long: masking megabytes would stall a thread. What is far too long is masked as
+        text, its JSON (name=value pairs, URLs, tokens...), then cut."""
+        scrub = scrub or (self.scrub_values if all_values else self.scrub)
+        if limit is None or data is None or isinstance(data, (bool, int, float)):
+            return scrub(data)
+        if isinstance(data, str):
+            return masked_within(data, limit, lambda text: _as_text(scrub(text)))
+        text = json.dumps(data)
+        if len(text) <= 2 * limit + _SMALL_MARGIN:  # small enough: masked by its structure
+            return bound(scrub(data), limit)
+        if all_values and self.mask_all:
+            return self.mask
+        return masked_within(text, limit, self.scrub_text)
+
     def scrub_values(self, data: JSON) -> JSON:
         """:meth:`scrub`, or with ``mask_all`` every leaf value masked."""
         if not self.mask_all:
@@ -363,6 +387,14 @@ class Scrubber:
                 # to_jsonable cuts absurd nesting, so scrubbing it cannot recurse too deep
                 return json.dumps(self.scrub(to_jsonable(nested)))
         return self.scrub_text(text)
+
+
+#: Past twice the limit and this, a structure is masked as text (see Scrubber.scrub_bounded).
+_SMALL_MARGIN = 4096
+
+
+def _as_text(value: JSON) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 #: The default rules, shared by everything that is not given its own scrubber.

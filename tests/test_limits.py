@@ -511,3 +511,41 @@ def test_a_secret_masked_whole_even_when_masks_shrink_what_comes_before(
     assert "postgresql://app:" in output  # the shrinking brought it inside the limit
     assert SECRET[:5] not in output
     assert "[truncated:" in output
+
+
+class StructureMeasuringScrubber(Scrubber):
+    """Records the JSON size of each structure and the length of each text it masks."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sizes: list[int] = []
+
+    def scrub(self, data: Any, *, by_key: bool = True) -> Any:
+        self.sizes.append(len(json.dumps(data)))
+        return super().scrub(data, by_key=by_key)
+
+    def scrub_text(self, text: str) -> str:
+        self.sizes.append(len(text))
+        return super().scrub_text(text)
+
+
+def test_a_huge_structured_output_and_section_are_cut_before_they_are_masked(
+    make_health: Callable[..., HealthCheck],
+) -> None:
+    rows = {f"row{i}": "x" * 90 for i in range(HUGE // 100)}  # megabytes of JSON
+    rows["db_password"] = SECRET
+    scrubber = StructureMeasuringScrubber()
+    health = make_health(scrubber=scrubber, max_output=1000, error_timeout=SLOW)
+    health.add_check(lambda: (True, rows), name="rows")
+    output = output_of(health, "rows")
+    assert max(scrubber.sizes) < 10_000
+    assert "[truncated:" in output and SECRET not in output
+
+    scrubber.sizes.clear()
+    env = EnvironmentDump(
+        include_os=False, include_python=False, include_process=False,
+        scrubber=scrubber, max_section=1000, rows=rows,
+    )  # fmt: skip
+    body, _, _ = env.run()
+    assert max(scrubber.sizes) < 10_000
+    assert SECRET not in body and "[truncated:" in body

@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from ..check import Check
-from ..jsonable import JSON, bound, masked_within, to_jsonable
+from ..jsonable import JSON, to_jsonable
 from ..result import CheckResult, Observed, Outcome, Status, interpret
 from ..settings import Settings
 from .cache import Flight
@@ -240,15 +240,8 @@ class Runner:
         return settings.success_ttl if passed else settings.failed_ttl
 
     def _clean(self, output: JSON) -> JSON:
-        scrubber, limit = self.settings.scrubber, self.settings.max_output
-        if isinstance(output, str) and limit is not None:
-
-            def mask(text: str) -> str:
-                masked = scrubber.scrub(text)
-                return masked if isinstance(masked, str) else json.dumps(masked)
-
-            return masked_within(output, limit, mask)
-        return bound(scrubber.scrub(output), limit)
+        settings = self.settings
+        return settings.scrubber.scrub_bounded(output, settings.max_output)
 
     @property
     def _log_extra(self) -> dict[str, Any]:
