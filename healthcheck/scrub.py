@@ -55,26 +55,33 @@ _WORD_SPLIT = re.compile(r"[^a-zA-Z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 # "/", "#" and "?" unescaped in passwords, and masking a little too much is the safe side.
 _URL_USERINFO = re.compile(
     r"(?P<keep>[a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^:/?#@\s]{0,1024}:)"
-    r"(?:(?!://)[^@\s]){1,2048}(?=@)"  # not across another URL: each start reads to the next
+    r"(?:(?!://)[^@\s]){1,16384}(?=@)"  # not across another URL: each start reads to the next
 )
 # A token as the whole userinfo (https://ghp_...@github.com/, Sentry's key@ DSNs): long, and
 # with a digit, unlike a user name.
 _URL_TOKEN = re.compile(
     r"(?P<keep>[a-zA-Z][a-zA-Z0-9+.-]{0,30}://)(?=[A-Za-z0-9_~.-]{0,2048}\d)"
-    r"[A-Za-z0-9_~.-]{20,2048}(?=@)"
+    r"[A-Za-z0-9_~.-]{20,2048}(?=[@:])"  # https://TOKEN:x-oauth-basic@github.com too
 )
 # name=value and name: value, in DSNs (libpq, ODBC/ADO, Azure connection strings), query
 # strings (SAS sig=, X-Amz-Signature=), config dumps and JSON text; masked when the name is a
 # secret's by the key rule (Scrubber.is_secret_key), so both rules agree.
 _PAIR_NAME = re.compile(
-    r"(?:(?<![\w.-])|(?<=-D))"  # a word's start, or a Java property: -Dpassword=
-    r"[\"']?(?P<name>[A-Za-z_][\w.-]{0,63})[\"']?[ \t]{0,8}[=:][ \t]{0,8}"
+    r"(?:(?<![\w-])|(?<=-D))"  # a word's start, or a Java property: -Dpassword=
+    # quoted, or quoted inside a quoted string: \"password\": \"...\"
+    r"\\?[\"']?(?P<name>[A-Za-z0-9_][\w.-]{0,127})\\?[\"']?[ \t]{0,8}[=:][ \t]{0,8}"
 )
 # Values that say whether there is a password, not what it is: "(using password: YES)".
-_NOT_VALUES = frozenset({"yes", "no", "true", "false", "none", "null", "on", "off"})
+_NOT_VALUES = frozenset(
+    {"yes", "no", "true", "false", "none", "null", "on", "off", "required", "optional", "set",
+     "unset", "missing", "empty"}
+)  # fmt: skip
 _PAIR_VALUE = re.compile(
     r"(?!(?i:bearer|basic|token|digest)\s)"  # a scheme: the credential after it is masked
-    r"(?:'(?:[^'\\\n]|\\.){0,1024}'|\"(?:[^\"\\\n]|\\.){0,1024}\"|[^\s&;,'\"]{1,1024})"
+    r"(?:'(?:[^'\\\n]|\\.){0,1024}'|\"(?:[^\"\\\n]|\\.){0,1024}\""
+    r"|\\\"(?:[^\"\\\n]|\\[^\"\n]){0,1024}\\\""  # \"...\" inside a quoted string
+    r"|\[[^\]\n]{0,1024}\]|\{[^}\n]{0,1024}\}"  # a list or an object, whole
+    r"|[^\s&;,'\"]{1,1024})"
 )
 # Words that make a command-line option's value secret: --password, --pass=, --passphrase,
 # --api_key, --db-token, --client-secret, --credentials-file.
@@ -82,13 +89,18 @@ _OPTION_WORDS = (
     r"(?:pass|pwd|pw|secret|token|key|credential|auth|sig|session|jwt|cookie|dsn|bearer)"
 )
 _OPTION = re.compile(
-    r"(?P<keep>(?<![\w-])--[\w-]{0,64}?" + _OPTION_WORDS + r"[\w-]{0,64}(?:=|[ \t]{1,8}))"
+    r"(?P<keep>(?<![\w-])--?[\w.-]{0,64}?" + _OPTION_WORDS + r"[\w.-]{0,64}(?:=|[ \t]{1,8}))"
     r"(?!--)\S{1,1024}",
     re.IGNORECASE,
 )
-_OPTION_NAME = re.compile(r"--[\w-]*" + _OPTION_WORDS + r"[\w-]*", re.IGNORECASE)
+_OPTION_NAME = re.compile(r"--?[\w.-]*" + _OPTION_WORDS + r"[\w.-]*", re.IGNORECASE)
 # mysql -pSECRET (a glued value that is not a port number) and curl -u user:password.
-_SHORT_OPTION = re.compile(r"(?P<keep>(?<!\S)-p)(?!w\s)(?=\S*[^\d\s:.])\S{1,1024}")  # not -p8080:80
+# mysql's -pSECRET, glued: only after a mysql client's name (-pedantic, -p8080:80 are others').
+_SHORT_OPTION = re.compile(
+    r"(?P<keep>\b(?:mysql|mariadb)[\w-]{0,16}(?:[ \t]+\S+){0,12}?[ \t]+-p)(?=\S)\S{1,1024}"
+)
+# openssl's pass phrase arguments: -passin pass:SECRET
+_PASS_ARG = re.compile(r"(?P<keep>(?<!\S)pass:)\S{1,1024}")
 # Programs whose short option takes a password as the next argument: -pw (PuTTY's plink,
 # pscp), -a (redis-cli), -p (sshpass).
 _SHORT_PASSWORD = re.compile(
@@ -110,7 +122,10 @@ _AUTHORIZATION = re.compile(
     r"(?:[A-Za-z][\w-]{0,31}[ \t]{1,8})?)[^\s\"',;})\]]{1,4096}",
     re.IGNORECASE,
 )
-_DIGEST = re.compile(r"(?P<keep>\bdigest\s+)(?=[\w-]{1,32}=)[^\r\n]{1,4096}", re.IGNORECASE)
+# Schemes whose credentials are a list of parameters: Digest, OAuth 1.0, Hawk, MAC.
+_DIGEST = re.compile(
+    r"(?P<keep>\b(?:digest|oauth|hawk|mac)\s+)(?=[\w-]{1,32}=)[^\r\n]{1,4096}", re.IGNORECASE
+)
 _COOKIE = re.compile(r"(?P<keep>\b(?:set-)?cookie[ \t]{0,8}:[ \t]{0,8})[^\r\n]{1,4096}", re.I)
 _PEM = re.compile(
     r"-----BEGIN (?P<kind>[A-Z0-9 ]{0,32}PRIVATE KEY(?: BLOCK)?)-----"
@@ -173,6 +188,14 @@ _TEXT_ENDINGS = ("key", "keys", "auth", "pw", "pwd", "pass", "password", "token"
 _EXCEPTION_ENDINGS = ("Error", "Exception", "Warning", "Interrupt", "Exit")
 
 
+def _counts(pair: str, text: str, start: int) -> bool:
+    """Whether ``pass: ...`` / ``pass=12/12`` at ``start`` is a test count, not a password."""
+    return "=" not in pair or _COUNT.match(text, start) is not None
+
+
+_COUNT = re.compile(r"\d+(?:/\d+)?(?![^\s,;&])")
+
+
 def _secret_value(value: str, mask: str) -> bool:
     """Whether a secret pair's value is worth masking: not masked already, nor a yes or a
     no."""
@@ -226,12 +249,16 @@ class Scrubber:
             if len(self._judged_in_text) >= _JUDGED_KEPT:
                 self._judged_in_text.clear()
             words = [w.lower() for w in _WORD_SPLIT.split(name) if w]
-            known = not name.endswith(_EXCEPTION_ENDINGS) and (
-                any(
-                    w in _TEXT_WORDS or w.startswith(_TEXT_STEMS) or w.endswith(_TEXT_ENDINGS)
-                    for w in words
+            known = (
+                name not in _NOT_SECRET
+                and not name.endswith(_EXCEPTION_ENDINGS)
+                and (
+                    any(
+                        w in _TEXT_WORDS or w.startswith(_TEXT_STEMS) or w.endswith(_TEXT_ENDINGS)
+                        for w in words
+                    )
+                    or any(pattern.search(name) for pattern in self._keys)
                 )
-                or any(pattern.search(name) for pattern in self._keys)
             )
             self._judged_in_text[name] = known
         return known
@@ -266,6 +293,7 @@ class Scrubber:
         if "-" in text:
             text = _OPTION.sub(keep, text)
             text = _SHORT_OPTION.sub(keep, text)
+            text = _PASS_ARG.sub(keep, text)
             text = _SHORT_PASSWORD.sub(keep, text)
             text = _USER_OPTION.sub(keep, text)
         text = _DIGEST.sub(keep, text)
@@ -287,8 +315,9 @@ class Scrubber:
         while (pair := _PAIR_NAME.search(text, start)) is not None:
             start = pair.end()  # on into the value: it may hold a pair of its own
             name = pair.group("name")
-            # "pass=x" holds one; "pass: 12" in a report is a count.
-            if self._is_secret_pair(name) and (name.lower() != "pass" or "=" in pair.group()):
+            # "pass=x" holds one; "pass: 12" and "pass=12/12" in a report are counts.
+            counted = name.lower() == "pass" and _counts(pair.group(), text, start)
+            if self._is_secret_pair(name) and not counted:
                 value = _PAIR_VALUE.match(text, start)
                 # A scheme whose credential a rule before masked ("Authorization: SSWS ***")
                 masked_after = value is not None and text.startswith(self.mask, value.end() + 1)
@@ -361,7 +390,12 @@ class Scrubber:
         return self.mask
 
     def scrub_argv(self, argv: Sequence[str]) -> list[JSON]:
-        """A command line with secrets masked, including ``--password value`` pairs."""
+        """A command line with secrets masked, including ``--password value`` pairs and the
+        password options of a few programs (``redis-cli -a``, ``sshpass -p``, ``mysql -pX``,
+        ``plink -pw``)."""
+        program = argv[0].rsplit("/", 1)[-1] if argv else ""
+        takes_password = (*_PASSWORD_OPTIONS.get(program, ()), "-pw")
+        mysql = program.startswith(("mysql", "mariadb"))
         scrubbed: list[JSON] = []
         hide_next = False
         previous = ""
@@ -371,8 +405,10 @@ class Scrubber:
                 hide_next = False
             elif previous in ("-u", "--user") and ":" in arg:  # curl -u user:password
                 scrubbed.append(f"{arg.partition(':')[0]}:{self.mask}")
+            elif mysql and arg.startswith("-p") and len(arg) > 2:  # mysql -pSECRET
+                scrubbed.append("-p" + self.mask)
             else:
-                hide_next = bool(_OPTION_NAME.fullmatch(arg))
+                hide_next = bool(_OPTION_NAME.fullmatch(arg)) or arg in takes_password
                 scrubbed.append(self._scrub_string(arg))
             previous = arg
         return scrubbed
@@ -388,6 +424,9 @@ class Scrubber:
                 return json.dumps(self.scrub(to_jsonable(nested)))
         return self.scrub_text(text)
 
+
+#: Programs' short options whose next argument is a password.
+_PASSWORD_OPTIONS = {"redis-cli": ("-a",), "sshpass": ("-p",)}
 
 #: Past twice the limit and this, a structure is masked as text (see Scrubber.scrub_bounded).
 _SMALL_MARGIN = 4096

@@ -659,6 +659,21 @@ TOKEN = "S3cr3tShape42"  # noqa: S105 - a fake secret
         f"https://{TOKEN}0123456789@github.com/org/repo.git",
         f"-----BEGIN PGP PRIVATE KEY BLOCK-----\n{TOKEN}\n-----END PGP PRIVATE KEY BLOCK-----",
         f"java -Dpassword={TOKEN} -jar app.jar",
+        # a third review
+        f"vault -token={TOKEN}",
+        f"consul -token {TOKEN}",
+        f"app -secret {TOKEN}",
+        f"app -password {TOKEN}",
+        f"openssl rsa -passin pass:{TOKEN} -in key.pem",
+        f"java -jar app.jar --db.password={TOKEN}",
+        f"java -jar app.jar --spring.datasource.password {TOKEN}",
+        f'log: {{\\"password\\": \\"{TOKEN}\\"}}',
+        f'{{"api_keys": ["{TOKEN}", "other"]}} and more',
+        f"https://{TOKEN}0123456789:x-oauth-basic@github.com/org/repo.git",
+        f'Authorization: OAuth oauth_consumer_key="k", oauth_signature="{TOKEN}"',
+        f'Authorization: Hawk id="dh37", ts="1353832234", mac="{TOKEN}"',
+        f"{'x' * 70}_password={TOKEN}",
+        f"1password={TOKEN}",
     ],
 )
 def test_every_secret_shape_is_masked(text: str) -> None:
@@ -684,6 +699,12 @@ def test_every_secret_shape_is_masked(text: str) -> None:
         "Access denied for user 'root'@'localhost' (using password: YES)",
         "docker run -p8080:80 -p 127.0.0.1:5432:5432 image",
         "postgresql://app@db/shop",
+        "gcc -pedantic -pipe -pthread main.c",
+        "cp -pr src dst && tar -pxf archive.tar",
+        "docker run -p8080:80/udp image",
+        "PWD=/srv/app",
+        "password: required",
+        "tests pass=12/12",
     ],
 )
 def test_ordinary_text_is_left_alone(text: str) -> None:
@@ -705,3 +726,21 @@ def test_a_password_option_value_that_starts_with_a_dash_is_masked_in_argv() -> 
 def test_a_letters_only_credential_in_an_authorization_header_is_masked() -> None:
     text = "Authorization: Bearer abcdefghijklmnopqrstuv"
     assert DEFAULT.scrub_text(text) == f"Authorization: Bearer {MASK}"
+
+
+@pytest.mark.parametrize(
+    ("argv", "masked"),
+    [
+        (["redis-cli", "-h", "cache", "-a", TOKEN, "ping"], 4),
+        (["sshpass", "-p", TOKEN, "ssh", "host"], 2),
+        (["/usr/bin/mysql", "-u", "root", f"-p{TOKEN}", "shop"], 3),
+        (["plink", "-pw", TOKEN, "host"], 2),
+        (["vault", "-token", TOKEN], 2),
+        (["java", f"--db.password={TOKEN}"], 1),
+    ],
+)
+def test_program_password_options_are_masked_in_argv(argv: list[str], masked: int) -> None:
+    scrubbed = DEFAULT.scrub_argv(argv)
+    assert TOKEN not in json.dumps(scrubbed)
+    assert MASK in str(scrubbed[masked])
+    assert DEFAULT.scrub_argv(["psql", "-p", "5432"]) == ["psql", "-p", "5432"]
