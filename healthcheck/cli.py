@@ -187,15 +187,18 @@ def _target(url: str) -> tuple[str, str, str | None]:
         for pair in parts.query.split("&")
         for name, sep, _ in [pair.partition("=")]
     )
-    parts = parts._replace(query=query, fragment="")  # what messages show
+    # Path parameters (;jsessionid=...) hidden too.
+    path = "/".join(
+        seg.partition(";")[0] + (";***" if ";" in seg else "") for seg in parts.path.split("/")
+    )
+    parts = parts._replace(path=path, query=query, fragment="")  # what messages show
     if parts.username is None and parts.password is None:
         return target, urllib.parse.urlunsplit(parts), None
     user = urllib.parse.unquote(parts.username or "")
     password = urllib.parse.unquote(parts.password or "")
     token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
-    shown_netloc = (
-        f"{parts.username}:***@{netloc}" if parts.password else f"{parts.username}@{netloc}"
-    )
+    # A user name alone may be a token (https://TOKEN@host): shown masked as well.
+    shown_netloc = f"{parts.username}:***@{netloc}" if parts.password else f"***@{netloc}"
     shown = urllib.parse.urlunsplit(parts._replace(netloc=shown_netloc))
     return target, shown, f"Basic {token}"
 
@@ -336,6 +339,8 @@ def run_in_process(target: str, check: str | None, tags: list[str], timeout: flo
     if error is not None:
         raise Misuse(f"{target}: running the checks failed: {type(error).__name__}: {error}")
     report = outcome["report"]
+    if tags and not report.results:
+        raise Misuse(f"{target} has no check tagged {', '.join(map(repr, tags))}")
     checks = [
         CheckLine(r.checker, r.status.value, _text(r.output), r.response_time)
         for r in report.results
@@ -355,7 +360,10 @@ def load(target: str) -> Any:
     try:
         obj: Any = importlib.import_module(module_name)
     except Exception as exc:  # a broken module is a usage problem here, not a crash
-        raise Misuse(f"cannot import {module_name!r}: {type(exc).__name__}: {exc}") from exc
+        from .scrub import DEFAULT  # its message may quote a DSN
+
+        message = DEFAULT.scrub_text(f"{type(exc).__name__}: {exc}")
+        raise Misuse(f"cannot import {module_name!r}: {message}") from exc
     for part in attribute.split("."):
         try:
             obj = getattr(obj, part)
@@ -421,6 +429,10 @@ def _perf_label(name: str) -> str:
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # One clear line, no usage dump: scripts read the exit code and a person the line.
+        # As a Nagios plugin (--format nagios anywhere on the line), misuse is UNKNOWN.
+        if _NAGIOS_ASKED:
+            print(f"HEALTHCHECK UNKNOWN - {_printable(message)}")
+            self.exit(NAGIOS_UNKNOWN, f"{self.prog}: {message} (see --help)\n")
         self.exit(UNREACHABLE, f"{self.prog}: {message} (see --help)\n")
 
 
@@ -557,6 +569,11 @@ def _positive(text: str) -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    global _NAGIOS_ASKED
+    words = list(sys.argv[1:] if argv is None else argv)
+    _NAGIOS_ASKED = "--format=nagios" in words or any(
+        a == "--format" and b == "nagios" for a, b in zip(words, words[1:])
+    )
     args = _parser().parse_args(argv)
     if args.command == "demo":
         return _demo(args)
@@ -568,7 +585,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             verdict = run_in_process(args.target, args.check, args.tag, args.timeout)
     except Misuse as exc:
         print(f"healthcheck: {exc}", file=sys.stderr)
-        return NAGIOS_UNKNOWN if nagios else UNREACHABLE
+        if nagios:  # a plugin's one line on stdout, for Nagios to show
+            print(f"HEALTHCHECK UNKNOWN - {_printable(str(exc)).replace('|', '/')}")
+            return NAGIOS_UNKNOWN
+        return UNREACHABLE
     except Unreachable as exc:
         if nagios:
             print(f"HEALTHCHECK CRITICAL - unreachable: {exc}")
@@ -578,6 +598,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     text, code = render(verdict, args.format, args.verbose)
     print(text)
     return code
+
+
+#: Whether the command line asks for the Nagios format, for errors found before it is parsed.
+_NAGIOS_ASKED = False
 
 
 def _demo(args: argparse.Namespace) -> int:

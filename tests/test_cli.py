@@ -536,3 +536,38 @@ def test_nagios_performance_labels_hold_no_line_breaks_in_any_spelling() -> None
     perfdata = line.partition(" | ")[2]
     assert perfdata.isascii() and "|" not in perfdata
     assert perfdata.count("=") == len(names) + 1  # one per label, and the one inside 'g_h=1'
+
+
+def test_an_import_error_is_printed_with_its_secrets_masked(tmp_path: Path) -> None:
+    (tmp_path / "broken_app.py").write_text(
+        "raise RuntimeError('cannot connect to postgresql://app:Imp0rtS3cret@db/x')\n"
+    )
+    done = healthcheck("run", "broken_app:health", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Imp0rtS3cret" not in done.stderr and "postgresql://app:" in done.stderr
+
+
+def test_a_tag_no_check_has_is_a_usage_error(app_module: Path) -> None:
+    done = healthcheck("run", "shop_health:health", "--tag", "raedy", cwd=app_module)
+    assert done.returncode == 2
+    assert "no check tagged 'raedy'" in done.stderr
+
+
+def test_nagios_mode_reports_misuse_as_unknown_on_stdout(app_module: Path) -> None:
+    bad_option = healthcheck("probe", "--format", "nagios", "--timeout", "x", "http://h/")
+    bad_target = healthcheck("run", "nope:health", "--format", "nagios", cwd=app_module)
+    for done in (bad_option, bad_target):
+        assert done.returncode == 3
+        assert done.stdout.startswith("HEALTHCHECK UNKNOWN - ")
+
+
+def test_a_user_name_alone_and_path_parameters_are_not_printed(
+    raw_server: tuple[str, list[bytes], list[bytes]],
+) -> None:
+    base, script, _ = raw_server
+    script.append(b"HTTP/1.1 500 Oops\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+    url = base.replace("http://", "http://T0kenUser@") + "/health;jsessionid=S3ssion"
+    done = healthcheck("probe", url, "--timeout", "5")
+    assert done.returncode == 1
+    assert "T0kenUser" not in done.stdout and "S3ssion" not in done.stdout
+    assert "***@" in done.stdout and ";***" in done.stdout

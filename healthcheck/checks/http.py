@@ -43,13 +43,17 @@ _WORDS = {
 
 
 class _CredentialsStayHome(urllib.request.HTTPRedirectHandler):
-    """Follows redirects as urllib does, but sends credential headers (``Authorization``, API
-    keys, cookies) only to the origin they were given for, as ``requests`` does: a redirect
-    to another host or scheme must not hand them over."""
+    """Follows redirects as urllib does, but only to http(s), and sends credential headers
+    (``Authorization``, API keys, cookies) only to the origin they were given for, as
+    ``requests`` does: a redirect to another host or scheme must not hand them over."""
 
     def redirect_request(
         self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
     ) -> urllib.request.Request | None:
+        if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
+            # urllib would follow ftp:// too: an upstream could send the check anywhere.
+            fp.close()
+            raise urllib.error.URLError(f"a redirect to {newurl.partition(':')[0]}:// refused")
         new = super().redirect_request(req, fp, code, msg, headers, newurl)
         if new is not None and _origin(new.full_url) != _origin(req.full_url):
             for name in [name for name in new.headers if is_secret_key(name)]:

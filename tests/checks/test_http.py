@@ -242,3 +242,14 @@ def test_every_secret_named_header_stays_with_its_origin(header: str) -> None:
 def test_a_short_secret_header_value_does_not_mangle_the_output(base: str) -> None:
     outcome = check(base + "/plain", headers={"X-Api-Key": "T"})
     assert outcome.output == "HTTP 200"
+
+
+def test_a_redirect_to_another_scheme_than_http_is_refused() -> None:
+    def origin(environ: dict[str, Any], start: Start) -> Iterable[bytes]:
+        start("302 Found", [("Location", "ftp://127.0.0.1:9/x")])
+        return [b""]
+
+    with wsgi_server(origin) as base:
+        outcome = check(base + "/away")
+    assert outcome.status is Status.FAIL
+    assert "redirect to ftp:// refused" in str(outcome.output)
