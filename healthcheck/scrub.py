@@ -164,25 +164,12 @@ _TOKENS = re.compile(
 _TEXT_WORDS = frozenset(
     {"key", "keys", "sig", "auth", "authorization", "authentication", "pw", "pass"}
 )
+# "pass" and "key" count as whole words or endings only: "passed=12" is a count, and
+# "KeyboardInterrupt: stop" no secret.
 _TEXT_STEMS = (
-    "passw",
-    "passphrase",
-    "passcode",
-    "pwd",
-    "secret",
-    "token",
-    "credential",
-    "creds",
-    "signature",
-    "signing",
-    "cookie",
-    "session",
-    "jwt",
-    "bearer",
-    "salt",
-    "dsn",
-    "private",
-)  # fmt: skip  ("passed=12", "passing: 4/5" are counts)
+    "passw", "passphrase", "passcode", "creds",
+    *(word for word in _SUBSTRINGS if word not in ("pass", "key")),
+)  # fmt: skip
 _TEXT_ENDINGS = ("key", "keys", "auth", "pw", "pwd", "pass", "password", "token", "secret")
 # Exception names head most "Name: message" lines: "KeyError: 'id'" is no secret pair.
 _EXCEPTION_ENDINGS = ("Error", "Exception", "Warning", "Interrupt", "Exit")
