@@ -10,6 +10,7 @@ Two rules, applied at every depth of dicts and lists (and inside JSON held in a 
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
 import re
@@ -89,8 +90,14 @@ _OPTION_WORDS = (
     r"(?:pass|pwd|pw|secret|token|key|credential|auth|sig|session|jwt|cookie|dsn|bearer)"
 )
 _OPTION = re.compile(
-    r"(?P<keep>(?<![\w-])--?[\w.-]{0,64}?" + _OPTION_WORDS + r"[\w.-]{0,64}(?:=|[ \t]{1,8}))"
-    r"(?!--)\S{1,1024}",
+    r"(?P<keep>(?<![\w-])(?P<name>--?[\w.-]{0,64}?" + _OPTION_WORDS + r"[\w.-]{0,64})"
+    r"(?:=|[ \t]{1,8}))(?!--)\S{1,1024}",
+    re.IGNORECASE,
+)
+# Options named after a secret that take none: --no-password, --password-stdin, --ask-pass,
+# --anyauth, --no-sign-request. The word after them is the next option or argument.
+_FLAG = re.compile(
+    r"--?(?:no-|ask-|any)[\w.-]*|--?[\w.-]*-(?:stdin|warning|request|prompt|required)",
     re.IGNORECASE,
 )
 _OPTION_NAME = re.compile(r"--?[\w.-]*" + _OPTION_WORDS + r"[\w.-]*", re.IGNORECASE)
@@ -104,9 +111,13 @@ _PASS_ARG = re.compile(r"(?P<keep>(?<!\S)pass:)\S{1,1024}")
 # Programs whose short option takes a password as the next argument: -pw (PuTTY's plink,
 # pscp), -a (redis-cli), -p (sshpass).
 _SHORT_PASSWORD = re.compile(
-    r"(?P<keep>(?<!\S)(?:-pw|(?:redis-cli(?:\s+\S+){0,8}?|sshpass)\s+-[ap])[ \t]{1,8})"
+    r"(?P<keep>(?<![\w-])(?:-pw[ \t]+"
+    r"|(?:redis|valkey)-cli(?:[ \t]+\S+){0,12}?[ \t]+-a[ \t]*"  # -a SECRET, -aSECRET
+    r"|sshpass(?:[ \t]+\S+){0,6}?[ \t]+-p[ \t]*))"
     r"(?!-)\S{1,1024}"
 )
+# A command line as Python shows a list of strings: "Command '['mysql', '-pS']' returned..."
+_ARGV_REPR = re.compile(r"\[(?:'[^'\\\n]{0,1024}', ){1,64}'[^'\\\n]{0,1024}'\]")
 _USER_OPTION = re.compile(r"(?P<keep>(?<!\S)(?:-u|--user)(?:=|[ \t]{1,8})[^\s:]{1,256}:)\S{1,1024}")
 # HTTP authorization schemes (any case, RFC 7235): the credential must hold a digit or base64
 # punctuation, so prose such as "basic configuration" is left alone; Digest's whole parameter
@@ -267,10 +278,15 @@ class Scrubber:
         def keep(match: re.Match[str]) -> str:
             return match.group("keep") + mask
 
+        def option(match: re.Match[str]) -> str:  # a flag takes no value: leave the next
+            return match.group(0) if _FLAG.fullmatch(match.group("name")) else keep(match)
+
         def fresh(match: re.Match[str]) -> str:  # masked already by a rule before: as it is
             return match.group(0) if text.startswith(mask, match.end("keep")) else keep(match)
 
         # Each pattern only where its marker occurs: most text has none, and stays cheap.
+        if "', '" in text:
+            text = _ARGV_REPR.sub(self._argv_repr, text)
         if "PRIVATE KEY" in text:
             text = _PEM.sub(lambda m: f"-----{m.group('kind')} {mask}-----", text)
         if "://" in text:
@@ -278,7 +294,7 @@ class Scrubber:
             text = _URL_USERINFO.sub(keep, text)
             text = _URL_TOKEN.sub(keep, text)
         if "-" in text:
-            text = _OPTION.sub(keep, text)
+            text = _OPTION.sub(option, text)
             text = _SHORT_OPTION.sub(keep, text)
             text = _PASS_ARG.sub(keep, text)
             text = _SHORT_PASSWORD.sub(keep, text)
@@ -293,6 +309,14 @@ class Scrubber:
         for pattern in self._values:
             text = pattern.sub(mask, text)
         return text
+
+    def _argv_repr(self, match: re.Match[str]) -> str:
+        """A list of strings shown by Python, masked as the command line it is."""
+        try:
+            argv = ast.literal_eval(match.group())
+        except (ValueError, SyntaxError):
+            return match.group()
+        return repr(self.scrub_argv(argv)) if isinstance(argv, list) else match.group()
 
     def _mask_pairs(self, text: str) -> str:
         """Mask the value of every ``name=value`` / ``name: value`` whose name is a secret's.
@@ -395,7 +419,9 @@ class Scrubber:
             elif mysql and arg.startswith("-p") and len(arg) > 2:  # mysql -pSECRET
                 scrubbed.append("-p" + self.mask)
             else:
-                hide_next = bool(_OPTION_NAME.fullmatch(arg)) or arg in takes_password
+                hide_next = (
+                    bool(_OPTION_NAME.fullmatch(arg)) and not _FLAG.fullmatch(arg)
+                ) or arg in takes_password
                 scrubbed.append(self._scrub_string(arg))
             previous = arg
         return scrubbed
@@ -413,7 +439,7 @@ class Scrubber:
 
 
 #: Programs' short options whose next argument is a password.
-_PASSWORD_OPTIONS = {"redis-cli": ("-a",), "sshpass": ("-p",)}
+_PASSWORD_OPTIONS = {"redis-cli": ("-a",), "valkey-cli": ("-a",), "sshpass": ("-p",)}
 
 #: Past twice the limit and this, a structure is masked as text (see Scrubber.scrub_bounded).
 _SMALL_MARGIN = 4096

@@ -674,6 +674,14 @@ TOKEN = "S3cr3tShape42"  # noqa: S105 - a fake secret
         f'Authorization: Hawk id="dh37", ts="1353832234", mac="{TOKEN}"',
         f"{'x' * 70}_password={TOKEN}",
         f"1password={TOKEN}",
+        # a fourth review
+        f"Command '['mysql', '--password', '{TOKEN}']' returned non-zero exit status 1.",
+        f"Command '['curl', '-u', 'me:{TOKEN}', 'http://x']' failed",
+        f"redis-cli -p 6379 -a {TOKEN} ping",
+        f"redis-cli -a{TOKEN} ping",
+        f"/usr/bin/redis-cli --no-auth-warning -a {TOKEN}",
+        f"/usr/bin/sshpass -v -p {TOKEN} ssh host",
+        f"curl --anyauth -u user:{TOKEN} http://127.0.0.1/",
     ],
 )
 def test_every_secret_shape_is_masked(text: str) -> None:
@@ -705,6 +713,11 @@ def test_every_secret_shape_is_masked(text: str) -> None:
         "PWD=/srv/app",
         "password: required",
         "tests pass=12/12",
+        "pg_dump --no-password -h db shop",
+        "docker login --password-stdin -u deploy registry",
+        "ansible-playbook --ask-pass -i hosts site.yml",
+        "aws s3 ls --no-sign-request --region eu-west-1",
+        "redis-cli -p 6379 ping",
     ],
 )
 def test_ordinary_text_is_left_alone(text: str) -> None:

@@ -112,6 +112,8 @@ class HTTPCheck(BuiltinCheck):
             return failure(exc, self._secrets())
         statuses = [Status.PASS if code in self.expect_status else Status.FAIL]
         output = f"HTTP {code}"
+        if 300 <= code < 400:  # one urllib would not follow (file://, a loop): not an answer
+            statuses, output = [Status.FAIL], f"{output} (a redirect not followed)"
         reported = reported_status(body, content_type)
         if reported is not None:
             statuses.append(reported[0])
