@@ -108,7 +108,7 @@ def last_states(perfdata: Path) -> dict[str, tuple[str, str, str]]:
 
 
 def test_nagios_runs_the_probe_as_a_plugin_and_check_http_agrees(folder: Path) -> None:
-    binary = program("nagios4", "nagios4")
+    binary = program("nagios4", "nagios4-core")
     if not Path(CHECK_HTTP).exists():
         program("check_http", "monitoring-plugins-basic")
     healthcheck = str(Path(sys.executable).parent / "healthcheck")
