@@ -45,8 +45,9 @@ WAITING_TASK: float = 0.0002
 
 #: The share of one core the process may have used since the pool last looked for it to add
 #: threads: above it, the process is computing (checks, or the application itself), and more
-#: threads would only wait for the interpreter lock.
-BUSY_SHARE: float = 0.9
+#: threads would only wait for the interpreter lock. Half a core: a process whose checks wait on
+#: backends uses far less, and one measured over a millisecond or two is never near a whole.
+BUSY_SHARE: float = 0.5
 
 #: While the process computes, how long a check must have run for the pool to add a thread
 #: beside it: well past the few milliseconds the interpreter lock stretches a quick check, so
