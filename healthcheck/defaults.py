@@ -48,6 +48,8 @@ WAITING_TASK: float = 0.0002
 #: threads would only wait for the interpreter lock. Half a core: a process whose checks wait on
 #: backends uses far less, and one measured over a millisecond or two is never near a whole.
 BUSY_SHARE: float = 0.5
+#: The shortest span over which that share is measured, in seconds.
+BUSY_WINDOW: float = 0.01
 
 #: While the process computes, how long a check must have run for the pool to add a thread
 #: beside it: well past the few milliseconds the interpreter lock stretches a quick check, so

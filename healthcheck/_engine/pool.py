@@ -12,6 +12,7 @@ from typing import Optional
 from ..defaults import (
     BUSY_SHARE,
     BUSY_SLOW_TASK,
+    BUSY_WINDOW,
     POOL_TICK,
     QUEUED_POLL,
     SLOW_TASK,
@@ -159,14 +160,17 @@ class DaemonThreadPool:
         threads are being added, less often while none can be (workers hung at the bound)."""
         pause = POOL_TICK
         wall, cpu = time.monotonic(), time.process_time()
+        busy = True  # until measured: quick checks get company once the process is seen idle
         while True:
             time.sleep(pause)
             now, used = time.monotonic(), time.process_time()
-            # A process that kept a core busy since the last look is computing: threads added
-            # for quick checks would only queue for the interpreter lock (and stretch every
-            # check past its time limit), so then only checks waiting long get company.
-            busy = used - cpu >= BUSY_SHARE * (now - wall)
-            wall, cpu = now, used
+            # A process that kept a core busy is computing: threads added for quick checks
+            # would only queue for the interpreter lock (and stretch every check past its time
+            # limit), so then only checks waiting long get company. Measured over BUSY_WINDOW
+            # at least: over a millisecond, CPU time is too coarse to tell.
+            if now - wall >= BUSY_WINDOW:
+                busy = used - cpu >= BUSY_SHARE * (now - wall)
+                wall, cpu = now, used
             with self._lock:
                 if tasks is not self._tasks or tasks.empty():
                     if tasks is self._tasks:
