@@ -151,18 +151,28 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def private_server(argv: list[str], port: int) -> Iterator[subprocess.Popen[bytes]]:
+def private_server(
+    argv: list[str],
+    port: int,
+    *,
+    env: dict[str, str] | None = None,
+    start_timeout: float = 10,
+    failed: Callable[[str], object] = unavailable,
+) -> Iterator[subprocess.Popen[bytes]]:
     """Run a server of our own (``argv``, listening on 127.0.0.1:``port``) for one test, for
-    what the shared one cannot show, such as refused credentials."""
+    what the shared one cannot show, such as refused credentials. One that does not start is
+    ``failed(reason)``: unavailable by default, a failure for an app of the test's own."""
     if shutil.which(argv[0]) is None:
         unavailable(f"{argv[0]} is not installed")
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + start_timeout
         while not answers(port, timeout=0.2):
             if process.poll() is not None or time.monotonic() > deadline:
-                error = process.stderr.read().decode() if process.poll() is not None else ""
-                unavailable(f"{argv[0]} did not start on {LOOPBACK}:{port}: {error[-500:]}")
+                if process.poll() is None:
+                    process.kill()
+                error = process.communicate()[1].decode(errors="replace")
+                failed(f"{argv[0]} did not start on {LOOPBACK}:{port}: {error[-1500:]}")
             time.sleep(0.02)
         yield process
     finally:

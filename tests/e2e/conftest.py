@@ -90,39 +90,8 @@ def gunicorn_backend(
         "E2E_TTL": str(ttl),
         "PYTHONPATH": str(ROOT),
     }
-    with _process(argv, port, env):
+    with private_server(argv, port, env=env, start_timeout=20, failed=pytest.fail):
         yield backend
-
-
-@contextmanager
-def _process(argv: list[str], port: int, env: dict[str, str]) -> Iterator[None]:
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 20
-        while not _answers(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                error = process.communicate()[1].decode(errors="replace")
-                pytest.fail(f"{argv[0]} did not start on port {port}: {error[-1500:]}")
-            time.sleep(0.05)
-        yield
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
-
-
-def _answers(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-        return True
-    except OSError:
-        return False
 
 
 @pytest.fixture
