@@ -21,6 +21,7 @@ from .answer import Response as Response
 from .build import BuildInfo
 from .check import Check, checker_name
 from .checker_list import CheckerList
+from .draining import DrainSignal
 from .exceptions import DuplicateNameError
 from .jsonable import valid_text
 from .listeners import Listener
@@ -30,7 +31,6 @@ from .probes import (
     Probe,
     ProbePlan,
     ProbeState,
-    install_drain_handler,
     plan_probe,
     probe_checks,
 )
@@ -128,6 +128,7 @@ class HealthCheck(_SettingAttributes):
         self._autostart = True
         self._compat = CompatAnswer()
         self._probe_state = ProbeState()
+        self._drain: DrainSignal | None = None
         #: (cache generation, registry, when its first result expires): see version().
         #: By set of checks: (source, generation, until when their results are fresh).
         self._fresh_marks: dict[tuple[Check, ...], tuple[Source, int, float]] = {}
@@ -308,8 +309,10 @@ class HealthCheck(_SettingAttributes):
 
     def drain_on_signal(self, signum: int = signal.SIGTERM, delay: float = 0.0) -> None:
         """On ``signum`` start draining, then after ``delay`` seconds let the signal end the
-        process as it would have. Call from the main thread."""
-        install_drain_handler(self.set_draining, signum, delay)
+        process as it would have. Call from the main thread. In a prefork server's workers
+        (gunicorn ``--preload``), a worker puts the handler back over the one the server gave
+        it at its first answer from the main thread; see the README for threaded workers."""
+        self._drain = DrainSignal(self.set_draining, signum, delay)
 
     # -- running -------------------------------------------------------------------------
 
@@ -526,6 +529,8 @@ class HealthCheck(_SettingAttributes):
         self._registry_lock = threading.RLock()
         self._compat.forget()
         self._engine.after_fork()
+        if self._drain is not None:
+            self._drain.after_fork()
 
     def _report(self, checks: tuple[Check, ...]) -> Report:
         return Report(checks, tuple(self._source_started().results(checks)))
@@ -622,9 +627,17 @@ class HealthCheck(_SettingAttributes):
         to build; ``None`` otherwise. Lets async adapters answer without a coroutine."""
         return self._compat.cached(self._checks, self._settings, self._source_now())
 
+    def _answering(self) -> None:
+        """Every answer passes here: in a forked worker, the first puts the drain handler
+        back if the server replaced it."""
+        drain = self._drain
+        if drain is not None and drain.pending:
+            drain.rearm()
+
     def _source_now(self) -> Source | None:
         """Where results are read from now, starting nothing; ``None`` when background mode
         is due to start (the next run starts it)."""
+        self._answering()
         background = self._background
         if background is not None:
             return background
@@ -634,6 +647,7 @@ class HealthCheck(_SettingAttributes):
 
     def _source_started(self) -> Source:
         """Where the next results come from, starting background mode if it is due."""
+        self._answering()
         background = self._background_running()
         return background if background is not None else self._engine
 

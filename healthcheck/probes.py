@@ -12,12 +12,8 @@
 from __future__ import annotations
 
 import enum
-import os
-import signal
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from types import FrameType
 from typing import TYPE_CHECKING
 
 from .check import Check
@@ -52,23 +48,6 @@ def probe_checks(probe: Probe, checks: Iterable[Check]) -> tuple[Check, ...]:
     if probe is Probe.READY:
         return tuple(c for c in checks if READY in c.tags or not (c.tags & _OTHER_PROBES))
     return tuple(c for c in checks if probe.value in c.tags)
-
-
-def install_drain_handler(
-    set_draining: Callable[[], None], signum: int = signal.SIGTERM, delay: float = 0.0
-) -> None:
-    """On ``signum``: start draining, then after ``delay`` seconds let the signal do what it
-    did before (by default, end the process). Call from the main thread."""
-    previous = signal.getsignal(signum)
-
-    def handler(received: int, frame: FrameType | None) -> None:
-        set_draining()
-        signal.signal(received, previous if previous is not None else signal.SIG_DFL)
-        timer = threading.Timer(delay, os.kill, (os.getpid(), received))
-        timer.daemon = True
-        timer.start()
-
-    signal.signal(signum, handler)
 
 
 class ProbeState:

@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -434,3 +436,36 @@ def test_drain_on_signal_drains_then_lets_the_signal_end_the_process() -> None:
     )
     assert done.stdout.splitlines() == ["before 200", "after 500 200"], done.stderr
     assert done.returncode == -signal.SIGUSR1, done.stderr
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGUSR2"), reason="needs SIGUSR2")
+def test_a_forked_worker_puts_the_drain_handler_back_over_the_servers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """What gunicorn does to a --preload app: its worker installs handlers of its own after the
+    fork. The worker's first answer puts ours back from the main thread; from another thread
+    it cannot, and says so."""
+    original = signal.getsignal(signal.SIGUSR2)
+    servers: list[int] = []
+    try:
+        health = HealthCheck()
+        health.drain_on_signal(signal.SIGUSR2, delay=0)
+        for thread in ("other", "main"):
+            signal.signal(signal.SIGUSR2, lambda signum, frame: servers.append(signum))
+            health._after_fork()  # as in a forked child, after the server's handlers
+            if thread == "other":
+                worker = threading.Thread(target=health.probe, args=("ready",))
+                worker.start()
+                worker.join()
+                assert "post_worker_init" in caplog.text
+                assert not health.draining
+            else:
+                assert health.probe("ready")[1] == 200
+                signal.raise_signal(signal.SIGUSR2)
+                assert health.draining and health.probe("ready")[1] == 500
+                deadline = time.monotonic() + 10
+                while not servers and time.monotonic() < deadline:
+                    time.sleep(0.01)  # then the signal goes on to the server's handler
+                assert servers == [signal.SIGUSR2]
+    finally:
+        signal.signal(signal.SIGUSR2, original)

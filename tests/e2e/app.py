@@ -4,13 +4,14 @@ routes, over one real check that reads a state file the test writes.
 ``E2E_NAME`` names the backend (``/whoami`` answers it, for telling which one a proxy chose),
 ``E2E_STATE`` is the file: ``ok`` passes, ``drain`` passes while the process drains (as after
 a SIGTERM: readiness fails, liveness holds), ``slow`` warns, anything else fails with that
-text. Every response
-says which worker process served it in ``X-Worker-Pid``.
+text. With ``E2E_DRAIN`` set, a real SIGTERM drains for that many seconds instead
+(``drain_on_signal``). Every response says which worker process served it in ``X-Worker-Pid``.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import threading
 from pathlib import Path
 
@@ -51,7 +52,11 @@ def follow_draining() -> None:
         threading.Event().wait(0.05)
 
 
-threading.Thread(target=follow_draining, name="e2e-drain", daemon=True).start()
+DRAIN = os.environ.get("E2E_DRAIN")
+if DRAIN is None:
+    threading.Thread(target=follow_draining, name="e2e-drain", daemon=True).start()
+else:
+    health.drain_on_signal(signal.SIGTERM, delay=float(DRAIN))
 
 app = Flask(__name__)
 HealthCheckExtension(app, health=health, details="always")

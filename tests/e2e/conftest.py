@@ -56,6 +56,8 @@ class Backend:
     url: str
     port: int
     state_file: Path
+    #: gunicorn's master process.
+    process: subprocess.Popen[bytes] | None = None
 
     def set(self, state: str) -> None:
         # Written whole, then renamed: a check never reads half a word.
@@ -73,15 +75,21 @@ def gunicorn_backend(
     worker_class: str = "sync",
     preload: bool = False,
     ttl: float = 0.2,
+    drain: float | None = None,
+    config: Path | None = None,
 ) -> Iterator[Backend]:
+    """``name``'s app under gunicorn; ``drain``: seconds the app drains on SIGTERM
+    (``drain_on_signal``) before it ends; ``config``: a gunicorn.conf.py."""
     port = free_port()
     backend = Backend(name, f"http://127.0.0.1:{port}", port, folder / f"{name}.state")
     backend.set("ok")
     argv = [
         sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers), "--worker-class", worker_class, "--threads", "4",
+        # --threads only for gthread: more than one turns a sync worker into a gthread one
+        "--workers", str(workers), "--worker-class", worker_class,
+        *(["--threads", "4"] if worker_class == "gthread" else []),
         "--chdir", str(HERE), "--log-level", "warning", *(["--preload"] if preload else []),
-        "app:app",
+        *(["--config", str(config)] if config else []), "app:app",
     ]  # fmt: skip
     env = {
         **os.environ,
@@ -89,8 +97,10 @@ def gunicorn_backend(
         "E2E_STATE": str(backend.state_file),
         "E2E_TTL": str(ttl),
         "PYTHONPATH": str(ROOT),
+        **({"E2E_DRAIN": str(drain)} if drain is not None else {}),
     }
-    with private_server(argv, port, env=env, start_timeout=20, failed=pytest.fail):
+    with private_server(argv, port, env=env, start_timeout=20, failed=pytest.fail) as process:
+        backend.process = process
         yield backend
 
 
