@@ -379,7 +379,9 @@ class HealthCheck(_SettingAttributes):
 
     def last_report(self) -> Report:
         """The latest result of every check that has run, without running anything (for
-        metrics scrapes, which must not trigger checks)."""
+        metrics scrapes, which must not wait for checks). It starts background mode where it
+        is due, as any request does: a worker that only Prometheus scrapes refreshes too."""
+        self._background_running()
         last = self._engine.last
         checks = tuple(c for c in self._checks if c in last)
         return Report(checks, tuple(last[c] for c in checks))

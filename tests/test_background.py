@@ -337,3 +337,24 @@ def test_a_check_waiting_for_a_thread_is_not_reported_as_hung(
             health.close()
     warned = [r.getMessage() for r in caplog.records if "no timeout" in r.getMessage()]
     assert [message.split('"')[1] for message in warned] == ["hung"]
+
+
+def test_a_metrics_scrape_starts_background_mode_without_waiting_for_a_check() -> None:
+    """A worker that only Prometheus scrapes: last_report() runs nothing itself, but starts
+    the rounds that keep its results fresh."""
+    release = threading.Event()
+
+    def slow() -> tuple[bool, str]:
+        release.wait(5)
+        return True, "ok"
+
+    health = HealthCheck(interval=0.05)
+    health.add_check(slow, name="slow")
+    try:
+        assert health.last_report().results == ()  # answered at once: nothing ran yet
+        assert background_threads()
+        release.set()
+        assert eventually(lambda: len(health.last_report().results) == 1)
+        assert health.last_report().results[0].output == "ok"
+    finally:
+        health.stop()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.readme import README, python_examples
@@ -17,8 +19,13 @@ def test_the_readme_has_examples() -> None:
 
 @pytest.mark.parametrize("source", GENERIC, ids=lambda s: s.splitlines()[0][:40])
 def test_example_runs(source: str) -> None:
+    environment = os.environ.copy()  # what an example sets stays in it
     namespace: dict[str, object] = {"__name__": "readme_example"}
-    exec(compile(source, str(README), "exec"), namespace)  # noqa: S102 - our own README
+    try:
+        exec(compile(source, str(README), "exec"), namespace)  # noqa: S102 - our own README
+    finally:
+        os.environ.clear()
+        os.environ.update(environment)
     app = namespace.get("app")
     if app is not None and hasattr(app, "test_client"):
         client = app.test_client()

@@ -2,17 +2,16 @@
 routes, over one real check that reads a state file the test writes.
 
 ``E2E_NAME`` names the backend (``/whoami`` answers it, for telling which one a proxy chose),
-``E2E_STATE`` is the file: ``ok`` passes, ``drain`` passes while the process drains (as after
-a SIGTERM: readiness fails, liveness holds), ``slow`` warns, anything else fails with that
-text. With ``E2E_DRAIN`` set, a real SIGTERM drains for that many seconds instead
-(``drain_on_signal``). Every response says which worker process served it in ``X-Worker-Pid``.
+``E2E_STATE`` is the file: ``ok`` passes, ``slow`` warns, anything else fails with that text.
+``E2E_INTERVAL`` runs the check in background mode. On SIGTERM the app drains for
+``E2E_DRAIN`` seconds (``drain_on_signal``; default 0). Every response says which worker
+process served it in ``X-Worker-Pid``.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import threading
 from pathlib import Path
 
 from flask import Flask, Response
@@ -25,7 +24,10 @@ STATE = Path(os.environ.get("E2E_STATE", "state"))
 #: The results live this long: a state change shows within it, in every worker.
 TTL = float(os.environ.get("E2E_TTL", "0.2"))
 
-health = HealthCheck(success_ttl=TTL, failed_ttl=TTL, error_timeout=2)
+#: Background mode's interval, if set (``E2E_INTERVAL``).
+INTERVAL = float(os.environ["E2E_INTERVAL"]) if "E2E_INTERVAL" in os.environ else None
+
+health = HealthCheck(success_ttl=TTL, failed_ttl=TTL, error_timeout=2, interval=INTERVAL)
 
 
 def state() -> str:
@@ -38,25 +40,14 @@ def state() -> str:
 @health.checker(name="backend")
 def backend() -> Outcome:
     now = state()
-    if now in ("ok", "drain"):
-        return Outcome("pass", f"{NAME} {now}", len(now), "characters")
+    if now == "ok":
+        return Outcome("pass", f"{NAME} ok", len(now), "characters")
     if now == "slow":
         return Outcome("warn", f"{NAME} answers slowly")
     return Outcome("fail", f"{NAME} says {now}")
 
 
-def follow_draining() -> None:
-    """Drain when the state file says so, as a SIGTERM handler would."""
-    while True:
-        health.set_draining(state() == "drain")
-        threading.Event().wait(0.05)
-
-
-DRAIN = os.environ.get("E2E_DRAIN")
-if DRAIN is None:
-    threading.Thread(target=follow_draining, name="e2e-drain", daemon=True).start()
-else:
-    health.drain_on_signal(signal.SIGTERM, delay=float(DRAIN))
+health.drain_on_signal(signal.SIGTERM, delay=float(os.environ.get("E2E_DRAIN", "0")))
 
 app = Flask(__name__)
 HealthCheckExtension(app, health=health, details="always")

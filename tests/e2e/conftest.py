@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -77,9 +78,11 @@ def gunicorn_backend(
     ttl: float = 0.2,
     drain: float | None = None,
     config: Path | None = None,
+    interval: float | None = None,
 ) -> Iterator[Backend]:
     """``name``'s app under gunicorn; ``drain``: seconds the app drains on SIGTERM
-    (``drain_on_signal``) before it ends; ``config``: a gunicorn.conf.py."""
+    (``drain_on_signal``) before it ends; ``config``: a gunicorn.conf.py; ``interval``: background
+    mode's."""
     port = free_port()
     backend = Backend(name, f"http://127.0.0.1:{port}", port, folder / f"{name}.state")
     backend.set("ok")
@@ -98,6 +101,7 @@ def gunicorn_backend(
         "E2E_TTL": str(ttl),
         "PYTHONPATH": str(ROOT),
         **({"E2E_DRAIN": str(drain)} if drain is not None else {}),
+        **({"E2E_INTERVAL": str(interval)} if interval is not None else {}),
     }
     with private_server(argv, port, env=env, start_timeout=20, failed=pytest.fail) as process:
         backend.process = process
@@ -116,10 +120,9 @@ def folder() -> Iterator[Path]:
 HAPROXY = ROOT / "contrib" / "haproxy" / "haproxy.cfg"
 
 
-def haproxy_config(
-    folder: Path, port: int, backends: list[Backend], path: str, inter_ms: int, fall: int, rise: int
-) -> str:
-    """contrib/haproxy/haproxy.cfg with this test's socket, port, servers and timings."""
+def haproxy_config(folder: Path, port: int, backends: list[Backend], inter_ms: int) -> str:
+    """contrib/haproxy/haproxy.cfg as written, with this test's socket, port and servers, and
+    its checks ``inter_ms`` apart (the file's fall and rise kept)."""
     lines = []
     for line in HAPROXY.read_text().splitlines():
         stripped = line.strip()
@@ -127,15 +130,20 @@ def haproxy_config(
             line = f"    stats socket {folder}/haproxy.sock mode 600 level admin"
         elif stripped.startswith("bind "):
             line = f"    bind 127.0.0.1:{port}"
-        elif stripped.startswith("option httpchk"):
-            line = f"    option httpchk GET {path}"
         elif stripped.startswith("default-server"):
-            line = f"    default-server inter {inter_ms}ms fall {fall} rise {rise}"
+            line = re.sub(r"\binter \S+", f"inter {inter_ms}ms", line)
         elif stripped.startswith("server "):
             continue  # replaced by this test's
         lines.append(line)
     lines += [f"    server {b.name} 127.0.0.1:{b.port} check" for b in backends]
     return "\n".join(lines) + "\n"
+
+
+def haproxy_setting(name: str) -> int:
+    """A number of the ``default-server`` line of contrib/haproxy/haproxy.cfg (fall, rise)."""
+    found = re.search(rf"^\s*default-server\b.*\b{name} (\d+)", HAPROXY.read_text(), re.M)
+    assert found is not None, f"no {name} in {HAPROXY}"
+    return int(found.group(1))
 
 
 @dataclass
@@ -145,6 +153,10 @@ class Haproxy:
 
     def states(self) -> dict[str, str]:
         """Each server's state as haproxy's stats report it (``UP``, ``DOWN``...)."""
+        return {name: row["status"] for name, row in self.stats().items()}
+
+    def stats(self) -> dict[str, dict[str, str]]:
+        """Each server's row of haproxy's ``show stat`` (``status``, ``check_code``...)."""
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(5)
             sock.connect(str(self.socket_path))
@@ -154,7 +166,7 @@ class Haproxy:
                 data += chunk
         rows = csv.DictReader(io.StringIO(data.decode().lstrip("# ")))
         return {
-            row["svname"]: row["status"]
+            row["svname"]: row
             for row in rows
             if row["pxname"] == "app" and row["svname"] not in ("FRONTEND", "BACKEND")
         }
@@ -168,19 +180,16 @@ class Haproxy:
 def haproxy_in_front(
     folder: Path,
     backends: list[Backend],
-    path: str = "/healthcheck",
     *,
     inter_ms: int = 200,
-    fall: int = 2,
-    rise: int = 2,
 ) -> Iterator[Haproxy]:
     binary = program("haproxy", "haproxy")
     port = free_port()
     config = folder / "haproxy.cfg"
-    config.write_text(haproxy_config(folder, port, backends, path, inter_ms, fall, rise))
+    config.write_text(haproxy_config(folder, port, backends, inter_ms))
     check = subprocess.run([binary, "-c", "-f", str(config)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
-    with private_server([binary, "-db", "-f", str(config)], port):
+    with private_server([binary, "-db", "-f", str(config)], port, failed=pytest.fail):
         stats = folder / "haproxy.sock"
         eventually(stats.exists, 10, "haproxy's stats socket")
         yield Haproxy(f"http://127.0.0.1:{port}", stats)

@@ -1,5 +1,5 @@
-"""gunicorn with four workers, polled by haproxy: whichever worker answers, every answer
-follows a state change within one TTL of it (each worker runs the check itself)."""
+"""gunicorn with four workers, polled by haproxy: every worker answers, and every answer follows
+a state change within one TTL of it (each worker runs the check itself)."""
 
 from __future__ import annotations
 
@@ -13,14 +13,20 @@ from tests.e2e.conftest import eventually, gunicorn_backend, haproxy_in_front
 from tests.http import get
 
 TTL = 0.3
+WORKERS = 4
 
 
-def answers(url: str, count: int = 80) -> tuple[set[int], set[str]]:
-    """The statuses and the worker pids of ``count`` requests, eight at a time (one idle
-    gthread worker would take them all one after another)."""
+def every_worker(url: str) -> dict[str, set[int]]:
+    """The statuses each worker (by pid) answered ``/healthcheck`` with, asking eight at a time
+    until all ``WORKERS`` have answered (requests spread over them unevenly)."""
+    seen: dict[str, set[int]] = {}
     with ThreadPoolExecutor(8) as pool:
-        replies = list(pool.map(lambda _: get(url + "/healthcheck"), range(count)))
-    return {r.status for r in replies}, {r.headers["X-Worker-Pid"] for r in replies}
+        for _ in range(60):
+            for reply in pool.map(lambda _: get(url + "/healthcheck"), range(16)):
+                seen.setdefault(reply.headers["X-Worker-Pid"], set()).add(reply.status)
+            if len(seen) == WORKERS:
+                return seen
+    pytest.fail(f"only {len(seen)} of {WORKERS} workers answered")
 
 
 @pytest.mark.parametrize("worker_class", ["sync", "gthread"])
@@ -29,25 +35,58 @@ def test_every_worker_follows_a_state_change_within_one_ttl(
     folder: Path, worker_class: str, preload: bool
 ) -> None:
     with gunicorn_backend(
-        "a", folder, workers=4, worker_class=worker_class, preload=preload, ttl=TTL
+        "a", folder, workers=WORKERS, worker_class=worker_class, preload=preload, ttl=TTL
     ) as app:
         with haproxy_in_front(folder, [app]) as proxy:
             eventually(lambda: proxy.states() == {"a": "UP"}, 10, "the app up")
-            statuses, seen = answers(app.url)
-            assert statuses == {200}
+            before = every_worker(app.url)
+            assert all(statuses == {200} for statuses in before.values()), before
 
             app.set("disk full")
             time.sleep(TTL + 0.1)  # one TTL: every worker's cached success has expired
-            statuses, pids = answers(app.url)
-            assert statuses == {500}, statuses
-            seen |= pids
+            failing = every_worker(app.url)
+            assert set(failing) == set(before)  # the same four processes
+            assert all(statuses == {500} for statuses in failing.values()), failing
             eventually(lambda: proxy.states() == {"a": "DOWN"}, 5, "haproxy to see it down")
 
             app.set("ok")
             time.sleep(TTL + 0.1)
-            statuses, pids = answers(app.url)
-            assert statuses == {200}
-            seen |= pids
+            passing = every_worker(app.url)
+            assert all(statuses == {200} for statuses in passing.values()), passing
             eventually(lambda: proxy.states() == {"a": "UP"}, 5, "haproxy to see it up")
-    if worker_class == "sync":  # one request at a time each: the load spreads over them
-        assert len(seen) >= 2, seen
+
+
+FAILING = b'healthcheck_check_status{check="backend",state="fail"} 1.0'
+PASSING = b'healthcheck_check_status{check="backend",state="pass"} 1.0'
+
+
+def scraped_by_every_worker(url: str, series: bytes) -> bool:
+    """Whether every worker's ``/metrics`` (asked until all have answered) carries ``series``."""
+    seen: dict[str, bool] = {}
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(60):
+            for reply in pool.map(lambda _: get(url + "/metrics"), range(16)):
+                pid = reply.headers["X-Worker-Pid"]
+                seen[pid] = seen.get(pid, True) and series in reply.body
+            if len(seen) == WORKERS:
+                return all(seen.values())
+    pytest.fail(f"only {len(seen)} of {WORKERS} workers answered")
+
+
+@pytest.mark.parametrize("preload", [False, True], ids=["", "preload"])
+def test_in_background_mode_every_workers_metrics_follow_with_only_scrapes(
+    folder: Path, preload: bool
+) -> None:
+    """The README's remedy for workers' /metrics that differ: background mode. Nothing but
+    scrapes reach the workers, and each one's series follow a change all the same."""
+    interval = 0.2
+    with gunicorn_backend(
+        "a", folder, workers=WORKERS, preload=preload, ttl=TTL, interval=interval
+    ) as app:
+        eventually(lambda: scraped_by_every_worker(app.url, PASSING), 10, "every worker pass")
+        app.set("disk full")
+        time.sleep(interval + TTL)
+        eventually(lambda: scraped_by_every_worker(app.url, FAILING), 5, "every worker fail")
+        app.set("ok")
+        time.sleep(interval + TTL)
+        eventually(lambda: scraped_by_every_worker(app.url, PASSING), 5, "every worker pass")

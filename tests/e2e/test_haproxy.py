@@ -1,41 +1,82 @@
-"""haproxy with ``option httpchk`` in front of two apps: a failing one leaves rotation within
-``fall`` checks and comes back after ``rise``; a draining one leaves while it stays alive."""
+"""haproxy running contrib/haproxy/haproxy.cfg (``option httpchk GET /readyz``, its ``fall`` and
+``rise``) in front of two apps: a failing one leaves rotation after ``fall`` failed checks and
+comes back after ``rise`` passing ones; one drained by a real SIGTERM leaves while it stays
+alive, then ends."""
 
 from __future__ import annotations
 
+import signal
+import time
 from pathlib import Path
 
-from tests.e2e.conftest import eventually, gunicorn_backend, haproxy_in_front
+from tests.e2e.conftest import (
+    Haproxy,
+    eventually,
+    gunicorn_backend,
+    haproxy_in_front,
+    haproxy_setting,
+)
 from tests.http import get
 
-#: haproxy checks every 200 ms, 2 to fall and 2 to rise; the apps' results live 0.2 s. A state
-#: change shows in haproxy within (TTL + fall x inter) ~ 0.6 s: this is the slack over it.
-WITHIN = 5.0
+#: haproxy checks this often here (the file says 2 s); the apps' results live TTL seconds.
+INTER = 0.3
+TTL = 0.2
+FALL, RISE = haproxy_setting("fall"), haproxy_setting("rise")
+#: What haproxy's and the machine's scheduling may add to a transition.
+SLACK = 1.5
 
 
-def test_a_failing_server_leaves_rotation_and_comes_back(folder: Path) -> None:
-    with gunicorn_backend("a", folder) as a, gunicorn_backend("b", folder) as b:
-        with haproxy_in_front(folder, [a, b]) as proxy:
-            eventually(lambda: proxy.states() == {"a": "UP", "b": "UP"}, WITHIN, "both up")
+def seconds_until(proxy: Haproxy, server: str, state: str) -> float:
+    """Seconds until haproxy's stats show ``server`` in ``state``."""
+    start = time.monotonic()
+    eventually(
+        lambda: proxy.states()[server] == state,
+        TTL + (FALL + RISE) * INTER + SLACK,
+        f"{server} {state}",
+    )
+    return time.monotonic() - start
+
+
+def test_a_failing_server_leaves_after_fall_checks_and_returns_after_rise(folder: Path) -> None:
+    assert FALL >= 2 and RISE >= 2  # else no lower bound below tells anything
+    with gunicorn_backend("a", folder, ttl=TTL) as a, gunicorn_backend("b", folder, ttl=TTL) as b:
+        with haproxy_in_front(folder, [a, b], inter_ms=int(INTER * 1000)) as proxy:
+            eventually(lambda: proxy.states() == {"a": "UP", "b": "UP"}, 10, "both up")
             assert set(proxy.served_by()) == {"a", "b"}
 
             a.set("database unreachable")
-            eventually(lambda: proxy.states()["a"] == "DOWN", WITHIN, "a out of rotation")
+            took = seconds_until(proxy, "a", "DOWN")
+            # FALL failed checks INTER apart: not at the first one, and no later than the last
+            # (once the cached success has expired).
+            assert (FALL - 1) * INTER - 0.1 <= took <= TTL + FALL * INTER + SLACK, took
+            row = proxy.stats()["a"]
+            assert (row["check_status"], row["check_code"]) == ("L7STS", "500"), row
             assert set(proxy.served_by()) == {"b"}  # traffic only to the healthy one
             assert proxy.states()["b"] == "UP"
 
             a.set("ok")
-            eventually(lambda: proxy.states()["a"] == "UP", WITHIN, "a back in rotation")
+            took = seconds_until(proxy, "a", "UP")
+            assert (RISE - 1) * INTER - 0.1 <= took <= TTL + RISE * INTER + SLACK, took
             assert set(proxy.served_by()) == {"a", "b"}
 
 
-def test_a_draining_server_leaves_rotation_while_it_stays_alive(folder: Path) -> None:
-    with gunicorn_backend("a", folder) as a, gunicorn_backend("b", folder) as b:
-        with haproxy_in_front(folder, [a, b], path="/readyz") as proxy:
-            eventually(lambda: proxy.states() == {"a": "UP", "b": "UP"}, WITHIN, "both up")
+def test_a_server_drained_by_sigterm_leaves_rotation_while_it_stays_alive(folder: Path) -> None:
+    drain = TTL + FALL * INTER + SLACK + 3  # long enough to look at it while it drains
+    with (
+        gunicorn_backend("a", folder, ttl=TTL, drain=drain) as a,
+        gunicorn_backend("b", folder, ttl=TTL) as b,
+    ):
+        with haproxy_in_front(folder, [a, b], inter_ms=int(INTER * 1000)) as proxy:
+            eventually(lambda: proxy.states() == {"a": "UP", "b": "UP"}, 10, "both up")
+            get(a.url + "/readyz")  # the worker has answered: its drain handler is in place
+            assert a.process is not None
+            sent = time.monotonic()
+            a.process.send_signal(signal.SIGTERM)
 
-            a.set("drain")
-            eventually(lambda: proxy.states()["a"] == "DOWN", WITHIN, "draining a out")
+            took = seconds_until(proxy, "a", "DOWN")
+            assert took <= FALL * INTER + SLACK, took
             assert set(proxy.served_by()) == {"b"}
-            assert get(a.url + "/livez").status == 200  # alive: finishing its requests
-            assert get(a.url + "/readyz").status != 200
+            assert time.monotonic() - sent < drain  # all this while a was draining:
+            assert get(a.url + "/livez").status == 200  # alive, finishing its requests
+            assert get(a.url + "/readyz").status == 500
+            assert a.process.wait(drain + 10) == 0

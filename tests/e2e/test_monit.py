@@ -10,6 +10,8 @@ import urllib.request
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
+import pytest
+
 from tests.checks.conftest import private_server
 from tests.e2e.conftest import HERE, ROOT, eventually, gunicorn_backend, program
 from tests.servers import free_port
@@ -56,7 +58,7 @@ def test_monit_follows_the_health_of_the_app(folder: Path) -> None:
         control.chmod(0o600)  # monit refuses a control file others may read
         syntax = subprocess.run([binary, "-t", "-c", str(control)], capture_output=True, text=True)
         assert syntax.returncode == 0, syntax.stdout + syntax.stderr
-        with private_server([binary, "-I", "-c", str(control)], port):
+        with private_server([binary, "-I", "-c", str(control)], port, failed=pytest.fail):
             healthy = dict.fromkeys(SERVICES, True)
             failing = dict.fromkeys(SERVICES, False)
             eventually(lambda: states(port) == healthy, 30, "monit to find all healthy")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import grp
 import os
 import pwd
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -107,6 +108,22 @@ def last_states(perfdata: Path) -> dict[str, tuple[str, str, str]]:
     return found
 
 
+#: One performance data item as the plugin guidelines write it: label=value[UOM];warn;crit;min;max
+PERF = re.compile(r"'?([^'=]+)'?=([0-9.]+)(s|%|B|KB|MB|TB|c)?;([^;]*);([^;]*);([^;]*);?([^;]*)$")
+
+
+def check_seconds(perf: str) -> float:
+    """The backend check's duration from Nagios's performance data: one item, in seconds,
+    with a minimum of 0."""
+    items = perf.split()
+    assert len(items) == 1, perf
+    found = PERF.fullmatch(items[0])
+    assert found is not None, perf
+    label, value, unit, _warn, _crit, minimum, _max = found.groups()
+    assert (label, unit, minimum) == ("backend", "s", "0"), perf
+    return float(value)
+
+
 def test_nagios_runs_the_probe_as_a_plugin_and_check_http_agrees(folder: Path) -> None:
     binary = program("nagios4", "nagios4-core")
     if not Path(CHECK_HTTP).exists():
@@ -138,15 +155,23 @@ def test_nagios_runs_the_probe_as_a_plugin_and_check_http_agrees(folder: Path) -
                 )
 
             eventually(lambda: states("OK", "OK"), 30, "Nagios to see the app OK")
-            _, output, perf = last_states(perfdata)["health"]
-            assert output.startswith("HEALTHCHECK OK - healthy")
-            assert perf.startswith("backend=") and perf.endswith("s;;;0")
+            found = last_states(perfdata)
+            assert found["health"][1].startswith("HEALTHCHECK OK - healthy")
+            assert check_seconds(found["health"][2]) < 2  # the check's own duration
+            assert found["health-http"][1].startswith("HTTP OK")
+            assert found["misused"][1].startswith("HEALTHCHECK UNKNOWN - ")
 
             app.set("slow")
             eventually(lambda: states("WARNING", "OK"), 30, "a warning (HTTP still 200)")
+            assert last_states(perfdata)["health"][1].startswith("HEALTHCHECK WARNING - ")
             app.set("database unreachable")
             eventually(lambda: states("CRITICAL", "CRITICAL"), 30, "both CRITICAL")
-            assert "not passing: backend" in last_states(perfdata)["health"][1]
+            found = last_states(perfdata)
+            assert found["health"][1].startswith("HEALTHCHECK CRITICAL - ")
+            assert "not passing: backend" in found["health"][1]
+            check_seconds(found["health"][2])  # failing, still measured
+            assert found["health-http"][1].startswith("HTTP CRITICAL")
+            assert "500" in found["health-http"][1]
             app.set("ok")
             eventually(lambda: states("OK", "OK"), 30, "both OK again")
         finally:

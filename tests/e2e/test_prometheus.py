@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.checks.conftest import private_server
 from tests.e2e.conftest import ROOT, eventually, gunicorn_backend, program
@@ -58,6 +61,17 @@ class Prometheus:
         }
 
 
+def scraped_unit(prom: Prometheus, job: str) -> str:
+    """The unit Prometheus recorded for the duration series scraped by ``job``."""
+    (found,) = prom.api(
+        "targets/metadata",
+        match_target=f'{{job="{job}"}}',
+        metric="healthcheck_check_duration_seconds",
+    )
+    unit: str = found["unit"]
+    return unit
+
+
 @contextmanager
 def prometheus_scraping(folder: Path, app_port: int) -> Iterator[Prometheus]:
     binary = program("prometheus", "prometheus")
@@ -68,7 +82,7 @@ def prometheus_scraping(folder: Path, app_port: int) -> Iterator[Prometheus]:
         binary, f"--config.file={config}", f"--storage.tsdb.path={folder / 'tsdb'}",
         f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn",
     ]  # fmt: skip
-    with private_server(argv, port):
+    with private_server(argv, port, failed=pytest.fail):  # installed: a start failure is ours
         url = f"http://127.0.0.1:{port}"
         # The port opens before the storage and the API are ready (503 until then).
         eventually(lambda: get(url + "/-/ready").status == 200, 20, "prometheus ready")
@@ -76,6 +90,7 @@ def prometheus_scraping(folder: Path, app_port: int) -> Iterator[Prometheus]:
 
 
 def test_prometheus_scrapes_both_formats_and_follows_the_state(folder: Path) -> None:
+    started = time.time()
     with gunicorn_backend("a", folder) as app, prometheus_scraping(folder, app.port) as prom:
         failing = 'healthcheck_check_status{check="backend", state="fail"}'
 
@@ -89,6 +104,14 @@ def test_prometheus_scrapes_both_formats_and_follows_the_state(folder: Path) -> 
         eventually(lambda: scraped(0.0), 20, "both jobs to scrape a passing check")
         up = prom.values("up")
         assert set(up.values()) == {1.0}
+        # Which format each job scraped: only OpenMetrics carries units (# UNIT lines).
+        assert scraped_unit(prom, "healthcheck") == "seconds"
+        assert scraped_unit(prom, "healthcheck-text") == ""
+        durations = prom.values("healthcheck_check_duration_seconds")
+        assert len(durations) == 2 and all(0 <= v < 2 for v in durations.values()), durations
+        last_runs = prom.values("healthcheck_check_last_run_timestamp_seconds")
+        assert len(last_runs) == 2, last_runs
+        assert all(started - 1 <= v <= time.time() + 1 for v in last_runs.values()), last_runs
         observed = prom.values('healthcheck_check_observed_value{job="healthcheck"}')
         assert [(dict(k)["check"], dict(k)["unit"], v) for k, v in observed.items()] == [
             ("backend", "characters", 2.0)
@@ -111,7 +134,7 @@ def test_prometheus_scrapes_both_formats_and_follows_the_state(folder: Path) -> 
         # The shipped rules loaded and evaluating; HealthCheckFailing pending (for: 5m).
         groups = prom.api("rules")["groups"]
         rules = {rule["name"]: rule for group in groups for rule in group["rules"]}
-        assert set(rules) >= {"HealthCheckFailing", "HealthCheckFlapping"}
+        assert set(rules) >= {"HealthCheckFailing", "HealthCheckFlapping", "HealthCheckStale"}
         assert all(rule["health"] == "ok" for rule in rules.values())
         eventually(
             lambda: any(
