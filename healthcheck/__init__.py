@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ._engine.runner import basic_exception_handler as basic_exception_handler
     from ._engine.runner import traceback_exception_handler as traceback_exception_handler
     from .build import BuildInfo as BuildInfo
+    from .check import Check as Check
     from .core import HealthCheck as HealthCheck
     from .endpoints import Route as Route
     from .environment import EnvironmentDump as EnvironmentDump
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 # seconds) loads only the standard library, not the whole package.
 _HOMES = {
     "BuildInfo": ".build",
+    "Check": ".check",
     "CheckResult": ".result",
     "DuplicateNameError": ".exceptions",
     "EnvironmentDump": ".environment",

@@ -84,25 +84,39 @@ class Unreachable(Exception):
 # -- probe ------------------------------------------------------------------------------
 
 
-def probe(url: str, timeout: float) -> Verdict:
+def probe(
+    url: str,
+    timeout: float,
+    headers: Sequence[str] = (),
+    cacert: str | None = None,
+    insecure: bool = False,
+) -> Verdict:
     """GET ``url`` and judge the answer: the HTTP status, and the body when it is ours.
 
     ``timeout`` bounds the whole exchange, not each read: a server that trickles its answer a
-    byte at a time is too slow, not healthy. A redirect is not followed (the 3xx is the
-    answer, as for ``curl -f`` and Kubernetes), so a redirect loop cannot hold the probe."""
+    byte at a time is too slow, not healthy. A redirect is followed only within the same
+    origin, at most 5 times (else the 3xx is the answer), so a redirect loop cannot hold the
+    probe and ``headers`` (``"Name: value"``, e.g. a bearer token) go to no other host.
+    ``cacert`` trusts the CAs in that PEM file for https, ``insecure`` any certificate."""
     target, shown, auth = _target(url)
-    headers = {
+    sent = {
         "Accept": "application/json, application/health+json;q=0.9, text/*;q=0.5, */*;q=0.1",
         "User-Agent": "healthcheck-probe",
     }
     if auth:
-        headers["Authorization"] = auth
-    request = urllib.request.Request(target, headers=headers)  # noqa: S310 - checked above
+        sent["Authorization"] = auth
+    sent.update(_headers(headers))
+    handlers: list[Any] = [_SameOrigin]
+    if cacert is not None or insecure:
+        if not target.lower().startswith("https:"):
+            raise Misuse("--cacert and --insecure are for https URLs")
+        handlers.append(urllib.request.HTTPSHandler(context=_tls(cacert, insecure)))
+    request = urllib.request.Request(target, headers=sent)  # noqa: S310 - checked above
     outcome: list[Any] = []
 
     def exchange() -> None:
         try:
-            opener = urllib.request.build_opener(_SameOrigin)
+            opener = urllib.request.build_opener(*handlers)
             with opener.open(request, timeout=timeout) as response:
                 outcome.append((response.status, response.read(_MAX_BODY + 1)))
         except urllib.error.HTTPError as error:
@@ -121,6 +135,10 @@ def probe(url: str, timeout: float) -> Verdict:
         reason = getattr(got, "reason", got)
         if isinstance(reason, (TimeoutError, socket.timeout)):
             raise Unreachable(f"{shown}: no answer within {timeout:g} s") from got
+        if _certificate_refused(reason):
+            raise Unreachable(
+                f"{shown}: {reason} (--cacert FILE trusts its CA, --insecure any certificate)"
+            ) from got
         if isinstance(got, (urllib.error.URLError, OSError)):
             raise Unreachable(f"{shown}: {reason}") from got
         raise Misuse(f"cannot GET {shown}: {type(got).__name__}: {got}") from got
@@ -134,6 +152,47 @@ def probe(url: str, timeout: float) -> Verdict:
 
 #: The largest answer the probe reads and judges.
 _MAX_BODY = 1 << 20
+#: What a header name may be made of (RFC 9110's token).
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _headers(given: Sequence[str]) -> dict[str, str]:
+    """``--header "Name: value"`` arguments as headers. Values are never shown in errors:
+    they are often credentials."""
+    found: dict[str, str] = {}
+    for item in given:
+        name, colon, value = item.partition(":")
+        name, value = name.strip(), value.strip()
+        if not colon:  # what was given may be all value: not shown
+            raise Misuse("--header must be 'Name: value' (no ':' in one of them)")
+        if not name or not set(name) <= _TOKEN:
+            shown = _printable(name[:40])
+            raise Misuse(f"--header must be 'Name: value' with a valid name, got {shown!r}")
+        if any(c in value for c in "\r\n\0"):
+            raise Misuse(f"--header {name}: the value holds a line break or a NUL")
+        found[name] = value  # urllib sends one of each name, whatever its case: the last
+    return found
+
+
+def _tls(cacert: str | None, insecure: bool) -> Any:
+    import ssl
+
+    if insecure:
+        if cacert is not None:
+            raise Misuse("--insecure trusts any certificate: --cacert is then pointless")
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    try:
+        return ssl.create_default_context(cafile=cacert)
+    except (OSError, ssl.SSLError) as exc:
+        raise Misuse(f"--cacert {cacert}: cannot read CA certificates from it ({exc})") from None
+
+
+def _certificate_refused(reason: object) -> bool:
+    ssl = sys.modules.get("ssl")  # loaded if the URL was https at all
+    return ssl is not None and isinstance(reason, ssl.SSLCertVerificationError)
 
 
 class _SameOrigin(urllib.request.HTTPRedirectHandler):
@@ -309,8 +368,15 @@ def _summary(state: str, what: str, checks: Sequence[CheckLine]) -> str:
 # -- run --------------------------------------------------------------------------------
 
 
-def run_in_process(target: str, check: str | None, tags: list[str], timeout: float) -> Verdict:
-    """Import ``MODULE:ATTR``, a HealthCheck, and run its checks here."""
+def run_in_process(
+    target: str,
+    check: str | None,
+    tags: list[str],
+    timeout: float,
+    exclude: Sequence[str] = (),
+) -> Verdict:
+    """Import ``MODULE:ATTR``, a HealthCheck, and run its checks here (``check`` only, or those
+    tagged one of ``tags``, less those named in ``exclude``)."""
     import logging
 
     # A failing check's traceback goes to the log, which here is the operator's terminal:
@@ -319,12 +385,15 @@ def run_in_process(target: str, check: str | None, tags: list[str], timeout: flo
     logger.addHandler(logging.NullHandler())
     logger.propagate = False
     health = load(target)
+    unknown = [name for name in exclude if not health.has_check(name)]
+    if unknown:  # a misspelt name would leave the check in, unnoticed
+        raise Misuse(f"--exclude: {target} has no check named {unknown[0]!r}")
     health.stop()  # one-shot: run the checks now, not in background mode
     outcome: dict[str, Any] = {}
 
     def work() -> None:
         try:
-            outcome["report"] = health.report(check, tags=tags or None)
+            outcome["report"] = health.report(check, tags=tags or None, exclude=exclude)
         except BaseException as exc:  # reported on the main thread
             outcome["error"] = exc
 
@@ -347,6 +416,30 @@ def run_in_process(target: str, check: str | None, tags: list[str], timeout: flo
     ]
     state = report.status.value
     return Verdict(state, _summary(state, f"{target} ran in-process", checks), checks)
+
+
+def listing(health: Any, fmt: str) -> str:
+    """The checks of ``health`` as text (one line each) or JSON, without running them."""
+    checks = [
+        {
+            "name": check.name,
+            "critical": check.critical,
+            "timeout": check.timeout if check.timeout is not None else health.error_timeout or None,
+            "tags": sorted(check.tags),
+        }
+        for check in health.checks
+    ]
+    if fmt == "json":
+        return json.dumps(checks)
+    if not checks:
+        return "no checks"
+    lines = []
+    for item in checks:
+        timeout = f"{item['timeout']:g} s" if item["timeout"] else "no time limit"
+        kind = "critical" if item["critical"] else "non-critical"
+        tags = f", tags: {', '.join(item['tags'])}" if item["tags"] else ""
+        lines.append(f"{_printable(item['name'])} ({kind}, {timeout}{_printable(tags)})")
+    return "\n".join(lines)
 
 
 def load(target: str) -> Any:
@@ -461,6 +554,20 @@ def _parser() -> argparse.ArgumentParser:
         metavar="S",
         help="seconds to wait for the answer (default 5)",
     )
+    probe_cmd.add_argument(
+        "--header",
+        "-H",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="send this header too, e.g. 'Authorization: Bearer ...' (repeatable)",
+    )
+    probe_cmd.add_argument(
+        "--cacert", metavar="FILE", help="trust the CA certificates in this PEM file (https)"
+    )
+    probe_cmd.add_argument(
+        "--insecure", action="store_true", help="accept any certificate (https; testing only)"
+    )
     run_cmd = commands.add_parser(
         "run",
         help="import a HealthCheck (MODULE:ATTR) and run its checks here",
@@ -474,6 +581,13 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="T",
         help="run only checks with this tag (repeatable)",
+    )
+    run_cmd.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="leave out the check with this name (repeatable)",
     )
     run_cmd.add_argument(
         "--timeout",
@@ -490,6 +604,14 @@ def _parser() -> argparse.ArgumentParser:
             help="text (default), json, or a Nagios plugin status line",
         )
         sub.add_argument("--verbose", "-v", action="store_true", help="one line per check")
+    list_cmd = commands.add_parser(
+        "list",
+        help="import a HealthCheck (MODULE:ATTR) and list its checks",
+        description="Import MODULE:ATTR, a HealthCheck, and list its checks (name, whether "
+        "critical, time limit, tags) without running them.",
+    )
+    list_cmd.add_argument("target", metavar="MODULE:ATTR")
+    list_cmd.add_argument("--format", choices=("text", "json"), default="text")
     demo = commands.add_parser("demo", help="start the demo app", description="Start the demo app.")
     demo.add_argument("--framework", choices=("flask", "tornado"), default="flask")
     demo.add_argument("--host", default="127.0.0.1")
@@ -579,10 +701,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _demo(args)
     nagios = args.format == "nagios"
     try:
+        if args.command == "list":
+            print(listing(load(args.target), args.format))
+            return HEALTHY
         if args.command == "probe":
-            verdict = probe(args.url, args.timeout)
+            verdict = probe(args.url, args.timeout, args.header, args.cacert, args.insecure)
         else:
-            verdict = run_in_process(args.target, args.check, args.tag, args.timeout)
+            verdict = run_in_process(args.target, args.check, args.tag, args.timeout, args.exclude)
     except Misuse as exc:
         print(f"healthcheck: {exc}", file=sys.stderr)
         if nagios:  # a plugin's one line on stdout, for Nagios to show

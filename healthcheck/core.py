@@ -190,6 +190,12 @@ class HealthCheck(_SettingAttributes):
     def checkers(self, funcs: Iterable[Callable[[], Any]]) -> None:
         self.checkers[:] = funcs
 
+    @property
+    def checks(self) -> tuple[Check, ...]:
+        """The registered checks, in order: each one's name, tags, ``timeout`` (``None``: the
+        ``error_timeout``), whether it is critical, and its callable."""
+        return self._checks
+
     def has_check(self, name: str) -> bool:
         """Whether a check named ``name`` is registered."""
         return any(check.name == name for check in self._checks)
