@@ -195,9 +195,9 @@ def body_sections(settings: Settings, sections: Sections) -> dict[str, Any]:
     return {**build, **fields}
 
 
-def unknown(name: str | None) -> Response:
-    """The answer for a check name that is not registered."""
-    body = BodyTemplate(STATUS_WORDS[Status.FAIL], [], {"error": f"no check named {name!r}"})
+def unknown(error: str) -> Response:
+    """The answer for a check or group name that is not registered: ``error`` says which."""
+    body = BodyTemplate(STATUS_WORDS[Status.FAIL], [], {"error": error})
     return body.render(), 404, dict(defaults.JSON_HEADERS)
 
 

@@ -374,9 +374,10 @@ def run_in_process(
     tags: list[str],
     timeout: float,
     exclude: Sequence[str] = (),
+    group: str | None = None,
 ) -> Verdict:
     """Import ``MODULE:ATTR``, a HealthCheck, and run its checks here (``check`` only, or those
-    tagged one of ``tags``, less those named in ``exclude``)."""
+    tagged one of ``tags``, or ``group``'s, less those named in ``exclude``)."""
     import logging
 
     # A failing check's traceback goes to the log, which here is the operator's terminal:
@@ -388,12 +389,17 @@ def run_in_process(
     unknown = [name for name in exclude if not health.has_check(name)]
     if unknown:  # a misspelt name would leave the check in, unnoticed
         raise Misuse(f"--exclude: {target} has no check named {unknown[0]!r}")
+    if group is not None and group not in health.groups:
+        known = ", ".join(sorted(health.groups)) or "none"
+        raise Misuse(f"{target} has no group named {group!r} (its groups: {known})")
     health.stop()  # one-shot: run the checks now, not in background mode
     outcome: dict[str, Any] = {}
 
     def work() -> None:
         try:
-            outcome["report"] = health.report(check, tags=tags or None, exclude=exclude)
+            outcome["report"] = health.report(
+                check, tags=tags or None, exclude=exclude, group=group
+            )
         except BaseException as exc:  # reported on the main thread
             outcome["error"] = exc
 
@@ -582,6 +588,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="T",
         help="run only checks with this tag (repeatable)",
     )
+    run_cmd.add_argument("--group", metavar="NAME", help="run only the checks of this group")
     run_cmd.add_argument(
         "--exclude",
         action="append",
@@ -707,7 +714,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "probe":
             verdict = probe(args.url, args.timeout, args.header, args.cacert, args.insecure)
         else:
-            verdict = run_in_process(args.target, args.check, args.tag, args.timeout, args.exclude)
+            verdict = run_in_process(
+                args.target, args.check, args.tag, args.timeout, args.exclude, args.group
+            )
     except Misuse as exc:
         print(f"healthcheck: {exc}", file=sys.stderr)
         if nagios:  # a plugin's one line on stdout, for Nagios to show

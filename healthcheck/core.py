@@ -23,6 +23,7 @@ from .check import Check, checker_name
 from .checker_list import CheckerList
 from .draining import DrainSignal
 from .exceptions import DuplicateNameError
+from .groups import Group, make_group
 from .jsonable import valid_text
 from .listeners import Listener
 from .probes import REASON_WITHHELD as REASON_WITHHELD
@@ -115,6 +116,7 @@ class HealthCheck(_SettingAttributes):
         # callable, so the id stays its own), to put back with their options.
         self._taken_out: dict[int, Check] = {}
         self._sections = Sections()
+        self._groups: dict[str, Group] = {}
         if not callable(timer):
             raise _not_a_field("timer", f"timer must be a callable, got {type(timer).__name__}")
         self._engine = Engine(settings, exception_handler=_handler(exception_handler), timer=timer)
@@ -132,9 +134,10 @@ class HealthCheck(_SettingAttributes):
         #: (cache generation, registry, when its first result expires): see version().
         #: By set of checks: (source, generation, until when their results are fresh).
         self._fresh_marks: dict[tuple[Check, ...], tuple[Source, int, float]] = {}
-        #: selection()'s answers, by (kind, check, exclusions), for the registry they were for.
+        #: selection()'s answers, by (kind, check, exclusions, tags, group), for the registry
+        #: they were for.
         self._selections: dict[
-            tuple[str, str | None, tuple[str, ...]],
+            tuple[str, str | None, tuple[str, ...], tuple[str, ...] | None, str | None],
             tuple[tuple[Check, ...], bool, tuple[Check, ...] | None],
         ] = {}
         #: Bumped by every change of settings or sections: part of version().
@@ -195,6 +198,24 @@ class HealthCheck(_SettingAttributes):
         """The registered checks, in order: each one's name, tags, ``timeout`` (``None``: the
         ``error_timeout``), whether it is critical, and its callable."""
         return self._checks
+
+    @property
+    def groups(self) -> Mapping[str, Group]:
+        """The named groups (see :meth:`add_group`), by name."""
+        return dict(self._groups)
+
+    def add_group(
+        self, name: str, *, tags: Iterable[str] = (), checks: Iterable[str] = ()
+    ) -> Group:
+        """Name a group of checks: those carrying one of ``tags`` and those named in ``checks``
+        (registered already). It answers at ``<healthcheck route>/group/<name>`` and in
+        ``run(group=name)``."""
+        with self._registry_lock:
+            group = make_group(name, tags, checks, self._checks)
+            if group.name in self._groups:
+                raise DuplicateNameError("group", group.name)
+            self._groups = {**self._groups, group.name: group}
+        return group
 
     def has_check(self, name: str) -> bool:
         """Whether a check named ``name`` is registered."""
@@ -328,18 +349,20 @@ class HealthCheck(_SettingAttributes):
         *,
         tags: Collection[str] | None = None,
         exclude: Collection[str] = (),
+        group: str | None = None,
     ) -> Response:
         """Run the checks and build the response: all of them, those named ``check``, those
-        carrying one of ``tags``, less those named in ``exclude``."""
-        if check is None and tags is None and not exclude:
+        carrying one of ``tags``, those of ``group``, less those named in ``exclude``; a 404
+        answer for an unknown check or group."""
+        if check is None and tags is None and not exclude and group is None:
             cached = self.cached_response()
             if cached is not None:
                 return cached
         taken = stamp(self._source_started())  # before the results are read
         try:
-            report = self.report(check, tags=tags, exclude=exclude)
-        except LookupError:
-            return unknown(check)
+            report = self.report(check, tags=tags, exclude=exclude, group=group)
+        except LookupError as exc:
+            return unknown(exc.args[0])
         return self._respond(report, taken)
 
     async def run_async(
@@ -348,18 +371,19 @@ class HealthCheck(_SettingAttributes):
         *,
         tags: Collection[str] | None = None,
         exclude: Collection[str] = (),
+        group: str | None = None,
     ) -> Response:
         """Like :meth:`run`, for async servers: awaits async checkers on the running loop and
         never blocks it (synchronous checkers run on the thread pool)."""
-        if check is None and tags is None and not exclude:
+        if check is None and tags is None and not exclude and group is None:
             cached = self.cached_response()
             if cached is not None:
                 return cached
         taken = stamp(self._source_started())  # before the results are read
         try:
-            report = await self.report_async(check, tags=tags, exclude=exclude)
-        except LookupError:
-            return unknown(check)
+            report = await self.report_async(check, tags=tags, exclude=exclude, group=group)
+        except LookupError as exc:
+            return unknown(exc.args[0])
         return self._respond(report, taken)
 
     def report(
@@ -368,10 +392,11 @@ class HealthCheck(_SettingAttributes):
         *,
         tags: Collection[str] | None = None,
         exclude: Collection[str] = (),
+        group: str | None = None,
     ) -> Report:
         """The results themselves, for renderers and tools; ``LookupError`` for an unknown
-        ``check`` name. One check asked for by name answers with its own state."""
-        return _named(self._report(self._checks_for(check, tags, exclude)), check)
+        ``check`` or ``group`` name. One check asked for by name answers with its own state."""
+        return _named(self._report(self._checks_for(check, tags, exclude, group)), check)
 
     async def report_async(
         self,
@@ -379,9 +404,11 @@ class HealthCheck(_SettingAttributes):
         *,
         tags: Collection[str] | None = None,
         exclude: Collection[str] = (),
+        group: str | None = None,
     ) -> Report:
         """:meth:`report` for async servers."""
-        return _named(await self._report_async(self._checks_for(check, tags, exclude)), check)
+        checks = self._checks_for(check, tags, exclude, group)
+        return _named(await self._report_async(checks), check)
 
     def last_report(self) -> Report:
         """The latest result of every check that has run, without running anything (for
@@ -414,15 +441,26 @@ class HealthCheck(_SettingAttributes):
         return source, generation, registry, probes.draining, probes.started_up, self._configured
 
     def selection(
-        self, kind: str = "healthcheck", check: str | None = None, exclude: Collection[str] = ()
+        self,
+        kind: str = "healthcheck",
+        check: str | None = None,
+        exclude: Collection[str] = (),
+        tags: Collection[str] | None = None,
+        group: str | None = None,
     ) -> tuple[Check, ...] | None:
         """The checks an answer of ``kind`` reads: ``"healthcheck"``, a probe (``"live"``,
-        ``"ready"``, ``"startup"``) or ``"metrics"`` (none: it runs nothing), for ``check``
-        less ``exclude``; ``None`` for an unknown ``check``."""
+        ``"ready"``, ``"startup"``) or ``"metrics"`` (none: it runs nothing), for ``check``,
+        ``tags`` or ``group`` less ``exclude``; ``None`` for an unknown check or group."""
         if kind == "metrics":
             return ()
         registry, latched = self._checks, self._probe_state.started_up
-        key = (kind, check, exclude if isinstance(exclude, tuple) else tuple(exclude))
+        key = (
+            kind,
+            check,
+            exclude if isinstance(exclude, tuple) else tuple(exclude),
+            None if tags is None else tuple(tags),
+            group,
+        )
         kept = self._selections.get(key)
         if kept is not None and kept[0] is registry and kept[1] == latched:
             return kept[2]  # asked for on every request: worked out once per registry
@@ -434,7 +472,10 @@ class HealthCheck(_SettingAttributes):
             else:
                 checks = self._select(probe_checks(probe, registry), check, None, exclude)
         else:
-            checks = self._select(registry, check, None, exclude)
+            try:
+                checks = self._select(registry, check, tags, exclude, self._group(group))
+            except LookupError:
+                checks = None
         if len(self._selections) >= _MARKS_KEPT:
             self._selections.clear()
         self._selections[key] = (registry, latched, checks)
@@ -568,12 +609,24 @@ class HealthCheck(_SettingAttributes):
         self._background.start()
 
     def _checks_for(
-        self, name: str | None, tags: Collection[str] | None, exclude: Collection[str]
+        self,
+        name: str | None,
+        tags: Collection[str] | None,
+        exclude: Collection[str],
+        group: str | None = None,
     ) -> tuple[Check, ...]:
-        checks = self._select(self._checks, name, tags, exclude)
+        checks = self._select(self._checks, name, tags, exclude, self._group(group))
         if checks is None:
             raise LookupError(f"no check named {name!r}")
         return checks
+
+    def _group(self, name: str | None) -> Group | None:
+        if name is None:
+            return None
+        group = self._groups.get(name)
+        if group is None:
+            raise LookupError(f"no group named {name!r}")
+        return group
 
     @staticmethod
     def _select(
@@ -581,9 +634,10 @@ class HealthCheck(_SettingAttributes):
         name: str | None,
         tags: Collection[str] | None,
         exclude: Collection[str],
+        group: Group | None = None,
     ) -> tuple[Check, ...] | None:
         """The checks to run; ``None`` when ``name`` matches none of them."""
-        if name is None and tags is None and not exclude:
+        if name is None and tags is None and not exclude and group is None:
             return checks
         tags = None if tags is None else _names(tags)
         exclude = _names(exclude)
@@ -592,6 +646,7 @@ class HealthCheck(_SettingAttributes):
             for c in checks
             if (name is None or c.name == name)
             and (tags is None or not c.tags.isdisjoint(tags))
+            and (group is None or c in group)
             and c.name not in exclude
         )
         if name is not None and not any(c.name == name for c in checks):

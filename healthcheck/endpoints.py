@@ -81,13 +81,15 @@ class Route:
     its endpoints the path serves (one of :data:`KINDS`: by default ``"environment"`` for an
     EnvironmentDump, ``"healthcheck"`` otherwise). ``format`` answers in that format instead of
     negotiating one from ``Accept`` (``?format=`` still chooses). Routes of the check kinds also
-    answer ``<path>/<check name>``.
+    answer ``<path>/<check name>``; a ``"healthcheck"`` route also ``<path>/group/<group>``.
+    ``group`` serves one group of checks (see :meth:`HealthCheck.add_group`) at ``path``.
     """
 
     path: str
     target: HealthCheck | EnvironmentDump
     kind: str = ""
     format: str | None = None
+    group: str | None = None
 
     def __post_init__(self) -> None:
         path = _route_path(self.path)
@@ -109,13 +111,23 @@ class Route:
         if self.format is not None and self.format not in formats:
             known = ", ".join(formats) or f"none (a {kind} route answers plain text)"
             raise ValueError(f"route {path}: format must be one of {known}; got {self.format!r}")
+        if self.group is not None:
+            if kind != "healthcheck":
+                raise ValueError(f"route {path}: a group is served by a healthcheck route")
+            if self.group not in self.health.groups:
+                raise ValueError(f"route {path}: no group named {self.group!r} (add it first)")
         object.__setattr__(self, "path", path)
         object.__setattr__(self, "kind", kind)
 
     @property
     def by_name(self) -> bool:
         """Whether ``<path>/<check>`` answers for one check."""
-        return self.kind in CHECK_KINDS
+        return self.kind in CHECK_KINDS and self.group is None
+
+    @property
+    def grouped(self) -> bool:
+        """Whether ``<path>/group/<group>`` answers for a group of checks."""
+        return self.kind == "healthcheck" and self.group is None
 
     @property
     def health(self) -> HealthCheck:
@@ -198,6 +210,8 @@ class _Routed(NamedTuple):
     exclude: tuple[str, ...] = ()
     #: Asked for; given only with the details.
     verbose: bool = False
+    #: ``?tag=``: only the checks carrying one of these.
+    tags: tuple[str, ...] | None = None
 
 
 class _Job(NamedTuple):
@@ -210,11 +224,20 @@ class _Job(NamedTuple):
     details: bool
     exclude: tuple[str, ...] = ()
     verbose: bool = False
+    tags: tuple[str, ...] | None = None
 
     @property
     def key(self) -> tuple[Any, ...]:
         """What tells one face from another."""
-        return (self.route.path, self.check, self.fmt, self.details, self.exclude, self.verbose)
+        return (
+            self.route.path,
+            self.check,
+            self.fmt,
+            self.details,
+            self.exclude,
+            self.verbose,
+            self.tags,
+        )
 
     def probe_options(self) -> dict[str, Any]:
         return {
@@ -278,6 +301,9 @@ class Endpoints:
         self._routed: dict[tuple[Any, ...], _Routed] = {}
         #: The last reply to each job (see _Job.key), with the version it was rendered for.
         self._replies: dict[tuple[Any, ...], tuple[Hashable, Reply]] = {}
+        #: The route serving each group below a route, by (route path, group), made when first
+        #: asked for.
+        self._group_routes: dict[tuple[str, str], Route] = {}
 
     @property
     def routes(self) -> list[Route]:
@@ -337,7 +363,7 @@ class Endpoints:
             return None  # the answer run() keeps
         health = route.health
         kind = route.kind if route.kind in ("healthcheck", "metrics") else route.kind[:-1]
-        checks = health.selection(kind, job.check, job.exclude)
+        checks = health.selection(kind, job.check, job.exclude, job.tags, route.group)
         version = None if checks is None else health.version(checks)
         if version is None:
             return None
@@ -381,7 +407,22 @@ class Endpoints:
         # Only names of registered checks: other paths below a route stay the app's own.
         if below is not None and below[0].health.has_check(below[1]):
             return below
-        return None
+        grouped = self._grouped(path)
+        return None if grouped is None else (grouped, None)
+
+    def _grouped(self, path: str) -> Route | None:
+        """The route serving ``path`` if it names a group below a healthcheck route (only
+        groups that exist: other paths stay the app's own)."""
+        parent, _, name = path.rpartition("/")
+        above, _, word = parent.rpartition("/")
+        route = self._table.get(above or "/") if word == "group" and name else None
+        if route is None or not route.grouped or name not in route.health.groups:
+            return None
+        found = self._group_routes.get((route.path, name))
+        if found is None:
+            found = Route(f"{route.path.rstrip('/')}/group/{name}", route.target, group=name)
+            self._group_routes[(route.path, name)] = found
+        return found
 
     def _by_name(self, path: str) -> tuple[Route, str] | None:
         """The route ``path`` names a check of, and the name, registered or not."""
@@ -428,8 +469,11 @@ class Endpoints:
         fmt = _format(request) or route.format or choose(accept, offers, "json")
         if not request.query:  # most requests: no exclusions, not verbose
             return _Routed(route, check, fmt)
+        tags = tuple(request.args("tag")) or None
+        if tags is not None and route.kind != "healthcheck":
+            return _reply(400, {"error": f"?tag= selects checks of /healthcheck, not {route.kind}"})
         return _Routed(
-            route, check, fmt, tuple(request.args("exclude")), "verbose" in request.query
+            route, check, fmt, tuple(request.args("exclude")), "verbose" in request.query, tags
         )
 
     def _access(self, request: Request, routed: _Routed) -> _Job | Reply | None:
@@ -447,8 +491,8 @@ class Endpoints:
         details = self._detailed(request)
         if not details and routed.check:
             return None  # as for a name no check has: the application's path (see withholds)
-        if not details and routed.exclude:
-            return _exclusions_withheld()  # else failures could be bisected
+        if not details and (routed.exclude or routed.tags):
+            return _selection_withheld()  # else failures could be bisected
         if route.kind == "metrics":
             if not details:
                 return _reply(403, {"error": "metrics are for authorised callers only"})
@@ -461,7 +505,22 @@ class Endpoints:
             return _reply(
                 400, {"error": f"unknown format {fmt!r}", "formats": list(HEALTH_FORMATS)}
             )
-        return _Job(route, routed.check, fmt, details, routed.exclude, details and routed.verbose)
+        if routed.tags is not None:
+            known = {tag for check in route.health.checks for tag in check.tags}
+            unknown = [tag for tag in routed.tags if tag not in known]
+            if unknown:  # a misspelt tag would select nothing, and nothing passes
+                return _reply(
+                    400, {"error": f"no check is tagged {unknown[0]!r}", "tags": sorted(known)}
+                )
+        return _Job(
+            route,
+            routed.check,
+            fmt,
+            details,
+            routed.exclude,
+            details and routed.verbose,
+            routed.tags,
+        )
 
     def withholds(self, request: Request) -> bool:
         """Whether ``request`` names a check, registered or not, that its caller may not ask
@@ -503,7 +562,7 @@ class Endpoints:
         if self._whole_compat_run(job):
             return health.run()  # the answer run() keeps: no body built per request
         try:
-            return health.report(job.check, exclude=job.exclude)
+            return health.report(job.check, exclude=job.exclude, tags=job.tags, group=route.group)
         except LookupError:
             return None
 
@@ -522,7 +581,9 @@ class Endpoints:
         if self._whole_compat_run(job):
             return await health.run_async()
         try:
-            return await health.report_async(job.check, exclude=job.exclude)
+            return await health.report_async(
+                job.check, exclude=job.exclude, tags=job.tags, group=route.group
+            )
         except LookupError:
             return None
 
@@ -535,6 +596,8 @@ class Endpoints:
             and job.details
             and job.check is None
             and not job.exclude
+            and job.tags is None
+            and job.route.group is None
             and self.cache_control == "no-store"
         )
 
@@ -736,8 +799,8 @@ def _uncached(reply: Reply | None) -> Reply | None:
     return reply
 
 
-def _exclusions_withheld() -> Reply:
-    return _reply(403, {"error": "?exclude= is for authorised callers only"})
+def _selection_withheld() -> Reply:
+    return _reply(403, {"error": "?exclude= and ?tag= are for authorised callers only"})
 
 
 def _html_headers(policy: str) -> dict[str, str]:

@@ -163,3 +163,26 @@ def test_run_exclude_leaves_checks_out(app_module: Path) -> None:
 def test_run_exclude_of_an_unknown_name_is_misuse(app_module: Path) -> None:
     done = healthcheck("run", "shop_health:health", "--exclude", "fed", cwd=app_module)
     assert done.returncode == 2 and "no check named 'fed'" in done.stderr
+
+
+@pytest.fixture
+def grouped_module(tmp_path: Path) -> Path:
+    (tmp_path / "grouped_health.py").write_text(
+        "from healthcheck import HealthCheck\n"
+        "health = HealthCheck()\n"
+        "health.add_check(lambda: (True, 'db ok'), name='database', tags=['backends'])\n"
+        "health.add_check(lambda: (False, 'no feed'), name='feed')\n"
+        "health.add_group('backends', tags=['backends'])\n"
+    )
+    return tmp_path
+
+
+def test_run_group_runs_its_checks(grouped_module: Path) -> None:
+    done = healthcheck("run", "grouped_health:health", "--group", "backends", cwd=grouped_module)
+    assert done.returncode == 0 and "1 checks (1 pass)" in done.stdout
+
+
+def test_run_unknown_group_is_misuse_naming_the_groups(grouped_module: Path) -> None:
+    done = healthcheck("run", "grouped_health:health", "--group", "backend", cwd=grouped_module)
+    assert done.returncode == 2
+    assert "no group named 'backend' (its groups: backends)" in done.stderr

@@ -62,13 +62,18 @@ class HealthCheckExtension:
                 blueprint.add_url_rule(
                     rule, f"{name}_check", self._view, methods=_METHODS, strict_slashes=False
                 )
+            if route.grouped:
+                rule = f"{route.path.rstrip('/')}/group/<{_CheckName.NAME}:group>"
+                blueprint.add_url_rule(
+                    rule, f"{name}_group", self._view, methods=_METHODS, strict_slashes=False
+                )
         app.url_map.converters.setdefault(_CheckName.NAME, _CheckName)
         app.register_blueprint(blueprint)
         app.extensions[self.name] = self
         if self.quiet_access_log:
             QuietAccessLog.install()
 
-    def _view(self, check: str | None = None) -> Any:
+    def _view(self, check: str | None = None, group: str | None = None) -> Any:
         # The request itself, not the proxy: each attribute read through flask.request costs a
         # context lookup, and this view is on the hot path of every probe.
         request = flask.request._get_current_object()

@@ -541,3 +541,56 @@ def test_metrics_answer_the_format_the_query_asks_for(serve: Serve, failing: Hea
     assert openmetrics.headers["Content-Type"].startswith("application/openmetrics-text")
     assert openmetrics.body.rstrip().endswith(b"# EOF")
     assert unknown.status == 400
+
+
+# -- groups and ?tag= ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def grouped() -> Iterator[HealthCheck]:
+    health = HealthCheck()
+    health.add_check(lambda: (True, "database ok"), name="database", tags=["backends"])
+    health.add_check(lambda: (False, "queue down"), name="queue", tags=["backends"])
+    health.add_check(lambda: (True, "disk ok"), name="disk", tags=["host"])
+    health.add_group("storage", checks=["database", "disk"])
+    health.add_group("backends", tags=["backends"])
+    yield health
+    health.close()
+
+
+def test_a_group_answers_at_its_route_in_every_format(serve: Serve, grouped: HealthCheck) -> None:
+    with serve(grouped, None) as base:
+        storage = fetch(base, "/healthcheck/group/storage")
+        backends = fetch(base, "/healthcheck/group/backends")
+        text = fetch(base, "/healthcheck/group/backends?format=text")
+        health_json = fetch(base, "/healthcheck/group/storage", "application/health+json")
+        head = fetch(base, "/healthcheck/group/backends", method="HEAD")
+    assert storage.status == 200
+    assert [r["checker"] for r in storage.json()["results"]] == ["database", "disk"]
+    assert backends.status == 500
+    assert [r["checker"] for r in backends.json()["results"]] == ["database", "queue"]
+    assert text.status == 500 and "queue" in text.body.decode()
+    assert "disk" not in text.body.decode()
+    assert set(health_json.json()["checks"]) == {"database:status", "disk:status"}
+    assert (head.status, head.body) == (500, b"")
+
+
+def test_an_unknown_group_is_not_ours(serve: Serve, grouped: HealthCheck) -> None:
+    with serve(grouped, None) as base:
+        reply = fetch(base, "/healthcheck/group/nope")
+    assert reply.status == 404
+    assert b"nope" not in reply.body  # nothing about which groups exist
+
+
+def test_tag_selects_and_an_unknown_tag_is_an_error(serve: Serve, grouped: HealthCheck) -> None:
+    with serve(grouped, None) as base:
+        host = fetch(base, "/healthcheck?tag=host")
+        both = fetch(base, "/healthcheck?tag=host&tag=backends")
+        typo = fetch(base, "/healthcheck?tag=hots")
+        probe = fetch(base, "/readyz?tag=host")
+    assert host.status == 200
+    assert [r["checker"] for r in host.json()["results"]] == ["disk"]
+    assert both.status == 500 and len(both.json()["results"]) == 3
+    assert typo.status == 400
+    assert typo.json() == {"error": "no check is tagged 'hots'", "tags": ["backends", "host"]}
+    assert probe.status == 400
