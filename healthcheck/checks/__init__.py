@@ -13,12 +13,15 @@ from typing import TYPE_CHECKING, Any
 from ._base import BuiltinCheck as BuiltinCheck
 
 if TYPE_CHECKING:
+    from .command import command_check as command_check
     from .disk import disk_check as disk_check
     from .django import django_database_check as django_database_check
     from .dns import async_dns_check as async_dns_check
     from .dns import dns_check as dns_check
+    from .etcd import etcd_check as etcd_check
     from .http import http_check as http_check
     from .load import load_check as load_check
+    from .memcached import memcached_check as memcached_check
     from .memory import memory_check as memory_check
     from .mongodb import async_mongodb_check as async_mongodb_check
     from .mongodb import mongodb_check as mongodb_check
@@ -31,8 +34,10 @@ if TYPE_CHECKING:
     from .rabbitmq import rabbitmq_check as rabbitmq_check
     from .redis import async_redis_check as async_redis_check
     from .redis import redis_check as redis_check
+    from .smtp import smtp_check as smtp_check
     from .sqlalchemy import async_sqlalchemy_check as async_sqlalchemy_check
     from .sqlalchemy import sqlalchemy_check as sqlalchemy_check
+    from .sqlite import sqlite_check as sqlite_check
     from .tcp import async_tcp_check as async_tcp_check
     from .tcp import tcp_check as tcp_check
 
@@ -45,11 +50,14 @@ _MODULES = {
     "async_redis_check": "redis",
     "async_sqlalchemy_check": "sqlalchemy",
     "async_tcp_check": "tcp",
+    "command_check": "command",
     "disk_check": "disk",
     "django_database_check": "django",
     "dns_check": "dns",
+    "etcd_check": "etcd",
     "http_check": "http",
     "load_check": "load",
+    "memcached_check": "memcached",
     "memory_check": "memory",
     "mongodb_check": "mongodb",
     "mqtt_check": "mqtt",
@@ -58,7 +66,9 @@ _MODULES = {
     "postgresql_check": "postgresql",
     "rabbitmq_check": "rabbitmq",
     "redis_check": "redis",
+    "smtp_check": "smtp",
     "sqlalchemy_check": "sqlalchemy",
+    "sqlite_check": "sqlite",
     "tcp_check": "tcp",
 }
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import defaults
 from .._about import __version__
-from ..result import Outcome, Status
+from ..result import Outcome, Status, as_status
 from ..scrub import is_secret_key
 from ._base import BuiltinCheck, display_url, failure, redact, seconds, url_password
 
@@ -96,6 +96,10 @@ class HTTPCheck(BuiltinCheck):
     url: str = field(repr=False)
     expect_status: Container[int]
     headers: Mapping[str, str] = field(repr=False)
+    #: Where the body's state is (a dotted path) and what each of its values means; ``None``:
+    #: the health report formats this module knows.
+    json_field: str = "status"
+    json_status: Mapping[str, Status] | None = None
 
     def __call__(self) -> Outcome:
         request = urllib.request.Request(self.url, headers=self.headers)  # noqa: S310 - http(s) only, checked by http_check
@@ -114,11 +118,35 @@ class HTTPCheck(BuiltinCheck):
         output = f"HTTP {code}"
         if 300 <= code < 400:  # one urllib would not follow (file://, a loop): not an answer
             statuses, output = [Status.FAIL], f"{output} (a redirect not followed)"
-        reported = reported_status(body, content_type)
-        if reported is not None:
-            statuses.append(reported[0])
-            output += f", status {reported[1]!r}"
+        if self.json_status is not None:
+            state, said = self._by_rules(body)
+            statuses.append(state)
+            output += f", {said}"
+        else:
+            reported = reported_status(body, content_type)
+            if reported is not None:
+                statuses.append(reported[0])
+                output += f", status {reported[1]!r}"
         return Outcome(Status.worst(statuses), redact(output, self._secrets()))
+
+    def _by_rules(self, body: bytes) -> tuple[Status, str]:
+        """The state ``json_status`` gives the value at ``json_field``; a body without one
+        fails (an answer the rules cannot read is not a healthy one)."""
+        rules = self.json_status or {}
+        try:
+            value: Any = json.loads(body)
+        except ValueError:
+            return Status.FAIL, "the body is not JSON"
+        for key in self.json_field.split("."):
+            if not isinstance(value, dict) or key not in value:
+                return Status.FAIL, f"no {self.json_field!r} in the body"
+            value = value[key]
+        word = json.dumps(value) if isinstance(value, bool) else str(value)
+        state = rules.get(word.lower())
+        if state is None:
+            known = ", ".join(rules)
+            return Status.FAIL, f"{self.json_field} {word[:80]!r} is none of {known}"
+        return state, f"{self.json_field} {word!r}"
 
     def _secrets(self) -> list[str | None]:
         hidden = [v for k, v in self.headers.items() if is_secret_key(k)]
@@ -132,10 +160,12 @@ def _read(response: Any) -> tuple[int, bytes, str]:
 def http_check(
     url: str,
     *,
-    expect_status: Container[int] = range(200, 400),
+    expect_status: Container[int] | int = range(200, 400),
     headers: Mapping[str, str] | None = None,
     name: str | None = None,
     timeout: float = defaults.CHECK_TIMEOUT,
+    json_field: str = "status",
+    json_status: Mapping[str, Status | str] | None = None,
 ) -> HTTPCheck:
     """A checker that GETs ``url`` and passes when the status code is in ``expect_status``.
 
@@ -146,9 +176,41 @@ def http_check(
     ``Authorization`` token, say) are sent with the request, and the values of those whose
     names suggest a secret never shown. Proxy settings
     from the environment are ignored.
+
+    ``json_status`` reads any JSON health answer instead: what each value of ``json_field``
+    (a dotted path) means, e.g. Elasticsearch's ``_cluster/health``:
+    ``json_status={"green": "pass", "yellow": "warn", "red": "fail"}``. Values are matched
+    without regard to case; a body without the field, or with a value not listed, fails.
     """
-    if not url.lower().startswith(("http://", "https://")):
-        raise ValueError(f"not an http(s) URL: {display_url(url)}")
+    if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
+        shown = display_url(url) if isinstance(url, str) else repr(url)
+        raise ValueError(f"not an http(s) URL: {shown}")
+    rules = _rules(json_field, json_status)
+    if isinstance(expect_status, int):  # expect_status=200: the one code meant
+        expect_status = (expect_status,)
     sent = {"Accept": _ACCEPT, "User-Agent": f"healthcheck/{__version__}", **(headers or {})}
     shown = display_url(url)
-    return HTTPCheck(name or shown, seconds(timeout), shown, url, expect_status, sent)
+    return HTTPCheck(
+        name or shown, seconds(timeout), shown, url, expect_status, sent, json_field, rules
+    )
+
+
+def _rules(
+    json_field: str, json_status: Mapping[str, Status | str] | None
+) -> Mapping[str, Status] | None:
+    """``json_status`` checked, with lower-case keys and states as :class:`Status`."""
+    if not isinstance(json_field, str) or not json_field or "" in json_field.split("."):
+        raise ValueError(f"json_field must be a key or a dotted path of keys, got {json_field!r}")
+    if json_status is None:
+        return None
+    if not isinstance(json_status, Mapping) or not json_status:
+        raise TypeError(
+            "json_status must map each value of the field to pass, warn or fail, e.g. "
+            "{'green': 'pass', 'yellow': 'warn', 'red': 'fail'}"
+        )
+    rules = {}
+    for word, state in json_status.items():
+        if not isinstance(word, str):
+            raise TypeError(f"json_status: the values are strings, got {word!r}")
+        rules[word.lower()] = as_status(state)
+    return rules

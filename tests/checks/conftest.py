@@ -70,6 +70,16 @@ def require_driver(module: str) -> ModuleType:
         raise  # unreachable: skip raises
 
 
+def require_program(name: str, package: str) -> str:
+    """The path of the program ``name``; skipped with the command to install it (a failure
+    under ``CI=true``)."""
+    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin:/usr/bin")
+    if found is None:
+        unavailable(f"{name} is not installed (apt-get install {package})")
+        raise AssertionError("unreachable")  # unavailable skips or fails
+    return found
+
+
 @pytest.fixture
 def closed_port() -> Iterator[int]:
     """A loopback port where connections are refused: bound (so nobody else takes it) but

@@ -39,6 +39,13 @@ PAGES: dict[str, tuple[str, str, object]] = {
     "/spring-up": ("200 OK", "application/json", {"status": "UP"}),
     "/odd-word": ("200 OK", "application/json", {"status": "sleepy"}),
     "/not-json": ("200 OK", "application/json", "{not json"),
+    # Elasticsearch / OpenSearch _cluster/health
+    "/es-green": ("200 OK", "application/json", {"cluster_name": "c", "status": "green"}),
+    "/es-yellow": ("200 OK", "application/json", {"cluster_name": "c", "status": "yellow"}),
+    "/es-red": ("200 OK", "application/json", {"cluster_name": "c", "status": "red"}),
+    "/es-purple": ("200 OK", "application/json", {"status": "purple"}),
+    "/nested": ("200 OK", "application/json", {"checks": {"db": {"ok": True}}}),
+    "/nested-false": ("200 OK", "application/json", {"checks": {"db": {"ok": False}}}),
 }
 
 
@@ -247,3 +254,55 @@ def test_a_redirect_to_another_scheme_than_http_fails(location: str, said: str) 
         outcome = check(base + "/away")
     assert outcome.status is Status.FAIL
     assert said in str(outcome.output)
+
+
+# -- JSON rules ------------------------------------------------------------------------------
+
+ES = {"green": "pass", "yellow": "warn", "red": "fail"}
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "output"),
+    [
+        ("/es-green", Status.PASS, "HTTP 200, status 'green'"),
+        ("/es-yellow", Status.WARN, "HTTP 200, status 'yellow'"),
+        ("/es-red", Status.FAIL, "HTTP 200, status 'red'"),
+        ("/es-purple", Status.FAIL, "HTTP 200, status 'purple' is none of green, yellow, red"),
+        ("/plain", Status.FAIL, "HTTP 200, the body is not JSON"),
+        ("/nested", Status.FAIL, "HTTP 200, no 'status' in the body"),
+    ],
+)
+def test_json_rules_read_elasticsearch_style_health(
+    upstream: tuple[str, HealthCheck], path: str, status: Status, output: str
+) -> None:
+    outcome = http_check(upstream[0] + path, json_status=ES)()
+    assert (outcome.status, outcome.output) == (status, output)
+
+
+def test_json_rules_follow_a_dotted_path_and_read_booleans(
+    upstream: tuple[str, HealthCheck],
+) -> None:
+    rules = {"true": Status.PASS, "false": Status.FAIL}
+    ok = http_check(upstream[0] + "/nested", json_field="checks.db.ok", json_status=rules)()
+    bad = http_check(upstream[0] + "/nested-false", json_field="checks.db.ok", json_status=rules)()
+    assert (ok.status, ok.output) == (Status.PASS, "HTTP 200, checks.db.ok 'true'")
+    assert bad.status is Status.FAIL
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"json_status": {}}, TypeError, "must map each value"),
+        ({"json_status": ["green"]}, TypeError, "must map each value"),
+        ({"json_status": {"green": "fine"}}, ValueError, "not a status"),
+        ({"json_status": ES, "json_field": "a..b"}, ValueError, "dotted path"),
+    ],
+)
+def test_json_rules_are_checked_when_made(options: Any, error: type, message: str) -> None:
+    with pytest.raises(error, match=message):
+        http_check("http://127.0.0.1:9/", **options)
+
+
+def test_one_expected_status_code_may_be_a_number(upstream: tuple[str, HealthCheck]) -> None:
+    assert http_check(upstream[0] + "/teapot", expect_status=418)().status is Status.PASS
+    assert http_check(upstream[0] + "/plain", expect_status=418)().status is Status.FAIL

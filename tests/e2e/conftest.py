@@ -7,7 +7,6 @@ import csv
 import io
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.checks.conftest import private_server
+from tests.checks.conftest import private_server, require_program
 from tests.http import get
 from tests.servers import free_port
 
@@ -31,13 +30,7 @@ ROOT = HERE.parent.parent
 def program(name: str, package: str) -> str:
     """The path of Debian's ``name``; skipped with the command to install it (a failure under
     ``CI=true``, where every real component must be there)."""
-    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin:/usr/bin")
-    if found is None:
-        reason = f"{name} not installed (apt-get install {package})"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return found
+    return require_program(name, package)
 
 
 def eventually(probe: Callable[[], bool], timeout: float, what: str) -> None:

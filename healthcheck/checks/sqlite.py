@@ -1,0 +1,59 @@
+"""SQLite: open the database file (never create it) and read from it (standard library)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import urllib.parse
+from dataclasses import dataclass
+
+from .. import defaults
+from ..result import Outcome, Status
+from ._base import BuiltinCheck, failure, query_outcome, seconds
+
+__all__ = ["SQLiteCheck", "sqlite_check"]
+
+
+@dataclass(frozen=True, eq=False)
+class SQLiteCheck(BuiltinCheck):
+    """Open ``path`` read-write (a missing file fails: SQLite would create an empty one) and
+    run ``query``; ``timeout`` is how long to wait for a lock another process holds."""
+
+    path: str
+    query: str | None
+
+    def __call__(self) -> Outcome:
+        uri = f"file:{urllib.parse.quote(self.path)}?mode=rw"
+        try:
+            connection = sqlite3.connect(uri, uri=True, timeout=self.timeout)
+        except sqlite3.Error as exc:
+            return failure(exc)
+        try:
+            # Reads the file's header: a file that is not a database, or one locked past the
+            # timeout, fails here.
+            version = connection.execute("PRAGMA schema_version").fetchone()[0]
+            if self.query is None:
+                return Outcome(Status.PASS, f"schema version {version}")
+            row = connection.execute(self.query).fetchone()
+        except sqlite3.Error as exc:
+            return failure(exc)
+        finally:
+            connection.close()
+        return query_outcome(self.query, row[0] if row else None)
+
+
+def sqlite_check(
+    path: str | os.PathLike[str],
+    *,
+    query: str | None = None,
+    name: str | None = None,
+    timeout: float = defaults.CHECK_TIMEOUT,
+) -> SQLiteCheck:
+    """A checker that opens the SQLite database at ``path`` and reads its schema version, then
+    runs ``query`` if given (its first value is the observed value; ``False`` fails)."""
+    if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
+        raise ValueError(f"path must name a database file, got {path!r}")
+    if os.fspath(path) == ":memory:":
+        raise ValueError("path must name a database file: ':memory:' is a new, empty database")
+    where = os.fspath(path)
+    return SQLiteCheck(name or "sqlite", seconds(timeout), where, where, query)
