@@ -150,6 +150,15 @@ class HealthCheck(_SettingAttributes):
 
     # -- configuration -------------------------------------------------------------------
 
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> HealthCheck:
+        """A HealthCheck configured by the environment: a check for each backend URL set
+        (``DATABASE_URL``, ``REDIS_URL``...), ``HEALTHCHECK_*`` settings, and the TOML file
+        ``$HEALTHCHECK_CONFIG`` names, if any (see :mod:`healthcheck.config`)."""
+        from .config import load
+
+        return load(environ=environ).health
+
     @property
     def settings(self) -> Settings:
         """The current settings, an immutable value (assign the attributes to change them)."""

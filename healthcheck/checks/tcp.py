@@ -51,6 +51,11 @@ class AsyncTCPCheck(BuiltinCheck):
 
 
 def _target(host: str, port: int) -> str:
+    """``host:port`` as shown; a clear error for a host or port that cannot be one."""
+    if not isinstance(host, str) or not host.strip():
+        raise ValueError(f"host must be a host name or address, got {host!r}")
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise ValueError(f"port must be a number from 1 to 65535, got {port!r}")
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
@@ -59,7 +64,7 @@ def tcp_check(
 ) -> TCPCheck:
     """A checker that passes when a TCP connection to ``host``:``port`` opens."""
     target = _target(host, port)
-    return TCPCheck(name or f"tcp:{target}", seconds(timeout), target, host, int(port))
+    return TCPCheck(name or f"tcp:{target}", seconds(timeout), target, host, port)
 
 
 def async_tcp_check(
@@ -67,4 +72,4 @@ def async_tcp_check(
 ) -> AsyncTCPCheck:
     """:func:`tcp_check` for event loops."""
     target = _target(host, port)
-    return AsyncTCPCheck(name or f"tcp:{target}", seconds(timeout), target, host, int(port))
+    return AsyncTCPCheck(name or f"tcp:{target}", seconds(timeout), target, host, port)
