@@ -1,10 +1,14 @@
 """Draining on a signal: readiness fails at once, the signal ends the process a little later.
 
-A prefork server installs its own signal handlers in each worker after forking it (gunicorn's
-worker does, and with ``--preload`` the app, and so ``drain_on_signal()``, ran in the master
-before that), which replaces ours. So a forked worker installs it again, wrapping the
-server's, the first time it answers from its main thread; a worker that answers only from
-other threads (gunicorn's gthread) cannot, and says once in the log how to do it instead.
+Servers install their own signal handlers after the app is imported: gunicorn's workers (with
+``--preload`` the app, and so ``drain_on_signal()``, ran in the master before), uvicorn when it
+starts serving. That replaces ours, so ours is put back, wrapping the server's, the first time
+the process answers from its main thread; a process that answers only from other threads
+(gunicorn's gthread) cannot, and says once in the log how to do it instead.
+
+A server that replaces its workers (gunicorn's HUP reload) sends them the same SIGTERM as one
+that stops, but keeps listening itself: then there is nothing to drain, and the signal goes on
+to the server's handler at once.
 """
 
 from __future__ import annotations
@@ -29,8 +33,9 @@ class DrainSignal:
         self.delay = delay
         self._set_draining = set_draining
         self._previous: Any = None
-        #: Set in a forked child: look at the next answer whether the server replaced us.
-        self.pending = False
+        #: Look at the next answer whether a server replaced the handler (set again in a
+        #: forked child).
+        self.pending = True
         self._install()
 
     def _install(self) -> None:
@@ -38,9 +43,12 @@ class DrainSignal:
         signal.signal(self.signum, self._handle)
 
     def _handle(self, received: int, frame: FrameType | None) -> None:
-        self._set_draining()
         previous = self._previous
         signal.signal(received, previous if previous is not None else signal.SIG_DFL)
+        if _replaced_not_stopped():
+            os.kill(os.getpid(), received)  # a reload: the server's handler, now
+            return
+        self._set_draining()
         timer = threading.Timer(self.delay, os.kill, (os.getpid(), received))
         timer.daemon = True
         timer.start()
@@ -66,3 +74,27 @@ class DrainSignal:
             name,
             os.getpid(),
         )
+
+
+def _replaced_not_stopped() -> bool:
+    """Whether this process's parent still listens on an address this process listens on: a
+    server replacing its workers, not one stopping (gunicorn closes its listeners before it
+    signals the workers to stop)."""
+    import psutil
+
+    try:
+        me = psutil.Process()
+        parent = me.parent()
+        if parent is None:
+            return False
+        ours = _listening(me)
+        return bool(ours) and not ours.isdisjoint(_listening(parent))
+    except (psutil.Error, OSError):  # not allowed to look: drain, as asked
+        return False
+
+
+def _listening(process: Any) -> set[Any]:
+    import psutil
+
+    listing = getattr(process, "net_connections", None) or process.connections
+    return {c.laddr for c in listing(kind="inet") if c.status == psutil.CONN_LISTEN}

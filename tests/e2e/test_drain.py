@@ -5,15 +5,22 @@ the app (and the call) ran in the master before gunicorn gave each worker its ow
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import psutil
 import pytest
 
-from tests.e2e.conftest import Backend, gunicorn_backend
+from tests.checks.conftest import private_server
+from tests.e2e.conftest import ROOT, Backend, gunicorn_backend
 from tests.http import get
 from tests.readme import example
+from tests.servers import free_port
 
 DRAIN = 2.0
 
@@ -58,7 +65,7 @@ def test_sync_workers_drain_on_sigterm(folder: Path, preload: bool) -> None:
 
 def test_threaded_workers_drain_with_the_readme_hook(folder: Path) -> None:
     config = folder / "gunicorn.conf.py"
-    hook = example("Draining under gunicorn")
+    hook = example("Draining under gunicorn and uvicorn")
     assert "delay=10" in hook
     config.write_text(hook.replace("delay=10", f"delay={DRAIN}"))
     with gunicorn_backend(
@@ -78,3 +85,64 @@ def test_threaded_workers_without_the_hook_say_how_to_drain(folder: Path) -> Non
         app.process.wait(10)
         log = app.process.stderr.read().decode()
     assert "drain_on_signal(SIGTERM)" in log and "post_worker_init" in log, log
+
+
+def test_a_reload_replaces_workers_without_draining(folder: Path) -> None:
+    """gunicorn's HUP: new workers, and SIGTERM to the old ones while the server goes on. The
+    server is not going away: readiness must not fail, and the old workers leave at once."""
+    with gunicorn_backend("a", folder, workers=2, drain=DRAIN * 3) as app:
+        before = worker_pids(app, 2)
+        assert app.process is not None
+        app.process.send_signal(signal.SIGHUP)
+        statuses, pids = set(), set()
+        deadline = time.monotonic() + DRAIN
+        while time.monotonic() < deadline:
+            reply = get(app.url + "/readyz")
+            statuses.add(reply.status)
+            pids.add(reply.headers["X-Worker-Pid"])
+        assert statuses == {200}
+        assert any(pid not in before for pid in pids)  # the new workers answer
+        assert app.process.poll() is None  # the server goes on
+    for pid in before:  # the old workers left well before the drain would have ended
+        assert not psutil.pid_exists(int(pid))
+
+
+@contextmanager
+def uvicorn_app(folder: Path, *argv: str, server: str = "uvicorn") -> Iterator[Backend]:
+    port = free_port()
+    backend = Backend("a", f"http://127.0.0.1:{port}", port, folder / "a.state")
+    backend.set("ok")
+    if server == "uvicorn":
+        command = [sys.executable, "-m", "uvicorn", "--port", str(port), *argv]
+    else:
+        command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", *argv]
+    env = {
+        **os.environ,
+        "E2E_STATE": str(backend.state_file),
+        "E2E_DRAIN": str(DRAIN),
+        "PYTHONPATH": str(ROOT),
+    }
+    with private_server(
+        [*command, "tests.e2e.asgi_app:app"], port, env=env, start_timeout=20, failed=pytest.fail
+    ) as process:
+        backend.process = process
+        yield backend
+
+
+def test_uvicorn_drains_on_sigterm(folder: Path) -> None:
+    with uvicorn_app(folder, "--host", "127.0.0.1") as app:
+        worker_pids(app, 1)
+        drains_then_ends(app)
+
+
+def test_gunicorns_uvicorn_workers_drain_on_sigterm(folder: Path) -> None:
+    with uvicorn_app(
+        folder,
+        "--workers",
+        "2",
+        "--worker-class",
+        "uvicorn.workers.UvicornWorker",
+        server="gunicorn",
+    ) as app:
+        worker_pids(app, 2)
+        drains_then_ends(app)
