@@ -704,7 +704,11 @@ class Endpoints:
             from .render.prometheus import render_prometheus
         except MissingDependencyError as exc:  # a clear answer, not a 500 from deep inside
             return _reply(501, {"error": str(exc)})
-        body, content_type = render_prometheus(report, openmetrics=job.fmt == "openmetrics")
+        # Overall state only once every check has a result: no "pass" from a new process.
+        complete = len(report.checks) == len(job.route.health.checks)
+        body, content_type = render_prometheus(
+            report, openmetrics=job.fmt == "openmetrics", complete=complete
+        )
         return Reply(200, {"Content-Type": content_type}, body)
 
     def _cache_control(self, data: _Data) -> str:

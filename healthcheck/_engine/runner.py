@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextvars
+import decimal
+import fractions
 import inspect
 import json
 import logging
@@ -284,6 +286,8 @@ class Runner:
         like it: a DSN given as the observed value must not leak, a runaway one not bloat."""
         if value is None or isinstance(value, (bool, float)):
             return value
+        if isinstance(value, (decimal.Decimal, fractions.Fraction)):
+            return float(value)  # a database's NUMERIC: a number still (huge ones: inf)
         if isinstance(value, int):
             shown = to_jsonable(value)  # the int, or text for one too long to print
             return shown if isinstance(shown, int) else self._text(shown)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import decimal
 import math
 import re
 import threading
@@ -99,6 +100,8 @@ def observed(value: object) -> Observed:
         return None
     if isinstance(value, (int, float)):
         return value
+    if isinstance(value, decimal.Decimal):  # NUMERIC, AVG(), extract(epoch ...)
+        return float(value)
     if isinstance(value, str) and len(value) <= 200:
         return value
     return None

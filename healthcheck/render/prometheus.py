@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -23,21 +24,27 @@ if TYPE_CHECKING:
 OPENMETRICS_CONTENT_TYPE: str = om_exposition.CONTENT_TYPE_LATEST
 
 
-def render_prometheus(report: Report, *, openmetrics: bool = False) -> tuple[bytes, str]:
-    """The report as ``(body, content type)``: Prometheus text, or OpenMetrics if asked."""
+def render_prometheus(
+    report: Report, *, openmetrics: bool = False, complete: bool = True
+) -> tuple[bytes, str]:
+    """The report as ``(body, content type)``: Prometheus text, or OpenMetrics if asked.
+    ``complete``: whether every registered check has a result in it (see ReportCollector)."""
     # A registry per call: the report is a snapshot, and the global one holds other metrics.
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(ReportCollector(report))
+    registry.register(ReportCollector(report, complete=complete))
     if openmetrics:
         return _openmetrics_latest(registry), OPENMETRICS_CONTENT_TYPE
     return generate_latest(registry), CONTENT_TYPE_LATEST
 
 
 class ReportCollector:
-    """A custom collector yielding one report's gauges."""
+    """A custom collector yielding one report's gauges. Unless ``complete`` (every registered
+    check has a result in the report), no overall state: a new process whose checks have not
+    run yet must not say "pass"."""
 
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: Report, *, complete: bool = True) -> None:
         self.report = report
+        self.complete = complete
 
     def collect(self) -> Iterator[Metric]:
         status = GaugeMetricFamily(
@@ -76,13 +83,14 @@ class ReportCollector:
             critical.add_metric([name], 1.0 if check.critical else 0.0)
             value = result.observed_value
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                observed.add_metric([name, result.observed_unit or ""], float(value))
+                observed.add_metric([name, result.observed_unit or ""], _float(value))
         overall = GaugeMetricFamily(
             "healthcheck_status",
             "The overall state: 1 for the current state, 0 for the others.",
             labels=["state"],
         )
-        _add_states(overall, [], self.report.status)
+        if self.complete:
+            _add_states(overall, [], self.report.status)
         yield from (status, duration, last_run, critical, observed, overall)
 
 
@@ -95,7 +103,18 @@ class HealthCheckCollector:
         self.health = health
 
     def collect(self) -> Iterator[Metric]:
-        return ReportCollector(self.health.last_report()).collect()
+        report = self.health.last_report()
+        complete = len(report.checks) == len(self.health.checks)
+        return ReportCollector(report, complete=complete).collect()
+
+
+def _float(value: int | float) -> float:
+    """``value`` as a sample: an int too large for a float is infinite, not an error that
+    would fail the whole scrape."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def _unique(names: list[str]) -> list[str]:

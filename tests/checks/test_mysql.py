@@ -47,6 +47,11 @@ def test_a_query_reports_its_value(server: str) -> None:
     assert isinstance(outcome.observed_value, int) and outcome.observed_value >= 1
 
 
+def test_a_decimal_query_value_is_a_number(server: str) -> None:
+    outcome = mysql_check(server, query="SELECT AVG(1.5)")()
+    assert (outcome.status, outcome.observed_value) == (Status.PASS, 1.5)
+
+
 def test_a_slow_query_fails_within_the_timeout(server: str) -> None:
     result = timed(mysql_check(server, query="SELECT SLEEP(30)", timeout=0.5))
     assert_fails_within(result, 0.5, "timed out")

@@ -58,6 +58,13 @@ def test_a_query_reports_its_value(server: str, factory: Factory) -> None:
 
 
 @pytest.mark.parametrize("factory", FACTORIES)
+def test_a_numeric_query_value_is_a_number(server: str, factory: Factory) -> None:
+    # NUMERIC comes back as a Decimal: extract(epoch ...), AVG(), replication lag.
+    outcome = call(factory(server, query="SELECT 12.5::numeric"))
+    assert (outcome.status, outcome.observed_value) == (Status.PASS, 12.5)
+
+
+@pytest.mark.parametrize("factory", FACTORIES)
 def test_a_query_returning_false_fails(server: str, factory: Factory) -> None:
     outcome = call(factory(server, query="SELECT pg_is_in_recovery()"))
     assert outcome.status is Status.FAIL

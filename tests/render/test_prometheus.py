@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Callable, Iterable
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -113,6 +115,46 @@ def test_the_collector_puts_the_latest_results_on_any_registry() -> None:
     after = samples(generate_latest(registry).decode())
     key = ("healthcheck_check_status", (("check", "cache"), ("state", "fail")))
     assert key not in before and after[key] == 1.0
+    # No overall state before the checks have results: a new process must not say "pass".
+    assert not any(name == "healthcheck_status" for name, _ in before)
+    assert after[("healthcheck_status", (("state", "fail"),))] == 1.0
+
+
+def test_a_new_process_says_no_overall_state_over_http_either() -> None:
+    from healthcheck.endpoints import Endpoints, Request
+
+    health = HealthCheck()
+    health.add_check(lambda: (False, "refused"), name="cache")
+    endpoints = Endpoints(health)
+    scrape = Request("GET", "/metrics", {"format": ["prometheus"]}, remote_addr="127.0.0.1")
+    first = endpoints.handle(scrape)
+    health.run()
+    second = endpoints.handle(scrape)
+    assert first is not None and second is not None
+    assert "healthcheck_status{" not in first.body.decode()
+    assert 'healthcheck_status{state="fail"} 1.0' in second.body.decode()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (10**400, float("inf")),
+        (-(10**400), float("-inf")),
+        (Decimal("12.5"), 12.5),
+        (Decimal("1e400"), float("inf")),
+        (Fraction(1, 4), 0.25),
+    ],
+)
+def test_observed_values_of_any_number_type_are_samples(value: object, expected: float) -> None:
+    health = HealthCheck()
+    health.add_check(lambda: Outcome("pass", "ok", value, "s"), name="lag")  # type: ignore[arg-type]
+    health.add_check(lambda: (True, "ok"), name="db")
+    body = render_prometheus(health.report())[0].decode()
+    found = samples(body)
+    assert (
+        found[("healthcheck_check_observed_value", (("check", "lag"), ("unit", "s")))] == expected
+    )
+    assert found[("healthcheck_status", (("state", "pass"),))] == 1.0  # the rest still there
 
 
 def test_text_format_content_type() -> None:
