@@ -90,3 +90,13 @@ def test_the_tornado_example_serves_the_environment_to_local_callers_only() -> N
         health = get(base + "/healthcheck").status
     assert answers == {"/environment": 404, "/ops/environment": 403}
     assert local == 200 and health == 200
+
+
+def test_the_token_example_lets_the_token_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.readme import python_examples
+
+    (source,) = [s for _, s in python_examples() if "def authorize(req)" in s]
+    monkeypatch.setenv("HEALTH_TOKEN", "s3cret-for-the-scraper")
+    namespace: dict[str, object] = {"__name__": "readme_example"}
+    exec(compile(source, str(README), "exec"), namespace)  # noqa: S102 - our own README
+    assert namespace["TOKEN"] == "s3cret-for-the-scraper"  # noqa: S105 - its branch ran

@@ -3,9 +3,9 @@ routes, over one real check that reads a state file the test writes.
 
 ``E2E_NAME`` names the backend (``/whoami`` answers it, for telling which one a proxy chose),
 ``E2E_STATE`` is the file: ``ok`` passes, ``slow`` warns, anything else fails with that text.
-``E2E_INTERVAL`` runs the check in background mode. On SIGTERM the app drains for
-``E2E_DRAIN`` seconds (``drain_on_signal``; default 0). Every response says which worker
-process served it in ``X-Worker-Pid``.
+``E2E_INTERVAL`` runs the check in background mode, ``E2E_TOKEN`` guards the details. On
+SIGTERM the app drains for ``E2E_DRAIN`` seconds (``drain_on_signal``; default 0). Every
+response says which worker process served it in ``X-Worker-Pid``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from __future__ import annotations
 import os
 import signal
 from pathlib import Path
+from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 from healthcheck import HealthCheck, Outcome
 from healthcheck.integrations.flask import HealthCheckExtension
@@ -49,8 +50,26 @@ def backend() -> Outcome:
 
 health.drain_on_signal(signal.SIGTERM, delay=float(os.environ.get("E2E_DRAIN", "0")))
 
+#: With ``E2E_TOKEN``, details only for ``Authorization: Bearer <token>`` (a remote poller's
+#: way in), even from loopback; without, for everyone.
+TOKEN = os.environ.get("E2E_TOKEN")
+
+
+def authorize(request: Any) -> bool:
+    return request.headers.get("Authorization") == f"Bearer {TOKEN}"
+
+
 app = Flask(__name__)
-HealthCheckExtension(app, health=health, details="always")
+if TOKEN is None:
+    HealthCheckExtension(app, health=health, details="always")
+else:
+    HealthCheckExtension(app, health=health, authorize=authorize)
+
+
+@app.route("/forwarded")
+def forwarded() -> str:
+    """The client address a proxy in front forwarded, if any."""
+    return request.headers.get("X-Forwarded-For", "")
 
 
 @app.route("/whoami")

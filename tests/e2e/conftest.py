@@ -72,10 +72,11 @@ def gunicorn_backend(
     drain: float | None = None,
     config: Path | None = None,
     interval: float | None = None,
+    token: str | None = None,
 ) -> Iterator[Backend]:
     """``name``'s app under gunicorn; ``drain``: seconds the app drains on SIGTERM
     (``drain_on_signal``) before it ends; ``config``: a gunicorn.conf.py; ``interval``: background
-    mode's."""
+    mode's; ``token``: details only for ``Authorization: Bearer <token>``."""
     port = free_port()
     backend = Backend(name, f"http://127.0.0.1:{port}", port, folder / f"{name}.state")
     backend.set("ok")
@@ -95,6 +96,7 @@ def gunicorn_backend(
         "PYTHONPATH": str(ROOT),
         **({"E2E_DRAIN": str(drain)} if drain is not None else {}),
         **({"E2E_INTERVAL": str(interval)} if interval is not None else {}),
+        **({"E2E_TOKEN": token} if token is not None else {}),
     }
     with private_server(argv, port, env=env, start_timeout=20, failed=pytest.fail) as process:
         backend.process = process

@@ -43,6 +43,8 @@ def test_a_failing_server_leaves_after_fall_checks_and_returns_after_rise(folder
         with haproxy_in_front(folder, [a, b], inter_ms=int(INTER * 1000)) as proxy:
             eventually(lambda: proxy.states() == {"a": "UP", "b": "UP"}, 10, "both up")
             assert set(proxy.served_by()) == {"a", "b"}
+            # The file forwards the client's address: the app does not take haproxy's for it.
+            assert get(proxy.url + "/forwarded").body == b"127.0.0.1"
 
             a.set("database unreachable")
             took = seconds_until(proxy, "a", "DOWN")

@@ -16,6 +16,7 @@ from tests.e2e.conftest import ROOT, eventually, gunicorn_backend, program
 
 OBJECTS = ROOT / "contrib" / "nagios" / "healthcheck.cfg"
 CHECK_HTTP = "/usr/lib/nagios/plugins/check_http"
+TOKEN = "nagios-t0ken"  # noqa: S105 - the test app's
 
 MAIN = """
 log_file={folder}/nagios.log
@@ -37,6 +38,7 @@ retain_state_information=0
 precached_object_file={folder}/objects.precache
 object_cache_file={folder}/objects.cache
 process_performance_data=1
+resource_file={folder}/resource.cfg
 service_perfdata_file={folder}/perfdata
 service_perfdata_file_template=$SERVICEDESC$\\t$SERVICESTATE$\\t$SERVICEOUTPUT$\\t\
 $SERVICEPERFDATA$
@@ -129,8 +131,10 @@ def test_nagios_runs_the_probe_as_a_plugin_and_check_http_agrees(folder: Path) -
     if not Path(CHECK_HTTP).exists():
         program("check_http", "monitoring-plugins-basic")
     healthcheck = str(Path(sys.executable).parent / "healthcheck")
-    with gunicorn_backend("a", folder) as app:
+    # The details (a perfdata value per check) only with the token, as for a remote Nagios.
+    with gunicorn_backend("a", folder, token=TOKEN) as app:
         (folder / "checkresults").mkdir()
+        (folder / "resource.cfg").write_text(f"$USER3$={TOKEN}\n")
         objects = OBJECTS.read_text().replace("/usr/local/bin/healthcheck", healthcheck)
         (folder / "healthcheck.cfg").write_text(objects.replace("!8000", f"!{app.port}"))
         (folder / "base.cfg").write_text(BASE.format(healthcheck=healthcheck))

@@ -31,14 +31,20 @@ rule_files:
   - {rules}
 scrape_configs:
   - job_name: healthcheck
+    authorization:
+      credentials_file: {token_file}
     static_configs:
       - targets: ["127.0.0.1:{app_port}"]
   - job_name: healthcheck-text
+    authorization:
+      credentials_file: {token_file}
     params:
       format: [prometheus]
     static_configs:
       - targets: ["127.0.0.1:{app_port}"]
 """
+#: The app lets only this token read /metrics, as it would for a Prometheus on another machine.
+TOKEN = "prometheus-t0ken"  # noqa: S105 - the test app's
 
 
 class Prometheus:
@@ -77,7 +83,9 @@ def prometheus_scraping(folder: Path, app_port: int) -> Iterator[Prometheus]:
     binary = program("prometheus", "prometheus")
     port = free_port()
     config = folder / "prometheus.yml"
-    config.write_text(CONFIG.format(rules=RULES, app_port=app_port))
+    token_file = folder / "token"
+    token_file.write_text(TOKEN)
+    config.write_text(CONFIG.format(rules=RULES, app_port=app_port, token_file=token_file))
     argv = [
         binary, f"--config.file={config}", f"--storage.tsdb.path={folder / 'tsdb'}",
         f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn",
@@ -91,7 +99,10 @@ def prometheus_scraping(folder: Path, app_port: int) -> Iterator[Prometheus]:
 
 def test_prometheus_scrapes_both_formats_and_follows_the_state(folder: Path) -> None:
     started = time.time()
-    with gunicorn_backend("a", folder) as app, prometheus_scraping(folder, app.port) as prom:
+    with (
+        gunicorn_backend("a", folder, token=TOKEN) as app,
+        prometheus_scraping(folder, app.port) as prom,
+    ):
         failing = 'healthcheck_check_status{check="backend", state="fail"}'
 
         def scraped(value: float) -> bool:
