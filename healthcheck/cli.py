@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import os
 import socket
 import sys
@@ -480,11 +481,9 @@ def render(verdict: Verdict, fmt: str, verbose: bool) -> tuple[str, int]:
     """The text to print and the exit code."""
     if fmt == "nagios":
         code, word = NAGIOS[verdict.state]
-        perfdata = " ".join(
-            f"{_perf_label(c.name)}={c.seconds:.6f}s;;;0"
-            for c in verdict.checks
-            if c.seconds is not None
-        )
+        timed = [c for c in verdict.checks if c.seconds is not None and math.isfinite(c.seconds)]
+        labels = _perf_labels([c.name for c in timed])
+        perfdata = " ".join(f"{label}={c.seconds:.6f}s;;;0" for label, c in zip(labels, timed))
         # "|" starts performance data, on any line of a plugin's output: never from a name.
         line = f"HEALTHCHECK {word} - {_printable(verdict.summary).replace('|', '/')}"
         lines = [f"{line} | {perfdata}" if perfdata else line]
@@ -513,13 +512,22 @@ def _printable(text: str) -> str:
     )
 
 
-def _perf_label(name: str) -> str:
-    # Nagios labels: printable ASCII only (no line breaks in any Unicode spelling, no "|"),
-    # quoted when they hold spaces or '=', single quotes doubled.
-    name = "".join(c if " " <= c <= "~" and c != "|" else "_" for c in name)
-    if any(ch in name for ch in " ='"):
-        return "'" + name.replace("'", "''") + "'"
-    return name
+def _perf_labels(names: Sequence[str]) -> list[str]:
+    """Nagios performance data labels, one per name and each its own: printable characters
+    only (no line break in any Unicode spelling, no "|" or "=", which end a label), quoted when
+    they hold spaces, single quotes doubled; a repeated one numbered (``db``, ``db#2``)."""
+    labels, taken = [], set()
+    for name in names:
+        base = "".join(c if c.isprintable() and c not in "|=" else "_" for c in name) or "_"
+        label, number = base, 1
+        while label in taken:
+            number += 1
+            label = f"{base}#{number}"
+        taken.add(label)
+        labels.append(
+            "'" + label.replace("'", "''") + "'" if any(c in label for c in " '") else label
+        )
+    return labels
 
 
 # -- the command ------------------------------------------------------------------------
@@ -699,6 +707,12 @@ def _positive(text: str) -> float:
 
 def main(argv: Sequence[str] | None = None) -> int:
     global _NAGIOS_ASKED
+    for stream in (sys.stdout, sys.stderr):
+        # A daemon's locale may not be UTF-8 (monit, Nagios under LANG=C or ISO-8859-1): a
+        # check name it cannot encode is escaped, never a traceback and a wrong exit code.
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     words = list(sys.argv[1:] if argv is None else argv)
     _NAGIOS_ASKED = "--format=nagios" in words or any(
         a == "--format" and b == "nagios" for a, b in zip(words, words[1:])

@@ -4,6 +4,7 @@ https with a private CA or a self-signed certificate, listing checks, leaving ch
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import threading
@@ -17,7 +18,7 @@ from healthcheck import HealthCheck
 from healthcheck.integrations.wsgi import HealthWSGI
 from tests.checks.conftest import unavailable
 from tests.http import wsgi_server
-from tests.test_cli import app_module, healthcheck
+from tests.test_cli import COMMAND, app_module, healthcheck
 
 __all__ = ["app_module"]  # a fixture, used below
 
@@ -186,3 +187,52 @@ def test_run_unknown_group_is_misuse_naming_the_groups(grouped_module: Path) -> 
     done = healthcheck("run", "grouped_health:health", "--group", "backend", cwd=grouped_module)
     assert done.returncode == 2
     assert "no group named 'backend' (its groups: backends)" in done.stderr
+
+
+# -- hostile names and locales ------------------------------------------------------------
+
+
+def test_nagios_labels_are_each_their_own_and_values_numbers() -> None:
+    from healthcheck.cli import CheckLine, Verdict, render
+
+    checks = [
+        CheckLine("база", "pass", seconds=0.1),
+        CheckLine("диск", "pass", seconds=0.2),
+        CheckLine("x=y", "pass", seconds=0.3),
+        CheckLine("x_y", "pass", seconds=0.4),
+        CheckLine("", "pass", seconds=0.5),
+        CheckLine("db", "pass", seconds=float("nan")),
+        CheckLine("db", "pass", seconds=float("inf")),
+        CheckLine("db", "pass", seconds=0.6),
+        CheckLine("db", "pass", seconds=0.7),
+        CheckLine("it's up", "pass", seconds=0.8),
+    ]
+    text, code = render(Verdict("pass", "healthy", checks), "nagios", False)
+    perfdata = text.split(" | ", 1)[1].split(" ")
+    assert code == 0
+    assert text.split(" | ", 1)[1] == (
+        "база=0.100000s;;;0 диск=0.200000s;;;0 x_y=0.300000s;;;0 x_y#2=0.400000s;;;0 "
+        "_=0.500000s;;;0 db=0.600000s;;;0 db#2=0.700000s;;;0 'it''s up'=0.800000s;;;0"
+    )
+    assert len(perfdata) == 9  # the quoted label holds a space
+
+
+def test_a_locale_that_cannot_spell_a_name_gets_it_escaped(tmp_path: Path) -> None:
+    (tmp_path / "intl_health.py").write_text(
+        "from healthcheck import HealthCheck\n"
+        "health = HealthCheck()\n"
+        "health.add_check(lambda: (True, 'ok'), name='база')\n"
+    )
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    done = subprocess.run(
+        [*COMMAND, "run", "intl_health:health", "--format", "nagios", "--verbose"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+        encoding="ascii",
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("HEALTHCHECK OK - ")
+    assert "\\u0431\\u0430\\u0437\\u0430" in done.stdout and "Traceback" not in done.stderr

@@ -1403,3 +1403,22 @@ def test_a_bad_ttl_is_refused_naming_it(option: str, value: Any, error: type) ->
 def test_a_ttl_may_be_none_or_any_duration(value: float | None) -> None:
     health = HealthCheck(success_ttl=value, failed_ttl=value)
     assert health.success_ttl == health.failed_ttl == float(value or 0)
+
+
+def test_a_check_without_a_time_limit_is_said_once(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="healthcheck")
+    unlimited = HealthCheck(success_ttl=0)
+    unlimited.add_check(lambda: (True, "ok"), name="forever")
+    unlimited.add_check(lambda: (True, "ok"), name="bounded", timeout=2)
+    limited = HealthCheck(error_timeout=2)
+    limited.add_check(lambda: (True, "ok"), name="database")
+    for _ in range(3):
+        unlimited.run()
+        limited.run()
+    said = [r.getMessage() for r in caplog.records if "no time limit" in r.getMessage()]
+    assert said == [
+        'Health check "forever" has no time limit (error_timeout=0 and no timeout=): if it '
+        "hangs, every request for it waits with it; give it one"
+    ]
+    unlimited.close()
+    limited.close()

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import logging
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
@@ -19,6 +21,8 @@ from ..settings import Settings
 from .cache import Flight, ResultCache, Timer
 from .damping import Damper
 from .runner import RUNNING, ExceptionHandler, Runner
+
+logger = logging.getLogger("healthcheck")
 
 Fetched = list[tuple[Check, Union[CheckResult, Flight]]]
 
@@ -45,6 +49,8 @@ class Engine:
         #: The latest result of every check that has run (metrics scrapes read it).
         self.last: dict[Check, CheckResult] = {}
         self._waits = Waits()
+        #: Checks already said to run without a time limit (see _warn_unlimited).
+        self._unlimited: weakref.WeakSet[Check] = weakref.WeakSet()
 
     # -- as a report source (see source.ReportSource) ------------------------------------
 
@@ -137,12 +143,25 @@ class Engine:
         asked = [check for check in checks if check not in running]
         got, new = self.cache.fetch_many([(c, self._timeout(c)) for c in asked], fresh=fresh)
         if new:
+            self._warn_unlimited(new)
             self.runner.launch_many(new, self._land, self.cache.drop, loop)
         answers = dict(zip(asked, got))
         return [
             (check, answers[check] if check in answers else self.runner.reentered(check))
             for check in checks
         ]
+
+    def _warn_unlimited(self, flights: Sequence[tuple[Check, Flight]]) -> None:
+        """Say once per check that it runs without a time limit: hung, it would hold a server
+        thread for every request that asks for it."""
+        for check, flight in flights:
+            if flight.timeout is None and check not in self._unlimited:
+                self._unlimited.add(check)
+                logger.warning(
+                    'Health check "%s" has no time limit (error_timeout=0 and no timeout=): '
+                    "if it hangs, every request for it waits with it; give it one",
+                    check.name,
+                )
 
     def _land(self, check: Check, flight: Flight, result: CheckResult) -> None:
         self.cache.land(check, flight, result, partial(self._settle, check))
