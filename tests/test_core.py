@@ -1417,7 +1417,7 @@ def test_a_check_without_a_time_limit_is_said_once(caplog: pytest.LogCaptureFixt
         limited.run()
     said = [r.getMessage() for r in caplog.records if "no time limit" in r.getMessage()]
     assert said == [
-        'Health check "forever" has no time limit (error_timeout=0 and no timeout=): if it '
+        'Health check "forever" has no time limit (error_timeout=0, timeout= not given): if it '
         "hangs, every request for it waits with it; give it one"
     ]
     unlimited.close()

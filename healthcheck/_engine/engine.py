@@ -158,7 +158,7 @@ class Engine:
             if flight.timeout is None and check not in self._unlimited:
                 self._unlimited.add(check)
                 logger.warning(
-                    'Health check "%s" has no time limit (error_timeout=0 and no timeout=): '
+                    'Health check "%s" has no time limit (error_timeout=0, timeout= not given): '
                     "if it hangs, every request for it waits with it; give it one",
                     check.name,
                 )
