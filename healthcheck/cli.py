@@ -20,7 +20,7 @@ import threading
 import urllib.error
 import urllib.parse  # loaded by urllib.request anyway
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 TYPE_CHECKING = False  # typing itself is not imported: it costs the probe's start-up
 if TYPE_CHECKING:
@@ -379,6 +379,20 @@ def run_in_process(
 ) -> Verdict:
     """Import ``MODULE:ATTR``, a HealthCheck, and run its checks here (``check`` only, or those
     tagged one of ``tags``, or ``group``'s, less those named in ``exclude``)."""
+    return run_checks(load(target), target, check, tags, timeout, exclude, group)
+
+
+def run_checks(
+    health: Any,
+    target: str,
+    check: str | None = None,
+    tags: Sequence[str] = (),
+    timeout: float = 30.0,
+    exclude: Sequence[str] = (),
+    group: str | None = None,
+) -> Verdict:
+    """Run the checks of ``health`` (a HealthCheck, called ``target`` in messages) here, within
+    ``timeout`` seconds: :func:`run_in_process`'s work, for any HealthCheck."""
     import logging
 
     # A failing check's traceback goes to the log, which here is the operator's terminal:
@@ -386,7 +400,6 @@ def run_in_process(
     logger = logging.getLogger("healthcheck")
     logger.addHandler(logging.NullHandler())
     logger.propagate = False
-    health = load(target)
     unknown = [name for name in exclude if not health.has_check(name)]
     if unknown:  # a misspelt name would leave the check in, unnoticed
         raise Misuse(f"--exclude: {target} has no check named {unknown[0]!r}")
@@ -399,7 +412,7 @@ def run_in_process(
     def work() -> None:
         try:
             outcome["report"] = health.report(
-                check, tags=tags or None, exclude=exclude, group=group
+                check, tags=list(tags) or None, exclude=exclude, group=group
             )
         except BaseException as exc:  # reported on the main thread
             outcome["error"] = exc
@@ -720,17 +733,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "demo":
         return _demo(args)
-    nagios = args.format == "nagios"
+    if args.command == "list":
+        return conclude(lambda: listing(load(args.target), args.format), "text", False)
+    if args.command == "probe":
+        return conclude(
+            lambda: probe(args.url, args.timeout, args.header, args.cacert, args.insecure),
+            args.format,
+            args.verbose,
+        )
+    return conclude(
+        lambda: run_in_process(
+            args.target, args.check, args.tag, args.timeout, args.exclude, args.group
+        ),
+        args.format,
+        args.verbose,
+    )
+
+
+def conclude(produce: Callable[[], Verdict | str], fmt: str, verbose: bool) -> int:
+    """Print what ``produce()`` gives (a verdict in ``fmt``, or text as it is) and return the
+    exit code; a misuse or an unreachable service as one line, never a traceback."""
+    nagios = fmt == "nagios"
     try:
-        if args.command == "list":
-            print(listing(load(args.target), args.format))
-            return HEALTHY
-        if args.command == "probe":
-            verdict = probe(args.url, args.timeout, args.header, args.cacert, args.insecure)
-        else:
-            verdict = run_in_process(
-                args.target, args.check, args.tag, args.timeout, args.exclude, args.group
-            )
+        verdict = produce()
     except Misuse as exc:
         print(f"healthcheck: {exc}", file=sys.stderr)
         if nagios:  # a plugin's one line on stdout, for Nagios to show
@@ -743,7 +768,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return NAGIOS["fail"][0]
         print(f"unreachable: {exc}", file=sys.stderr)
         return UNREACHABLE
-    text, code = render(verdict, args.format, args.verbose)
+    if isinstance(verdict, str):
+        print(verdict)
+        return HEALTHY
+    text, code = render(verdict, fmt, verbose)
     print(text)
     return code
 

@@ -13,9 +13,13 @@ from typing import TYPE_CHECKING, Any
 from ._base import BuiltinCheck as BuiltinCheck
 
 if TYPE_CHECKING:
+    from .celery import celery_check as celery_check
     from .command import command_check as command_check
     from .disk import disk_check as disk_check
+    from .django import django_cache_check as django_cache_check
     from .django import django_database_check as django_database_check
+    from .django import django_migrations_check as django_migrations_check
+    from .django import django_storage_check as django_storage_check
     from .dns import async_dns_check as async_dns_check
     from .dns import dns_check as dns_check
     from .etcd import etcd_check as etcd_check
@@ -50,9 +54,13 @@ _MODULES = {
     "async_redis_check": "redis",
     "async_sqlalchemy_check": "sqlalchemy",
     "async_tcp_check": "tcp",
+    "celery_check": "celery",
     "command_check": "command",
     "disk_check": "disk",
+    "django_cache_check": "django",
     "django_database_check": "django",
+    "django_migrations_check": "django",
+    "django_storage_check": "django",
     "dns_check": "dns",
     "etcd_check": "etcd",
     "http_check": "http",

@@ -1,0 +1,65 @@
+"""Celery: the app's workers answer a broadcast ping (celery's own remote control)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import defaults
+from .._optional import require
+from ..result import Outcome, Status
+from ._base import BuiltinCheck, display_url, failure, seconds
+
+require("celery", extra="celery")
+
+__all__ = ["CeleryCheck", "celery_check"]
+
+
+@dataclass(frozen=True, eq=False)
+class CeleryCheck(BuiltinCheck):
+    """Ping ``app``'s workers through its broker; pass as soon as ``min_workers`` have answered
+    (their count is the observed value), fail when fewer do within the time limit."""
+
+    app: Any = field(repr=False)
+    min_workers: int
+
+    def __call__(self) -> Outcome:
+        # The ping waits for replies until its own deadline, inside the check's time limit;
+        # it ends as soon as min_workers have answered.
+        wait = self.timeout * 0.8
+        try:
+            # One connection, one attempt to make it: kombu would retry for many seconds.
+            with self.app.connection_for_write(connect_timeout=wait) as connection:
+                connection.ensure_connection(max_retries=0, timeout=wait)
+                replies = self.app.control.ping(
+                    timeout=wait, connection=connection, limit=self.min_workers
+                )
+        except Exception as exc:  # kombu's and the broker client's errors alike
+            return failure(exc)
+        replies = replies or []
+        workers = sorted(name for reply in replies for name in reply)
+        count = len(workers)
+        if count < self.min_workers:
+            wanted = f"{self.min_workers} wanted" if self.min_workers > 1 else "none answered"
+            return Outcome(
+                Status.FAIL, f"{count} workers answered the ping ({wanted})", count, "workers"
+            )
+        return Outcome(Status.PASS, f"{count} answered: {', '.join(workers)}", count, "workers")
+
+
+def celery_check(
+    app: Any,
+    *,
+    min_workers: int = 1,
+    name: str | None = None,
+    timeout: float = defaults.CHECK_TIMEOUT,
+) -> CeleryCheck:
+    """A checker that pings the workers of the Celery ``app`` and passes when at least
+    ``min_workers`` answer within ``timeout`` seconds."""
+    control = getattr(app, "control", None)
+    if control is None or not callable(getattr(control, "ping", None)):
+        raise TypeError(f"app must be a Celery application, got {type(app).__name__}")
+    if isinstance(min_workers, bool) or not isinstance(min_workers, int) or min_workers < 1:
+        raise ValueError(f"min_workers must be a whole number from 1, got {min_workers!r}")
+    broker = str(getattr(app.conf, "broker_url", None) or "celery")
+    return CeleryCheck(name or "celery", seconds(timeout), display_url(broker), app, min_workers)

@@ -1,0 +1,1 @@
+"""Framework apps that are more than an adapter: ``healthcheck.contrib.django``."""

@@ -1,0 +1,43 @@
+"""``python manage.py healthcheck``: run the project's checks here, as ``healthcheck run``
+does, with the same options, output and exit codes."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from ..... import cli
+from ....._optional import require
+from ...conf import health
+
+base: Any = require("django.core.management.base", extra="django")
+
+
+class Command(base.BaseCommand):  # type: ignore[misc]
+    help = "Run the project's health checks; exit 0 healthy, 1 unhealthy, 2 misused or too slow."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--check", metavar="NAME", help="run only the check with this name")
+        parser.add_argument("--tag", action="append", default=[], metavar="T")
+        parser.add_argument("--group", metavar="NAME", help="run only this group's checks")
+        parser.add_argument("--exclude", action="append", default=[], metavar="NAME")
+        parser.add_argument("--timeout", type=float, default=30.0, metavar="S")
+        parser.add_argument("--format", choices=("text", "json", "nagios"), default="text")
+        parser.add_argument("--verbose-checks", "-V", action="store_true", dest="per_check",
+                            help="one line per check")  # fmt: skip
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        code = cli.conclude(
+            lambda: cli.run_checks(
+                health(),
+                "django",
+                options["check"],
+                options["tag"],
+                options["timeout"],
+                options["exclude"],
+                options["group"],
+            ),
+            options["format"],
+            options["per_check"],
+        )
+        sys.exit(code)
