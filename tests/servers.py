@@ -127,10 +127,71 @@ def memory_server(health: Any, environment: Any, **options: Any) -> Iterator[str
         yield base
 
 
+@contextmanager
+def fastapi_server(health: Any, environment: Any, **options: Any) -> Iterator[str]:
+    """A FastAPI app with the health router included (below ``prefix``, if given), on uvicorn."""
+    import fastapi
+    import uvicorn
+
+    from healthcheck.integrations.fastapi import health_router
+
+    prefix = options.pop("prefix", "")
+    app = fastapi.FastAPI()
+    app.include_router(health_router(health, environment, **options), prefix=prefix.rstrip("/"))
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for_port(port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@contextmanager
+def aiohttp_server(health: Any, environment: Any, **options: Any) -> Iterator[str]:
+    """An aiohttp application with the health routes, on its own loop in a thread."""
+    from aiohttp import web
+
+    from healthcheck.integrations.aiohttp import health_routes
+
+    port = free_port()
+    state: dict[str, Any] = {}
+    started = threading.Event()
+
+    def serve() -> None:
+        loop = asyncio.new_event_loop()
+        app = web.Application()
+        app.add_routes(health_routes(health, environment, **options))
+        runner = web.AppRunner(app, access_log=None)
+        loop.run_until_complete(runner.setup())
+        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
+        state["loop"], state["stop"] = loop, asyncio.Event()
+        started.set()
+        loop.run_until_complete(state["stop"].wait())
+        loop.run_until_complete(runner.cleanup())
+        loop.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    started.wait(10)
+    wait_for_port(port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        state["loop"].call_soon_threadsafe(state["stop"].set)
+        thread.join(10)
+
+
 SERVERS = {
     "memory": memory_server,
     "flask": flask_server,
     "wsgi": wsgi_app_server,
     "tornado": tornado_server,
     "asgi": asgi_server,
+    "fastapi": fastapi_server,
+    "aiohttp": aiohttp_server,
 }

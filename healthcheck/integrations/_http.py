@@ -126,3 +126,14 @@ class QuietAccessLog(logging.Filter):
             if len(line) == 3 and line[2].startswith("HTTP/"):
                 return line[0], unquote(line[1].split("?", 1)[0])
         return None
+
+
+def tail_of(path: str, template: str) -> str:
+    """The end of ``path`` that the route ``template`` (``/healthcheck/{check}``) matched: as
+    many segments as it has. Where a router is mounted or included (the prefix) differs
+    between frameworks and their versions; what the template matched does not."""
+    count = sum(1 for segment in template.split("/") if segment)
+    if not count:
+        return "/"
+    parts = [segment for segment in path.rstrip("/").split("/")]
+    return "/" + "/".join(parts[-count:])
