@@ -25,7 +25,7 @@ from .draining import DrainSignal
 from .exceptions import DuplicateNameError
 from .groups import Group, make_group
 from .jsonable import valid_text
-from .listeners import Listener
+from .listeners import Listener, ResultListener
 from .probes import REASON_WITHHELD as REASON_WITHHELD
 from .probes import TEXT_HEADERS as TEXT_HEADERS
 from .probes import (
@@ -324,6 +324,12 @@ class HealthCheck(_SettingAttributes):
         """Call ``listener(change)`` on a background thread whenever a check's state or the
         overall state changes; see :class:`StatusChange` and :class:`LoggingListener`."""
         self._engine.board.add(listener)
+
+    def add_result_listener(self, listener: ResultListener) -> None:
+        """Call ``listener(result)`` on the listeners' thread for every fresh result of a
+        check, changed or not (for metrics and traces: see
+        :mod:`healthcheck.integrations.opentelemetry`)."""
+        self._engine.board.add_result_listener(listener)
 
     def flush_listeners(self, timeout: float | None = None) -> bool:
         """Wait until every state change so far has been delivered to the listeners."""

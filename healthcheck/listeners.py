@@ -30,6 +30,8 @@ class StatusChange:
 
 
 Listener = Callable[[StatusChange], object]
+#: Told of every fresh result, changed or not (metrics, traces).
+ResultListener = Callable[[CheckResult], object]
 
 
 class StatusBoard:
@@ -37,6 +39,7 @@ class StatusBoard:
 
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
+        self._result_listeners: list[ResultListener] = []
         self._states: dict[Hashable, Status] = {}
         #: Each check's weight in the overall state, and how many checks weigh each: the
         #: overall state follows in constant time per landing, not by a pass over every check.
@@ -44,7 +47,9 @@ class StatusBoard:
         self._counts: Counter[Status] = Counter()
         self._overall: Status | None = None
         self._lock = threading.Lock()
-        self._queue: queue.SimpleQueue[StatusChange | threading.Event | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[StatusChange | CheckResult | threading.Event | None] = (
+            queue.SimpleQueue()
+        )
         self._thread: threading.Thread | None = None
 
     def add(self, listener: Listener) -> None:
@@ -52,10 +57,15 @@ class StatusBoard:
             raise TypeError(f"a listener must be callable, got {type(listener).__name__}")
         self._listeners.append(listener)
 
+    def add_result_listener(self, listener: ResultListener) -> None:
+        if not callable(listener):
+            raise TypeError(f"a listener must be callable, got {type(listener).__name__}")
+        self._result_listeners.append(listener)
+
     def update(self, key: Hashable, name: str, result: CheckResult, weight: Status) -> None:
         """Record ``result`` for the check ``key``; ``weight`` is what it counts for in the
         overall state (a non-critical failure only warns)."""
-        changes = []
+        changes: list[StatusChange | CheckResult] = [result] if self._result_listeners else []
         with self._lock:
             old = self._states.get(key)
             self._states[key] = result.status
@@ -67,7 +77,7 @@ class StatusBoard:
 
     def forget(self, keys: Iterable[Hashable]) -> None:
         """Checks no longer registered: they count for nothing any more."""
-        changes: list[StatusChange] = []
+        changes: list[StatusChange | CheckResult] = []
         with self._lock:
             for key in keys:
                 self._states.pop(key, None)
@@ -84,14 +94,14 @@ class StatusBoard:
             self._weights[key] = weight
             self._counts[weight] += 1
 
-    def _changed_overall(self, changes: list[StatusChange]) -> None:
+    def _changed_overall(self, changes: list[StatusChange | CheckResult]) -> None:
         whole = Status.worst(status for status, count in self._counts.items() if count > 0)
         if whole is not self._overall:
             changes.append(StatusChange(None, self._overall, whole))
             self._overall = whole
 
-    def _tell(self, changes: list[StatusChange]) -> None:
-        if self._listeners and changes:
+    def _tell(self, changes: list[StatusChange | CheckResult]) -> None:
+        if (self._listeners or self._result_listeners) and changes:
             for change in changes:
                 self._queue.put(change)
             self._ensure_thread()
@@ -134,6 +144,13 @@ class StatusBoard:
                 return
             if isinstance(item, threading.Event):
                 item.set()
+                continue
+            if isinstance(item, CheckResult):
+                for result_listener in list(self._result_listeners):
+                    try:
+                        result_listener(item)
+                    except Exception:
+                        logger.exception("result listener %r raised", result_listener)
                 continue
             for listener in list(self._listeners):
                 try:
