@@ -6,7 +6,7 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -92,20 +92,13 @@ def tornado_app_server(app: Any, *, xheaders: bool = False) -> Iterator[str]:
 
 
 @contextmanager
-def asgi_server(health: Any, environment: Any, **options: Any) -> Iterator[str]:
+def uvicorn_serving(app: Any, **config: Any) -> Iterator[str]:
+    """Serve the ASGI ``app`` with uvicorn on a loopback port, in a thread; the base URL."""
     import uvicorn
 
-    from healthcheck.integrations.asgi import HealthASGI
-
     port = free_port()
-    config = uvicorn.Config(
-        HealthASGI(health, environment, **options),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="on",
-    )
-    server = uvicorn.Server(config)
+    options = {"host": "127.0.0.1", "port": port, "log_level": "warning", **config}
+    server = uvicorn.Server(uvicorn.Config(app, **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     wait_for_port(port)
@@ -114,6 +107,14 @@ def asgi_server(health: Any, environment: Any, **options: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@contextmanager
+def asgi_server(health: Any, environment: Any, **options: Any) -> Iterator[str]:
+    from healthcheck.integrations.asgi import HealthASGI
+
+    with uvicorn_serving(HealthASGI(health, environment, **options), lifespan="on") as base:
+        yield base
 
 
 @contextmanager
@@ -131,32 +132,21 @@ def memory_server(health: Any, environment: Any, **options: Any) -> Iterator[str
 def fastapi_server(health: Any, environment: Any, **options: Any) -> Iterator[str]:
     """A FastAPI app with the health router included (below ``prefix``, if given), on uvicorn."""
     import fastapi
-    import uvicorn
 
     from healthcheck.integrations.fastapi import health_router
 
     prefix = options.pop("prefix", "")
     app = fastapi.FastAPI()
     app.include_router(health_router(health, environment, **options), prefix=prefix.rstrip("/"))
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for_port(port)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with uvicorn_serving(app) as base:
+        yield base
 
 
 @contextmanager
-def aiohttp_server(health: Any, environment: Any, **options: Any) -> Iterator[str]:
-    """An aiohttp application with the health routes, on its own loop in a thread."""
+def aiohttp_serving(make_app: Callable[[], Any]) -> Iterator[str]:
+    """Serve the aiohttp application ``make_app()`` makes (on its own loop, in a thread) on a
+    loopback port; the base URL."""
     from aiohttp import web
-
-    from healthcheck.integrations.aiohttp import health_routes
 
     port = free_port()
     state: dict[str, Any] = {}
@@ -164,9 +154,7 @@ def aiohttp_server(health: Any, environment: Any, **options: Any) -> Iterator[st
 
     def serve() -> None:
         loop = asyncio.new_event_loop()
-        app = web.Application()
-        app.add_routes(health_routes(health, environment, **options))
-        runner = web.AppRunner(app, access_log=None)
+        runner = web.AppRunner(make_app(), access_log=None)
         loop.run_until_complete(runner.setup())
         loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
         state["loop"], state["stop"] = loop, asyncio.Event()
@@ -184,6 +172,22 @@ def aiohttp_server(health: Any, environment: Any, **options: Any) -> Iterator[st
     finally:
         state["loop"].call_soon_threadsafe(state["stop"].set)
         thread.join(10)
+
+
+@contextmanager
+def aiohttp_server(health: Any, environment: Any, **options: Any) -> Iterator[str]:
+    """An aiohttp application with the health routes."""
+    from aiohttp import web
+
+    from healthcheck.integrations.aiohttp import health_routes
+
+    def make() -> Any:
+        app = web.Application()
+        app.add_routes(health_routes(health, environment, **options))
+        return app
+
+    with aiohttp_serving(make) as base:
+        yield base
 
 
 SERVERS = {

@@ -4,39 +4,20 @@ router dependencies, and aiohttp's sub-applications. Real servers on loopback.""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 import pytest
 
 from healthcheck import HealthCheck
 from tests.http import get
-from tests.servers import free_port, wait_for_port
+from tests.servers import aiohttp_serving, uvicorn_serving
 
 fastapi = pytest.importorskip("fastapi")
 web = pytest.importorskip("aiohttp.web")
 
 from healthcheck.integrations.fastapi import health_router, with_dependencies  # noqa: E402
-
-
-@contextmanager
-def uvicorn_serving(app: Any) -> Iterator[str]:
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for_port(port)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 @pytest.fixture
@@ -146,41 +127,21 @@ def test_a_dependency_that_needs_the_request_is_refused_at_once() -> None:
 def test_aiohttp_sub_application_at_a_prefix(health: HealthCheck) -> None:
     from healthcheck.integrations.aiohttp import health_app
 
-    port = free_port()
-    state: dict[str, Any] = {}
-    started = threading.Event()
-
     async def home(request: Any) -> Any:
         return web.Response(text="shop")
 
-    def serve() -> None:
-        loop = asyncio.new_event_loop()
+    def make() -> Any:
         app = web.Application()
         app.router.add_get("/", home)
         app.add_subapp("/ops", health_app(health, details="always"))
-        runner = web.AppRunner(app, access_log=None)
-        loop.run_until_complete(runner.setup())
-        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
-        state["loop"], state["stop"] = loop, asyncio.Event()
-        started.set()
-        loop.run_until_complete(state["stop"].wait())
-        loop.run_until_complete(runner.cleanup())
-        loop.close()
+        return app
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    started.wait(10)
-    wait_for_port(port)
-    base = f"http://127.0.0.1:{port}"
-    try:
+    with aiohttp_serving(make) as base:
         whole = get(base + "/ops/healthcheck")
         one = get(base + "/ops/healthcheck/database")
         group = get(base + "/ops/healthcheck/group/backends")
         head = get(base + "/ops/readyz", method="HEAD")
         home_page = get(base + "/")
-    finally:
-        state["loop"].call_soon_threadsafe(state["stop"].set)
-        thread.join(10)
     assert whole.status == 200 and whole.json()["results"][0]["checker"] == "database"
     assert [r["checker"] for r in one.json()["results"]] == ["database"]
     assert group.status == 200
