@@ -753,6 +753,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 def conclude(produce: Callable[[], Verdict | str], fmt: str, verbose: bool) -> int:
     """Print what ``produce()`` gives (a verdict in ``fmt``, or text as it is) and return the
     exit code; a misuse or an unreachable service as one line, never a traceback."""
+    try:
+        return _conclude(produce, fmt, verbose)
+    except BrokenPipeError:  # `healthcheck list ... | head -1`: the reader has what it wanted
+        # Python would print a traceback flushing stdout at exit: point it nowhere instead.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return HEALTHY
+
+
+def _conclude(produce: Callable[[], Verdict | str], fmt: str, verbose: bool) -> int:
     nagios = fmt == "nagios"
     try:
         verdict = produce()
@@ -769,10 +779,10 @@ def conclude(produce: Callable[[], Verdict | str], fmt: str, verbose: bool) -> i
         print(f"unreachable: {exc}", file=sys.stderr)
         return UNREACHABLE
     if isinstance(verdict, str):
-        print(verdict)
+        print(verdict, flush=True)
         return HEALTHY
     text, code = render(verdict, fmt, verbose)
-    print(text)
+    print(text, flush=True)
     return code
 
 

@@ -3,6 +3,7 @@ responders (the py-healthcheck answer in answer.py, the probes in probes.py)."""
 
 from __future__ import annotations
 
+import logging
 import math
 import signal
 import threading
@@ -21,7 +22,7 @@ from .answer import Response as Response
 from .build import BuildInfo
 from .check import Check, checker_name
 from .checker_list import CheckerList
-from .draining import DrainSignal
+from .draining import DrainSignal, under_gunicorn
 from .exceptions import DuplicateNameError
 from .groups import Group, make_group
 from .jsonable import valid_text
@@ -48,6 +49,8 @@ from .settings import (
     _seconds,
     _SettingAttributes,
 )
+
+logger = logging.getLogger("healthcheck")
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: How many sets of checks version() keeps the freshness of (faces, names, exclusions).
@@ -351,9 +354,19 @@ class HealthCheck(_SettingAttributes):
 
     def drain_on_signal(self, signum: int = signal.SIGTERM, delay: float = 0.0) -> None:
         """On ``signum`` start draining, then after ``delay`` seconds let the signal end the
-        process as it would have. Call from the main thread. In a prefork server's workers
-        (gunicorn ``--preload``), a worker puts the handler back over the one the server gave
-        it at its first answer from the main thread; see the README for threaded workers."""
+        process as it would have. Call from the main thread. For a process that serves on its
+        own (uvicorn, Tornado); under gunicorn, whose workers get SIGTERM for reloads too, use
+        :func:`healthcheck.integrations.gunicorn.drain_on_shutdown` (this logs why and does
+        nothing)."""
+        if under_gunicorn():
+            logger.warning(
+                "drain_on_signal() under gunicorn does nothing: a worker's SIGTERM also comes "
+                "with reloads (HUP) and scale-downs (TTOU); put `when_ready = "
+                "drain_on_shutdown(%g)` from healthcheck.integrations.gunicorn in "
+                "gunicorn.conf.py, which drains on the master's SIGTERM",
+                delay,
+            )
+            return
         self._drain = DrainSignal(self.set_draining, signum, delay)
 
     # -- running -------------------------------------------------------------------------
@@ -593,8 +606,6 @@ class HealthCheck(_SettingAttributes):
         self._registry_lock = threading.RLock()
         self._compat.forget()
         self._engine.after_fork()
-        if self._drain is not None:
-            self._drain.after_fork()
 
     def _report(self, checks: tuple[Check, ...]) -> Report:
         return Report(checks, tuple(self._source_started().results(checks)))
@@ -706,11 +717,10 @@ class HealthCheck(_SettingAttributes):
         return self._compat.cached(self._checks, self._settings, self._source_now())
 
     def _answering(self) -> None:
-        """Every answer passes here: in a forked worker, the first puts the drain handler
-        back if the server replaced it."""
+        """Every answer passes here: a server may have replaced the drain handler since."""
         drain = self._drain
-        if drain is not None and drain.pending:
-            drain.rearm()
+        if drain is not None:
+            drain.watch()
 
     def _source_now(self) -> Source | None:
         """Where results are read from now, starting nothing; ``None`` when background mode

@@ -1,19 +1,20 @@
 """Draining on a signal: readiness fails at once, the signal ends the process a little later.
 
-Servers install their own signal handlers after the app is imported: gunicorn's workers (with
-``--preload`` the app, and so ``drain_on_signal()``, ran in the master before), uvicorn when it
-starts serving. That replaces ours, so ours is put back, wrapping the server's, the first time
-the process answers from its main thread; a process that answers only from other threads
-(gunicorn's gthread) cannot, and says once in the log how to do it instead.
+``drain_on_signal()`` is for a process that serves on its own (uvicorn, Tornado, a plain
+server; each of uvicorn's ``--workers``). Servers install their own signal handlers after the
+app is imported (uvicorn when it starts serving), which replaces ours: so at each answer from
+the main thread the process looks, and puts ours back around the server's.
 
-A server that replaces its workers (gunicorn's HUP reload) sends them the same SIGTERM as one
-that stops, but keeps listening itself: then there is nothing to drain, and the signal goes on
-to the server's handler at once.
+Under gunicorn a worker's SIGTERM does not tell a stop from a reload (HUP), a scale-down
+(TTOU) or an upgrade: the master's does. There, :mod:`healthcheck.integrations.gunicorn`
+drains on the master's SIGTERM, and every process of the server reads that from one shared
+flag (:func:`shared_flag`), made before the workers are forked.
 """
 
 from __future__ import annotations
 
 import logging
+import mmap
 import os
 import signal
 import threading
@@ -33,68 +34,80 @@ class DrainSignal:
         self.delay = delay
         self._set_draining = set_draining
         self._previous: Any = None
-        #: Look at the next answer whether a server replaced the handler (set again in a
-        #: forked child).
-        self.pending = True
+        #: The very object installed: looking whether it is still there costs one call.
+        self._installed = self._handle
+        #: Whether the signal came (then there is nothing more to look after).
+        self.fired = False
+        self._warned = False
         self._install()
 
     def _install(self) -> None:
-        self._previous = signal.getsignal(self.signum)
-        signal.signal(self.signum, self._handle)
+        previous = signal.getsignal(self.signum)
+        drain = getattr(previous, "__self__", None)
+        if isinstance(drain, DrainSignal):  # ours, installed before: replace it, not chain it
+            previous = drain._previous
+        self._previous = previous
+        signal.signal(self.signum, self._installed)
 
     def _handle(self, received: int, frame: FrameType | None) -> None:
         previous = self._previous
         signal.signal(received, previous if previous is not None else signal.SIG_DFL)
-        if _replaced_not_stopped():
-            os.kill(os.getpid(), received)  # a reload: the server's handler, now
-            return
+        self.fired = True
         self._set_draining()
         timer = threading.Timer(self.delay, os.kill, (os.getpid(), received))
         timer.daemon = True
         timer.start()
 
-    def after_fork(self) -> None:
-        self.pending = True
-
-    def rearm(self) -> None:
-        """In a forked worker, when it answers: install the handler again, over the server's,
-        if the server replaced it."""
-        self.pending = False
-        if signal.getsignal(self.signum) == self._handle:
+    def watch(self) -> None:
+        """At each answer: if a server has replaced the handler since, put it back around the
+        server's (only the main thread can; from another, say once how to do it instead)."""
+        if self.fired or signal.getsignal(self.signum) is self._installed:
             return
         if threading.current_thread() is threading.main_thread():
             self._install()
             return
-        name = signal.Signals(self.signum).name
-        logger.warning(
-            "drain_on_signal(%s): the server replaced the handler in worker %d after forking "
-            "it, and this worker answers from other threads, where Python cannot install it "
-            "again; call drain_on_signal() in the server's worker start hook (gunicorn: "
-            "post_worker_init in gunicorn.conf.py)",
-            name,
-            os.getpid(),
-        )
+        if not self._warned:
+            self._warned = True
+            logger.warning(
+                "drain_on_signal(%s): the server replaced the handler in process %d, which "
+                "answers from other threads, where Python cannot install it again; under "
+                "gunicorn use healthcheck.integrations.gunicorn.drain_on_shutdown instead",
+                signal.Signals(self.signum).name,
+                os.getpid(),
+            )
 
 
-def _replaced_not_stopped() -> bool:
-    """Whether this process's parent still listens on an address this process listens on: a
-    server replacing its workers, not one stopping (gunicorn closes its listeners before it
-    signals the workers to stop)."""
-    import psutil
+class SharedFlag:
+    """One byte of memory shared with the processes forked after it is made."""
 
-    try:
-        me = psutil.Process()
-        parent = me.parent()
-        if parent is None:
-            return False
-        ours = _listening(me)
-        return bool(ours) and not ours.isdisjoint(_listening(parent))
-    except (psutil.Error, OSError):  # not allowed to look: drain, as asked
-        return False
+    def __init__(self) -> None:
+        self._memory = mmap.mmap(-1, 1)  # anonymous and shared: children see writes
+
+    def set(self) -> None:
+        self._memory[0] = 1
+
+    def is_set(self) -> bool:
+        return self._memory[0] == 1
 
 
-def _listening(process: Any) -> set[Any]:
-    import psutil
+_shared: SharedFlag | None = None
 
-    listing = getattr(process, "net_connections", None) or process.connections
-    return {c.laddr for c in listing(kind="inet") if c.status == psutil.CONN_LISTEN}
+
+def shared_flag() -> SharedFlag:
+    """The server-wide "draining" flag, made at the first call (before the workers fork)."""
+    global _shared
+    if _shared is None:
+        _shared = SharedFlag()
+    return _shared
+
+
+def server_draining() -> bool:
+    """Whether the server this process belongs to is draining (see :func:`shared_flag`)."""
+    return _shared is not None and _shared.is_set()
+
+
+def under_gunicorn() -> bool:
+    """Whether this process is (or will fork) a gunicorn worker."""
+    import sys
+
+    return "gunicorn.arbiter" in sys.modules

@@ -704,8 +704,8 @@ class Endpoints:
             from .render.prometheus import render_prometheus
         except MissingDependencyError as exc:  # a clear answer, not a 500 from deep inside
             return _reply(501, {"error": str(exc)})
-        # Overall state only once every check has a result: no "pass" from a new process.
-        complete = len(report.checks) == len(job.route.health.checks)
+        # Overall state only once a check has a result: no "pass" from a new process.
+        complete = bool(report.results)
         body, content_type = render_prometheus(
             report, openmetrics=job.fmt == "openmetrics", complete=complete
         )

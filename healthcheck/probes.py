@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .check import Check
+from .draining import server_draining
 from .render.text import check_line, render_probe
 from .result import CheckResult, Report, Status
 
@@ -55,8 +56,18 @@ class ProbeState:
     whether startup has passed (latched: its checks are not run again)."""
 
     def __init__(self) -> None:
-        self.draining = False
+        self._draining = False
         self.started_up = False
+
+    @property
+    def draining(self) -> bool:
+        """Set for this process (``set_draining``), or for the whole server it belongs to
+        (gunicorn's master draining: see :mod:`healthcheck.integrations.gunicorn`)."""
+        return self._draining or server_draining()
+
+    @draining.setter
+    def draining(self, value: bool) -> None:
+        self._draining = value
 
 
 def plan_probe(

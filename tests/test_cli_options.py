@@ -236,3 +236,25 @@ def test_a_locale_that_cannot_spell_a_name_gets_it_escaped(tmp_path: Path) -> No
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("HEALTHCHECK OK - ")
     assert "\\u0431\\u0430\\u0437\\u0430" in done.stdout and "Traceback" not in done.stderr
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    names = "".join(f"health.add_check(lambda: (True, 'ok'), name='c{i}')\n" for i in range(3000))
+    (tmp_path / "many_health.py").write_text(
+        "from healthcheck import HealthCheck\nhealth = HealthCheck()\n" + names
+    )
+    # As `| head -1` does: read one line, then close the pipe.
+    reader = subprocess.Popen(
+        [*COMMAND, "list", "many_health:health"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    first = reader.stdout.readline()
+    reader.stdout.close()
+    errors = reader.stderr.read().decode()
+    reader.stderr.close()
+    reader.wait(60)
+    assert first.startswith(b"c0 (critical")
+    assert "Traceback" not in errors and "BrokenPipe" not in errors, errors

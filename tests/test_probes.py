@@ -439,33 +439,43 @@ def test_drain_on_signal_drains_then_lets_the_signal_end_the_process() -> None:
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGUSR2"), reason="needs SIGUSR2")
-def test_a_forked_worker_puts_the_drain_handler_back_over_the_servers(
+def test_an_answer_puts_the_drain_handler_back_over_a_servers(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """What gunicorn does to a --preload app: its worker installs handlers of its own after the
-    fork. The worker's first answer puts ours back from the main thread; from another thread
-    it cannot, and says so."""
+    """What uvicorn does when it starts serving: install a handler of its own. The next answer
+    from the main thread puts ours back around it; from another thread it cannot, and says so
+    once. Installed twice, the handler replaces itself rather than draining twice."""
     original = signal.getsignal(signal.SIGUSR2)
     servers: list[int] = []
     try:
-        health = HealthCheck()
+        health = HealthCheck(error_timeout=2)
+        health.add_check(lambda: (True, "database ok"), name="db")
         health.drain_on_signal(signal.SIGUSR2, delay=0)
-        for thread in ("other", "main"):
-            signal.signal(signal.SIGUSR2, lambda signum, frame: servers.append(signum))
-            health._after_fork()  # as in a forked child, after the server's handlers
-            if thread == "other":
-                worker = threading.Thread(target=health.probe, args=("ready",))
-                worker.start()
-                worker.join()
-                assert "post_worker_init" in caplog.text
-                assert not health.draining
-            else:
-                assert health.probe("ready")[1] == 200
-                signal.raise_signal(signal.SIGUSR2)
-                assert health.draining and health.probe("ready")[1] == 500
-                deadline = time.monotonic() + 10
-                while not servers and time.monotonic() < deadline:
-                    time.sleep(0.01)  # then the signal goes on to the server's handler
-                assert servers == [signal.SIGUSR2]
+        health.drain_on_signal(signal.SIGUSR2, delay=0)  # again: not a chain of two drains
+        signal.signal(signal.SIGUSR2, lambda signum, frame: servers.append(signum))
+        for _ in range(2):
+            worker = threading.Thread(target=health.probe, args=("ready",))
+            worker.start()
+            worker.join()
+        assert caplog.text.count("cannot install it again") == 1
+        assert not health.draining
+        assert health.probe("ready")[1] == 200  # the main thread: ours goes back on
+        signal.raise_signal(signal.SIGUSR2)
+        assert health.draining and health.probe("ready")[1] == 500
+        deadline = time.monotonic() + 10
+        while not servers and time.monotonic() < deadline:
+            time.sleep(0.01)  # then the signal goes on to the server's handler
+        time.sleep(0.2)
+        assert servers == [signal.SIGUSR2]  # once: our two installs did not chain
     finally:
         signal.signal(signal.SIGUSR2, original)
+
+
+@pytest.mark.parametrize(
+    ("delay", "error"), [(-1, ValueError), (float("nan"), ValueError), ("10", TypeError)]
+)
+def test_drain_on_shutdown_refuses_a_delay_that_is_not_one(delay: object, error: type) -> None:
+    from healthcheck.integrations.gunicorn import drain_on_shutdown
+
+    with pytest.raises(error, match="delay"):
+        drain_on_shutdown(delay)  # type: ignore[arg-type]

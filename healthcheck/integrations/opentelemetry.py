@@ -7,7 +7,7 @@ Metrics (attributes ``healthcheck.check`` and ``healthcheck.status``):
 - ``healthcheck.check.duration`` (histogram, s): how long each run took;
 - ``healthcheck.check.runs`` (counter): runs, by outcome;
 - ``healthcheck.check.state`` (gauge): 1 for each check's current state, 0 for the others;
-- ``healthcheck.state`` (gauge): the same for the overall state, once every check has run.
+- ``healthcheck.state`` (gauge): the same for the overall state, once a check has run.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def instrument(
 
     def overall_state(options: Any) -> Iterable[Any]:
         report = health.last_report()
-        if len(report.checks) == len(health.checks):  # no "pass" before every check has run
+        if report.results:  # no "pass" from a process none of whose checks has run
             yield from _states({}, report.status)
 
     meter.create_observable_gauge(

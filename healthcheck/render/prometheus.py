@@ -38,9 +38,9 @@ def render_prometheus(
 
 
 class ReportCollector:
-    """A custom collector yielding one report's gauges. Unless ``complete`` (every registered
-    check has a result in the report), no overall state: a new process whose checks have not
-    run yet must not say "pass"."""
+    """A custom collector yielding one report's gauges. Unless ``complete``, no overall state:
+    a new process none of whose checks has run yet must not say "pass". (Checks that never
+    run in a process, a live check where only /readyz is polled, do not hold it back.)"""
 
     def __init__(self, report: Report, *, complete: bool = True) -> None:
         self.report = report
@@ -104,8 +104,7 @@ class HealthCheckCollector:
 
     def collect(self) -> Iterator[Metric]:
         report = self.health.last_report()
-        complete = len(report.checks) == len(self.health.checks)
-        return ReportCollector(report, complete=complete).collect()
+        return ReportCollector(report, complete=bool(report.results)).collect()
 
 
 def _float(value: int | float) -> float:

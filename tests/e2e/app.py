@@ -3,9 +3,9 @@ routes, over one real check that reads a state file the test writes.
 
 ``E2E_NAME`` names the backend (``/whoami`` answers it, for telling which one a proxy chose),
 ``E2E_STATE`` is the file: ``ok`` passes, ``slow`` warns, anything else fails with that text.
-``E2E_INTERVAL`` runs the check in background mode, ``E2E_TOKEN`` guards the details. On
-SIGTERM the app drains for ``E2E_DRAIN`` seconds (``drain_on_signal``; default 0). Every
-response says which worker process served it in ``X-Worker-Pid``.
+``E2E_INTERVAL`` runs the check in background mode, ``E2E_TOKEN`` guards the details (draining
+is gunicorn's configuration: see conftest.gunicorn_backend). Every response says which worker
+process served it in ``X-Worker-Pid``.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ def backend() -> Outcome:
     return Outcome("fail", f"{NAME} says {now}")
 
 
-health.drain_on_signal(signal.SIGTERM, delay=float(os.environ.get("E2E_DRAIN", "0")))
+if os.environ.get("E2E_WORKER_DRAIN"):  # what not to do under gunicorn: it says so
+    health.drain_on_signal(signal.SIGTERM, delay=5)
 
 #: With ``E2E_TOKEN``, details only for ``Authorization: Bearer <token>`` (a remote poller's
 #: way in), even from loopback; without, for everyone.

@@ -60,6 +60,15 @@ class Backend:
         partial.replace(self.state_file)
 
 
+#: The README's gunicorn.conf.py for draining (its delay the test's).
+DRAIN_CONFIG = """
+from healthcheck.integrations.gunicorn import drain_on_shutdown
+
+when_ready = drain_on_shutdown({delay})
+graceful_timeout = 30
+"""
+
+
 @contextmanager
 def gunicorn_backend(
     name: str,
@@ -73,10 +82,15 @@ def gunicorn_backend(
     config: Path | None = None,
     interval: float | None = None,
     token: str | None = None,
+    worker_env: dict[str, str] | None = None,
 ) -> Iterator[Backend]:
-    """``name``'s app under gunicorn; ``drain``: seconds the app drains on SIGTERM
-    (``drain_on_signal``) before it ends; ``config``: a gunicorn.conf.py; ``interval``: background
-    mode's; ``token``: details only for ``Authorization: Bearer <token>``."""
+    """``name``'s app under gunicorn; ``drain``: seconds the server drains on the master's
+    SIGTERM (the README's gunicorn.conf.py) before it ends; ``config``: a gunicorn.conf.py of
+    the test's instead; ``interval``: background mode's; ``token``: details only for
+    ``Authorization: Bearer <token>``."""
+    if drain is not None and config is None:
+        config = folder / f"{name}-gunicorn.conf.py"
+        config.write_text(DRAIN_CONFIG.format(delay=drain))
     port = free_port()
     backend = Backend(name, f"http://127.0.0.1:{port}", port, folder / f"{name}.state")
     backend.set("ok")
@@ -94,9 +108,9 @@ def gunicorn_backend(
         "E2E_STATE": str(backend.state_file),
         "E2E_TTL": str(ttl),
         "PYTHONPATH": str(ROOT),
-        **({"E2E_DRAIN": str(drain)} if drain is not None else {}),
         **({"E2E_INTERVAL": str(interval)} if interval is not None else {}),
         **({"E2E_TOKEN": token} if token is not None else {}),
+        **(worker_env or {}),
     }
     with private_server(argv, port, env=env, start_timeout=20, failed=pytest.fail) as process:
         backend.process = process

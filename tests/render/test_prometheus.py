@@ -214,3 +214,19 @@ def test_without_prometheus_client_the_import_names_the_extra(
         "pip install 'prometheus_client>=0.17' (the healthcheck-endpoints[prometheus] extra)"
         in str(caught.value)
     )
+
+
+def test_checks_never_run_in_this_process_do_not_hold_the_overall_state_back() -> None:
+    # Only /readyz is polled (haproxy): a live-only check never runs, and the overall state is
+    # still there for the dashboards and alerts.
+    from healthcheck.endpoints import Endpoints, Request
+
+    health = HealthCheck(error_timeout=2)
+    health.add_check(lambda: (True, "database ok"), name="database")
+    health.add_check(lambda: (True, "loop ok"), name="loop", tags=["live"])
+    endpoints = Endpoints(health)
+    health.probe("ready")
+    scrape = Request("GET", "/metrics", {"format": ["prometheus"]}, remote_addr="127.0.0.1")
+    reply = endpoints.handle(scrape)
+    assert reply is not None
+    assert 'healthcheck_status{state="pass"} 1.0' in reply.body.decode()

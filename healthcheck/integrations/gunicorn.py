@@ -1,0 +1,57 @@
+"""gunicorn: drain on the master's SIGTERM, the one that means the server is stopping.
+
+.. code-block:: python
+
+    # gunicorn.conf.py
+    from healthcheck.integrations.gunicorn import drain_on_shutdown
+
+    when_ready = drain_on_shutdown(10)
+    graceful_timeout = 30
+
+A worker's own SIGTERM cannot tell a stop from a reload (HUP), a scale-down (TTOU) or the end
+of an upgrade (WINCH): gunicorn sends it for all of them. The master's SIGTERM is a stop. On it
+the master sets a flag every worker reads (shared memory, made before they are forked), so
+``/readyz`` fails in all of them while they go on serving; ``delay`` seconds later (or at a
+second SIGTERM) gunicorn stops as it always does. SIGINT and SIGQUIT stop at once, as before.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from ..draining import shared_flag
+
+__all__ = ["drain_on_shutdown"]
+
+
+def drain_on_shutdown(delay: float = 10.0) -> Callable[[Any], None]:
+    """A ``when_ready`` hook for gunicorn.conf.py: on the master's SIGTERM, every worker's
+    readiness fails for ``delay`` seconds before gunicorn stops. Call the hook it returns from
+    a ``when_ready`` of your own if you have one."""
+    if isinstance(delay, bool) or not isinstance(delay, (int, float)):
+        raise TypeError(f"delay must be a number of seconds, got {delay!r}")
+    if not (math.isfinite(delay) and delay >= 0):
+        raise ValueError(f"delay must be 0 or more seconds, got {delay!r}")
+
+    def when_ready(server: Any) -> None:
+        flag = shared_flag()  # in the master, before any worker is forked
+        stop = server.handle_term
+
+        def handle_term() -> None:
+            if flag.is_set():  # the second SIGTERM: ours after the delay, or an operator's
+                stop()
+                return
+            flag.set()
+            server.log.info("healthcheck: readiness fails; stopping in %g s", delay)
+            timer = threading.Timer(delay, os.kill, (os.getpid(), signal.SIGTERM))
+            timer.daemon = True
+            timer.start()
+
+        server.handle_term = handle_term
+
+    return when_ready
