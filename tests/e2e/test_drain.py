@@ -43,7 +43,10 @@ def drains_then_ends(app: Backend) -> None:
     assert app.process is not None
     sent = time.monotonic()
     app.process.send_signal(signal.SIGTERM)
-    time.sleep(0.3)
+    # A supervisor passes the signal on to its workers: that may take a moment under load.
+    while get(app.url + "/readyz").status == 200 and time.monotonic() - sent < 1:
+        time.sleep(0.05)
+    time.sleep(0.2)  # every worker has it by now
     answers = []
     while time.monotonic() - sent < DRAIN - 0.5:  # well inside the drain
         ready, live = get(app.url + "/readyz"), get(app.url + "/livez")
