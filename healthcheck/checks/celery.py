@@ -8,7 +8,7 @@ from typing import Any
 from .. import defaults
 from .._optional import require
 from ..result import Outcome, Status
-from ._base import BuiltinCheck, display_url, failure, seconds
+from ._base import BuiltinCheck, display_url, failure, in_thread, seconds
 
 require("celery", extra="celery")
 
@@ -24,19 +24,34 @@ class CeleryCheck(BuiltinCheck):
     min_workers: int
 
     def __call__(self) -> Outcome:
-        # The ping waits for replies until its own deadline, inside the check's time limit;
-        # it ends as soon as min_workers have answered.
-        wait = self.timeout * 0.8
-        try:
-            # One connection, one attempt to make it: kombu would retry for many seconds.
-            with self.app.connection_for_write(connect_timeout=wait) as connection:
+        # The ping waits for replies until its own deadline, well inside the check's time
+        # limit; it ends as soon as min_workers have answered.
+        wait = self.timeout * 0.5
+
+        def ping() -> Any:
+            # One connection and one attempt to make it (kombu would retry for many seconds),
+            # with socket timeouts for a broker that accepts and never answers.
+            # (polling_interval: how often kombu's Redis transport looks for the replies.)
+            timeouts = {
+                "socket_timeout": wait,
+                "socket_connect_timeout": wait,
+                "polling_interval": min(0.05, wait / 4),
+            }
+            with self.app.connection_for_write(
+                connect_timeout=wait, transport_options=timeouts
+            ) as connection:
                 connection.ensure_connection(max_retries=0, timeout=wait)
-                replies = self.app.control.ping(
+                return self.app.control.ping(
                     timeout=wait, connection=connection, limit=self.min_workers
                 )
+
+        try:
+            # A thread of its own as well: whatever a broker client does, the check answers.
+            replies = in_thread(ping, self.timeout * 0.95, "healthcheck-celery") or []
+        except TimeoutError:
+            return Outcome(Status.FAIL, f"the broker did not answer within {self.timeout:g} s")
         except Exception as exc:  # kombu's and the broker client's errors alike
             return failure(exc)
-        replies = replies or []
         workers = sorted(name for reply in replies for name in reply)
         count = len(workers)
         if count < self.min_workers:

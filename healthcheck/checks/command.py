@@ -4,11 +4,14 @@ time limit that ends the command and everything it started (standard library onl
 from __future__ import annotations
 
 import os
+import selectors
 import shutil
 import signal
 import subprocess
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import IO
 
 from .. import defaults
 from ..result import Outcome, Status
@@ -32,8 +35,7 @@ class CommandCheck(BuiltinCheck):
 
     def __call__(self) -> Outcome:
         try:
-            # A session of its own, so that a timeout ends what it started too (a shell
-            # script's children would otherwise hold the pipes open).
+            # A session of its own, so that a timeout ends what it started too.
             process = subprocess.Popen(  # noqa: S603 - the application's own command, no shell
                 self.argv,
                 stdin=subprocess.DEVNULL,
@@ -43,13 +45,18 @@ class CommandCheck(BuiltinCheck):
             )
         except OSError as exc:
             return failure(exc)
+        # Read as it comes, keeping only the start: a chatty command must not fill memory,
+        # and a child it left running (holding the pipes) must not hold the check.
+        readers = [_Reader(process.stdout), _Reader(process.stderr)]
         try:
-            out, err = process.communicate(timeout=self.timeout)
+            code = process.wait(timeout=self.timeout)
         except subprocess.TimeoutExpired:
             _kill(process)
             return Outcome(Status.FAIL, f"{self.name}: no exit within {self.timeout:g} s")
-        code = process.returncode
-        said = _first_line(out) or _first_line(err)
+        finally:
+            for reader in readers:
+                reader.finish()
+        said = _first_line(readers[0].kept) or _first_line(readers[1].kept)
         if code < 0:
             state, what = Status.FAIL, f"killed by signal {-code}"
         elif self.nagios:
@@ -59,11 +66,54 @@ class CommandCheck(BuiltinCheck):
         return Outcome(state, f"{what}: {said}" if said else what, code, "exit code")
 
 
+class _Reader:
+    """Reads a pipe on a thread of its own, keeping the first ``_MAX_OUTPUT`` bytes and
+    dropping the rest, until its end or until told to stop."""
+
+    def __init__(self, stream: IO[bytes] | None) -> None:
+        self.kept = b""
+        self._stream = stream
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read, name="healthcheck-command", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        if self._stream is None:
+            return
+        fd = self._stream.fileno()
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_READ)
+            while not self._stop.is_set():
+                if not selector.select(timeout=0.05):
+                    continue
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    return
+                if len(self.kept) < _MAX_OUTPUT:
+                    self.kept += chunk[: _MAX_OUTPUT - len(self.kept)]
+
+    def finish(self) -> None:
+        """The command has exited (or was killed): what is left to read comes at once, unless
+        a child it left behind holds the pipe open; then stop reading."""
+        self._thread.join(0.2)
+        self._stop.set()
+        self._thread.join(1)
+        if self._stream is not None:
+            self._stream.close()
+
+
 def _first_line(data: bytes) -> str:
     return data[:_MAX_OUTPUT].decode("utf-8", "replace").strip().partition("\n")[0].strip()
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
+    """End the command, what it started (its process group) and what left that group."""
+    import psutil
+
+    try:
+        descendants = psutil.Process(process.pid).children(recursive=True)
+    except psutil.Error:
+        descendants = []
     try:
         if os.name == "posix":
             os.killpg(process.pid, signal.SIGKILL)
@@ -71,7 +121,12 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
             process.kill()
     except OSError:  # gone meanwhile
         pass
-    process.communicate()
+    for child in descendants:  # setsid'd ones are not in the group any more
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
+    process.wait()
 
 
 def command_check(

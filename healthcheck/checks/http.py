@@ -81,7 +81,7 @@ def reported_status(body: bytes, content_type: str) -> tuple[Status, str] | None
         return None
     try:
         report = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
         return None
     word = report.get("status") if isinstance(report, dict) else None
     if not isinstance(word, str) or word.lower() not in _WORDS:
@@ -135,7 +135,7 @@ class HTTPCheck(BuiltinCheck):
         rules = self.json_status or {}
         try:
             value: Any = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
             return Status.FAIL, "the body is not JSON"
         for key in self.json_field.split("."):
             if not isinstance(value, dict) or key not in value:
@@ -188,11 +188,32 @@ def http_check(
     rules = _rules(json_field, json_status)
     if isinstance(expect_status, int):  # expect_status=200: the one code meant
         expect_status = (expect_status,)
-    sent = {"Accept": _ACCEPT, "User-Agent": f"healthcheck/{__version__}", **(headers or {})}
-    shown = display_url(url)
+    sent = {"Accept": _ACCEPT, "User-Agent": f"healthcheck/{__version__}"}
+    shown = display_url(url)  # user:***@ kept: the name stays what it was
+    url, authorization = _credentials(url)
+    if authorization is not None:  # urllib would take user:pw@ for part of the host name
+        sent["Authorization"] = authorization
+    sent.update(headers or {})
     return HTTPCheck(
         name or shown, seconds(timeout), shown, url, expect_status, sent, json_field, rules
     )
+
+
+def _credentials(url: str) -> tuple[str, str | None]:
+    """``url`` without ``user:password@``, and the Basic ``Authorization`` they make."""
+    import base64
+
+    try:
+        parts = urllib.parse.urlsplit(url)
+        user, password, _ = parts.username, parts.password, parts.port  # .port checks it
+    except ValueError as exc:  # a port that is not a number, an unclosed [IPv6
+        raise ValueError(f"not a valid URL ({exc}): {display_url(url)}") from None
+    if user is None and password is None:
+        return url, None
+    host = parts.netloc.rpartition("@")[2]
+    plain = urllib.parse.urlunsplit(parts._replace(netloc=host))
+    pair = f"{urllib.parse.unquote(user or '')}:{urllib.parse.unquote(password or '')}"
+    return plain, "Basic " + base64.b64encode(pair.encode()).decode("ascii")
 
 
 def _rules(

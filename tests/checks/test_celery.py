@@ -106,3 +106,16 @@ def test_what_is_not_a_celery_app_or_a_count_is_refused() -> None:
         celery_check(object())
     with pytest.raises(ValueError, match="min_workers"):
         celery_check(Celery("x", broker=BROKER), min_workers=0)
+
+
+def test_a_broker_that_never_answers_fails_within_the_timeout(silent_port: int) -> None:
+    app = app_for("hc-silent:", f"redis://127.0.0.1:{silent_port}/0")
+    assert_fails_within(timed(celery_check(app, timeout=1)), 1)
+
+
+def test_no_worker_in_a_healthcheck_says_so_rather_than_timed_out(prefix: str) -> None:
+    health = HealthCheck()
+    health.add_check(celery_check(app_for(prefix + "nobody:")))
+    body, status, _ = health.run()
+    assert status == 500 and "0 workers answered the ping" in body
+    health.close()

@@ -71,3 +71,31 @@ def test_a_password_in_the_command_line_is_not_shown() -> None:
 def test_what_cannot_run_is_refused_at_once(argv: object, error: type, message: str) -> None:
     with pytest.raises(error, match=message):
         command_check(argv)  # type: ignore[arg-type]
+
+
+def test_a_chatty_command_does_not_fill_memory() -> None:
+    before = psutil.Process().memory_info().rss
+    result = timed(command_check(["yes", "spam"], timeout=0.5))
+    grown = psutil.Process().memory_info().rss - before
+    assert_fails_within(result, 0.5, "no exit within 0.5 s")
+    assert grown < 100 * 2**20, grown  # it read gigabytes of "spam": kept only the start
+
+
+def test_a_child_left_running_does_not_hold_the_check() -> None:
+    marker = f"{os.getpid()}{time.monotonic_ns() % 100000}"
+    check = command_check([SH, "-c", f"setsid sleep 9{marker} & echo started"], timeout=2)
+    result = timed(check)
+    assert result.outcome.output == "exit 0: started"
+    assert result.elapsed < 2  # it exited at once: the sleep holding its pipes is not waited for
+    for process in psutil.process_iter(["cmdline"]):
+        if process.info["cmdline"] == ["sleep", f"9{marker}"]:
+            process.kill()
+
+
+def test_the_time_limit_also_ends_children_that_left_the_group() -> None:
+    marker = f"8{os.getpid()}"
+    check = command_check([SH, "-c", f"setsid sleep {marker} & sleep 30"], timeout=0.5)
+    assert_fails_within(timed(check), 0.5, "no exit within 0.5 s")
+    time.sleep(0.2)
+    left = [p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["sleep", marker]]
+    assert not [p for p in left if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]

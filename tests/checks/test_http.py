@@ -55,6 +55,13 @@ def app(environ: dict[str, Any], start: Start) -> Iterable[bytes]:
         ok = environ.get("HTTP_AUTHORIZATION") == "Bearer t0ken-value"
         start("200 OK" if ok else "401 Unauthorized", [("Content-Type", "text/plain")])
         return [b"ok" if ok else b"who are you"]
+    if path == "/basic":  # user "elastic", password "pa:ss word"
+        ok = environ.get("HTTP_AUTHORIZATION") == "Basic ZWxhc3RpYzpwYTpzcyB3b3Jk"
+        start("200 OK" if ok else "401 Unauthorized", [("Content-Type", "text/plain")])
+        return [b"ok" if ok else b"who are you"]
+    if path == "/deep":
+        start("200 OK", [("Content-Type", "application/json")])
+        return [b"[" * 100000 + b"]" * 100000]
     if path == "/health":
         body, code, headers = environ["health"].run()
         start(f"{code} X", list(headers.items()))
@@ -306,3 +313,29 @@ def test_json_rules_are_checked_when_made(options: Any, error: type, message: st
 def test_one_expected_status_code_may_be_a_number(upstream: tuple[str, HealthCheck]) -> None:
     assert http_check(upstream[0] + "/teapot", expect_status=418)().status is Status.PASS
     assert http_check(upstream[0] + "/plain", expect_status=418)().status is Status.FAIL
+
+
+def test_credentials_in_the_url_are_sent_as_basic_auth_and_never_shown(
+    upstream: tuple[str, HealthCheck],
+) -> None:
+    base = upstream[0].replace("http://", "http://elastic:pa%3Ass%20word@")
+    check = http_check(base + "/basic")
+    outcome = check()
+    assert (outcome.status, outcome.output) == (Status.PASS, "HTTP 200")
+    assert "pa%3Ass" not in repr(check) and "pa:ss" not in repr(check)
+    wrong = http_check(upstream[0].replace("http://", "http://elastic:nope@") + "/basic")()
+    assert wrong.status is Status.FAIL and "401" in str(wrong.output)
+
+
+def test_json_nested_past_the_parsers_depth_fails_cleanly(
+    upstream: tuple[str, HealthCheck],
+) -> None:
+    plain = http_check(upstream[0] + "/deep")()
+    ruled = http_check(upstream[0] + "/deep", json_status=ES)()
+    assert plain.status is Status.PASS  # not a health report: the status code decides
+    assert (ruled.status, ruled.output) == (Status.FAIL, "HTTP 200, the body is not JSON")
+
+
+def test_a_malformed_url_is_refused_at_once() -> None:
+    with pytest.raises(ValueError, match="not a valid URL"):
+        http_check("http://u:pw@[::1/x")

@@ -76,3 +76,11 @@ def test_registers_under_its_name_and_leaks_nothing(database: Path) -> None:
 def test_a_path_that_names_no_file_is_refused(path: object) -> None:
     with pytest.raises(ValueError, match="database file"):
         sqlite_check(path)  # type: ignore[arg-type]
+
+
+def test_a_query_running_past_the_timeout_is_interrupted(database: Path) -> None:
+    endless = (
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+    )
+    result = timed(sqlite_check(database, query=endless, timeout=0.3))
+    assert_fails_within(result, 0.3, "interrupted")
