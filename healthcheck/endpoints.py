@@ -281,6 +281,10 @@ class Endpoints:
                 raise ValueError(f"{name} must be always, when_authorized or never: {value!r}")
         if cache_control not in ("no-store", "max-age"):
             raise ValueError(f"cache_control must be no-store or max-age: {cache_control!r}")
+        if authorize is not None and not callable(authorize):
+            raise TypeError(
+                f"authorize must be a callable taking the request, got {type(authorize).__name__}"
+            )
         self.health = health
         self.environment = environment
         self.authorize = authorize

@@ -116,8 +116,21 @@ def health_router(
 
 
 def _add(router: Any, endpoints: Endpoints, route: Route, path: str, summary: str) -> None:
-    async def serve(request: HTTPRequest) -> HTTPResponse:
-        return await _serve(endpoints, request, path)
+    # The path's parameter declared, so that the schema has it; the endpoints read the path.
+    if "{check}" in path:
+
+        async def serve(request: HTTPRequest, check: str) -> HTTPResponse:
+            return await _serve(endpoints, request, path)
+
+    elif "{group}" in path:
+
+        async def serve(request: HTTPRequest, group: str) -> HTTPResponse:  # type: ignore[misc]
+            return await _serve(endpoints, request, path)
+
+    else:
+
+        async def serve(request: HTTPRequest) -> HTTPResponse:  # type: ignore[misc]
+            return await _serve(endpoints, request, path)
 
     operation = f"{route.kind}{path.replace('/', '_').replace('{', '').replace('}', '')}"
     router.add_api_route(
@@ -128,6 +141,7 @@ def _add(router: Any, endpoints: Endpoints, route: Route, path: str, summary: st
         responses=_responses(route),
         summary=summary,
         operation_id=operation,
+        openapi_extra={"parameters": _query_parameters(route)},
     )
     router.add_api_route(
         path,
@@ -139,20 +153,53 @@ def _add(router: Any, endpoints: Endpoints, route: Route, path: str, summary: st
     )
 
 
+def _query_parameters(route: Route) -> list[dict[str, Any]]:
+    """The query parameters a route reads, for the schema (the endpoints parse them)."""
+    if route.kind == "environment":
+        return [_query("format", "json or html")]
+    if route.kind == "metrics":
+        return [_query("format", "prometheus or openmetrics")]
+    found = [
+        _query("verbose", "with the details: one line (or entry) per check"),
+        _query("exclude", "leave out these checks (comma-separated or repeated)"),
+    ]
+    if route.kind == "healthcheck":
+        formats = "json, health+json, text, html, healthcheckx or actuator"
+        found += [_query("format", formats), _query("tag", "only checks with one of these tags")]
+    return found
+
+
+def _query(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "string"},
+    }
+
+
 def _responses(route: Route) -> dict[int | str, dict[str, Any]]:
     """What each status of ``route`` can carry, by media type, for the OpenAPI schema."""
     if route.kind == "metrics":
         content = {media: {"schema": _TEXT} for media in METRICS_FORMATS.values()}
-        return {200: {"description": "Prometheus or OpenMetrics text", "content": content}}
+        return {
+            200: {"description": "Prometheus or OpenMetrics text", "content": content},
+            403: {"model": ErrorModel, "description": "For callers with the details only"},
+        }
     if route.kind == "environment":
         content = {media: {"schema": _TEXT} for media in ENVIRONMENT_FORMATS.values()}
         content["application/json"] = {"schema": {"type": "object"}}
-        return {200: {"description": "The environment dump", "content": content}}
+        return {
+            200: {"description": "The environment dump", "content": content},
+            403: {"model": ErrorModel, "description": "For authorised callers only"},
+        }
     if route.kind != "healthcheck":
         text = {"text/plain": {"schema": _TEXT}}
         return {
             200: {"description": "ok, or one line per check with ?verbose", "content": text},
             500: {"description": "a check failed (failed_status)", "content": text},
+            404: {"description": "No check of that name", "content": text},
         }
     formats: dict[str, dict[str, Any]] = {
         "application/health+json": {"schema": _HEALTH_JSON},
@@ -162,6 +209,8 @@ def _responses(route: Route) -> dict[int | str, dict[str, Any]]:
     return {
         200: {"model": HealthModel, "description": "Healthy (warnings too)", "content": formats},
         500: {"model": HealthModel, "description": "A critical check failed", "content": formats},
+        400: {"model": ErrorModel, "description": "An unknown format or tag"},
+        403: {"model": ErrorModel, "description": "?exclude= or ?tag= without the details"},
         404: {"model": ErrorModel, "description": "No check or group of that name"},
     }
 

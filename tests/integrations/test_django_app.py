@@ -158,13 +158,35 @@ def test_a_real_server_serves_the_project(migrated: dict[str, str]) -> None:
     assert shop.body == b"shop"
 
 
-def test_a_misconfiguration_is_djangos_improperly_configured(project: dict[str, str]) -> None:
-    done = manage(
-        {**project, "DJANGO_SETTINGS_MODULE": "tests.django_project.bad_settings"},
-        "healthcheck",
-    )
-    assert done.returncode != 0
-    assert "ImproperlyConfigured: HEALTHCHECK: CHECKS: unknown check 'databse'" in done.stderr
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"CHECKS": ["databse"]}, "CHECKS: unknown check 'databse'"),
+        ({"CHECKS": ["databases", "databases"]}, "CHECKS: 'databases' is listed twice"),
+        ({"ENDPOINTS": "x"}, "ENDPOINTS: a dict of options, got str"),
+        ({"ENDPOINTS": {"authorize": 5}}, "ENDPOINTS: authorize must be a callable"),
+        ({"CELERY_APP": 5}, "CELERY_APP: app must be a Celery application"),
+        (
+            {"HEALTH": "tests.django_project.health.staff_only", "CHECKS": ["databases"]},
+            "CHECKS makes checks of a HealthCheck of our own",
+        ),
+        ({"CHEKS": []}, "unknown key 'CHEKS'"),
+    ],
+)
+def test_a_misconfiguration_is_one_line_and_exit_2(
+    project: dict[str, str], setting: dict[str, Any], message: str
+) -> None:
+    env = {
+        **project,
+        "DJANGO_SETTINGS_MODULE": "tests.django_project.bad_settings",
+        "HC_BAD_HEALTHCHECK": json.dumps(setting),
+    }
+    done = manage(env, "healthcheck")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert f"HEALTHCHECK: {message}" in done.stderr
+    nagios = manage(env, "healthcheck", "--format", "nagios")
+    assert nagios.returncode == 3 and nagios.stdout.startswith("HEALTHCHECK UNKNOWN - ")
 
 
 def test_the_readme_settings_use_only_known_keys() -> None:

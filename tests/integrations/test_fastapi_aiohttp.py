@@ -37,6 +37,9 @@ def test_the_routes_are_in_the_openapi_schema_with_a_model_per_format(
     with uvicorn_serving(app) as base:
         schema = get(base + "/openapi.json").json()
         served = get(base + "/ops/healthcheck")
+    from openapi_spec_validator import validate
+
+    validate(schema)  # a valid OpenAPI document: every path parameter declared
     paths = schema["paths"]
     assert {
         "/ops/healthcheck",
@@ -53,7 +56,8 @@ def test_the_routes_are_in_the_openapi_schema_with_a_model_per_format(
     assert ok["application/json"]["schema"] == {"$ref": "#/components/schemas/HealthModel"}
     model = schema["components"]["schemas"]["HealthModel"]
     assert model["properties"]["status"]["enum"] == ["success", "warning", "failure"]
-    assert "500" in operation["responses"] and "404" in operation["responses"]
+    assert {"200", "400", "403", "404", "500"} <= set(operation["responses"])
+    assert {p["name"] for p in operation["parameters"]} == {"verbose", "exclude", "format", "tag"}
     assert ok["application/health+json"]["schema"]["properties"]["status"]["enum"] == [
         "pass",
         "warn",

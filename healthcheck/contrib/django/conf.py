@@ -66,7 +66,10 @@ def endpoints() -> Endpoints:
     with _lock:
         if "endpoints" not in _made:
             config = setting()
-            options = dict(config.get("ENDPOINTS") or {})
+            given = config.get("ENDPOINTS") or {}
+            if not isinstance(given, dict):
+                raise _improper(f"ENDPOINTS: a dict of options, got {type(given).__name__}")
+            options = dict(given)
             authorize = config.get("AUTHORIZE")
             if authorize is not None:
                 options["authorize"] = _callable("AUTHORIZE", authorize)
@@ -90,6 +93,12 @@ def forget() -> None:
 def _make_health(config: dict[str, Any]) -> HealthCheck:
     given = config.get("HEALTH")
     if given is not None:
+        mixed = [key for key in ("CHECKS", "CELERY_APP") if config.get(key) is not None]
+        if mixed:  # they would be ignored: say so
+            raise _improper(
+                f"{mixed[0]} makes checks of a HealthCheck of our own, and HEALTH gives "
+                f"yours: add them to yours (healthcheck.checks) and leave {mixed[0]} out"
+            )
         found = _object("HEALTH", given)
         if not isinstance(found, HealthCheck):
             raise _improper(f"HEALTH: {given!r} is a {type(found).__name__}, not a HealthCheck")
@@ -100,6 +109,9 @@ def _make_health(config: dict[str, Any]) -> HealthCheck:
     wanted = config.get("CHECKS", ["databases", "caches", "migrations"])
     if isinstance(wanted, str) or not all(isinstance(w, str) for w in wanted):
         raise _improper(f"CHECKS: a list of {', '.join(_CHECKS)}, got {wanted!r}")
+    twice = sorted({name for name in wanted if list(wanted).count(name) > 1})
+    if twice:
+        raise _improper(f"CHECKS: {twice[0]!r} is listed twice")
     for name in wanted:
         if name == "databases":
             for database in checks.django_database_checks():
@@ -117,7 +129,11 @@ def _make_health(config: dict[str, Any]) -> HealthCheck:
     if celery_app is not None:
         from ...checks.celery import celery_check
 
-        made.add_check(celery_check(_object("CELERY_APP", celery_app)), tags=["ready"])
+        try:
+            check = celery_check(_object("CELERY_APP", celery_app))
+        except (TypeError, ValueError) as exc:
+            raise _improper(f"CELERY_APP: {exc}") from None
+        made.add_check(check, tags=["ready"])
     return made
 
 

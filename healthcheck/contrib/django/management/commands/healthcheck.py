@@ -8,13 +8,17 @@ from typing import Any
 
 from ..... import cli
 from ....._optional import require
-from ...conf import health
+from ...conf import endpoints, health
 
 base: Any = require("django.core.management.base", extra="django")
+exceptions: Any = require("django.core.exceptions", extra="django")
 
 
 class Command(base.BaseCommand):  # type: ignore[misc]
     help = "Run the project's health checks; exit 0 healthy, 1 unhealthy, 2 misused or too slow."
+    # Django's system checks load the URLconf, which a HEALTHCHECK mistake breaks with a
+    # traceback: this command reports its own mistakes on one line instead.
+    requires_system_checks: list[str] = []  # noqa: RUF012 - Django's class attribute
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--check", metavar="NAME", help="run only the check with this name")
@@ -27,9 +31,16 @@ class Command(base.BaseCommand):  # type: ignore[misc]
                             help="one line per check")  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
+        def project_health() -> Any:
+            try:
+                endpoints()  # the whole setting, as the site would use it
+                return health()
+            except exceptions.ImproperlyConfigured as exc:  # one line, exit 2 (UNKNOWN)
+                raise cli.Misuse(str(exc)) from None
+
         code = cli.conclude(
             lambda: cli.run_checks(
-                health(),
+                project_health(),
                 "django",
                 options["check"],
                 options["tag"],
