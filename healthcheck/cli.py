@@ -428,8 +428,10 @@ def run_checks(
     if error is not None:
         raise Misuse(f"{target}: running the checks failed: {type(error).__name__}: {error}")
     report = outcome["report"]
-    if tags and not report.results:
+    if tags and not report.results and not (group or exclude or check):
         raise Misuse(f"{target} has no check tagged {', '.join(map(repr, tags))}")
+    if (check or tags or group or exclude) and not report.results:
+        raise Misuse(f"nothing to check: the selection leaves no check of {target}")
     checks = [
         CheckLine(r.checker, r.status.value, _text(r.output), r.response_time)
         for r in report.results

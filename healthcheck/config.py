@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from .core import HealthCheck
 from .exceptions import HealthCheckError
@@ -277,8 +276,8 @@ def _add(health: HealthCheck, where: _Where, number: int, entry: Any) -> None:
     if kind is None:
         if not isinstance(url, str):
             raise where.error("url", table, 'give url = "scheme://..." or type = "disk", ...')
-        scheme = urlsplit(url).scheme.lower()
-        factory_name = _SCHEMES.get(scheme)
+        scheme, factory_name, url = _by_scheme(url)
+        entry["url"] = url
         if factory_name is None:
             known = ", ".join(sorted(_SCHEMES))
             raise where.error(
@@ -310,6 +309,22 @@ def _add(health: HealthCheck, where: _Where, number: int, entry: Any) -> None:
             first if first in given else given[0] if given else "type",
         )
         raise where.error(written.get(key, key), table, message) from None
+
+
+def _by_scheme(url: str) -> tuple[str, str | None, str]:
+    """The scheme of ``url``, the factory for it (``None``: none) and the URL as that factory
+    takes it. SQLAlchemy's spellings are understood: ``postgresql+psycopg://`` is a PostgreSQL
+    URL, ``sqlite:///app.db`` names the file ``app.db`` (``sqlite:////srv/app.db``: absolute)."""
+    scheme, separator, rest = url.partition("://")
+    scheme = scheme.lower() if separator else ""
+    if scheme == "sqlite":
+        return scheme, "sqlite_check", rest[1:] if rest.startswith("/") else rest
+    base = scheme if scheme == "mongodb+srv" else scheme.partition("+")[0]
+    if base == "memcached":
+        base = "memcache"
+    if base != scheme:
+        url = f"{base}://{rest}"
+    return scheme, _SCHEMES.get(base), url
 
 
 def _factory(name: str, where: _Where, table: tuple[Any, ...], key: str) -> Callable[..., Any]:
@@ -356,8 +371,7 @@ def _add_from_environment(health: HealthCheck, environ: Mapping[str, str], taken
         url = environ.get(variable, "").strip()
         if not url or name in taken:  # the file's check of that name wins
             continue
-        scheme = urlsplit(url).scheme.lower()
-        factory_name = _SCHEMES.get(scheme)
+        scheme, factory_name, url = _by_scheme(url)
         if factory_name is None:
             raise ConfigError(f"{variable}: no check for scheme {scheme or '(none)'!r}")
         import healthcheck.checks

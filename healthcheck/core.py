@@ -280,6 +280,11 @@ class HealthCheck(_SettingAttributes):
             timeout = own if isinstance(own, (int, float)) and not isinstance(own, bool) else None
         if isinstance(fail_after, bool) or not isinstance(fail_after, int) or fail_after < 1:
             raise ValueError(f"fail_after must be a whole number >= 1, got {fail_after!r}")
+        if not isinstance(critical, (bool, int)):  # "false" would be true
+            raise TypeError(f"critical must be True or False, got {critical!r}")
+        tags = [tags] if isinstance(tags, str) else list(tags)
+        if not all(isinstance(tag, str) for tag in tags):
+            raise TypeError(f"tags must be strings, got {tags!r}")
         if name is not None and (not isinstance(name, str) or valid_text(name) != name):
             # Undecodable bytes (lone surrogates) would break every text answer naming it.
             raise ValueError(f"a check's name must be text UTF-8 can encode, got {name!r}")

@@ -516,6 +516,13 @@ class Endpoints:
                 return _reply(
                     400, {"error": f"no check is tagged {unknown[0]!r}", "tags": sorted(known)}
                 )
+        selects = routed.check or routed.exclude or routed.tags is not None or route.group
+        if route.kind == "healthcheck" and selects:
+            chosen = route.health.selection(
+                "healthcheck", routed.check, routed.exclude, routed.tags, route.group
+            )
+            if chosen == ():  # a known name, tag or group, and yet nothing to run
+                return _reply(400, {"error": "nothing to check: the selection leaves no check"})
         return _Job(
             route,
             routed.check,

@@ -258,3 +258,11 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
     reader.wait(60)
     assert first.startswith(b"c0 (critical")
     assert "Traceback" not in errors and "BrokenPipe" not in errors, errors
+
+
+def test_a_selection_that_leaves_nothing_is_misuse(grouped_module: Path) -> None:
+    done = healthcheck(
+        "run", "grouped_health:health", "--group", "backends", "--exclude", "database",
+        cwd=grouped_module,
+    )  # fmt: skip
+    assert done.returncode == 2 and "nothing to check" in done.stderr

@@ -149,6 +149,22 @@ def test_the_file_is_found_through_the_environment(tmp_path: Path) -> None:
         ),
         ("[checks]\n", "health.toml, line 1: checks: unknown table"),
         (
+            '[[check]]\ntype = "disk"\npath = "/"\nwarn_percent = "90"\n',
+            "health.toml, line 4: [[check]] #1: warn_percent: warn_percent must be a number",
+        ),
+        (
+            '[[check]]\ntype = "memory"\ncritical = "false"\n',
+            "health.toml, line 3: [[check]] #1: critical: critical must be True or False",
+        ),
+        (
+            '[[check]]\nurl = "postgresql://db/app"\nquery = 5\n',
+            "health.toml, line 3: [[check]] #1: query: query must be SQL text",
+        ),
+        (
+            '[[check]]\nurl = "http://u:pw@[::1/x"\n',
+            "health.toml, line 2: [[check]] #1: url: not a valid URL",
+        ),
+        (
             "[[check]]\ntype = \nname = 'x'\n",
             "health.toml: not valid TOML: Invalid value (at line 2, column 8)",
         ),
@@ -191,3 +207,26 @@ def test_the_readme_file_is_contribs_and_loads(services: None) -> None:
     # Background mode (interval = 10): "pending" until the first round has landed.
     assert eventually(lambda: setup.health.run(group="backends")[1] == 200)
     setup.health.close()
+
+
+def test_sqlalchemy_style_and_alias_urls_are_understood(tmp_path: Path) -> None:
+    import sqlite3
+
+    sqlite3.connect(tmp_path / "app.db").close()
+    environ = {
+        "DATABASE_URL": f"sqlite:///{tmp_path}/app.db",
+        "MYSQL_URL": "mysql+pymysql://root@127.0.0.1:3306/test",
+        "MEMCACHED_URL": "memcached://127.0.0.1:11211",
+    }
+    health = HealthCheck.from_env(environ)
+    kinds = {c.name: type(c.func).__name__ for c in health.checks}
+    assert kinds == {
+        "database": "SQLiteCheck",
+        "mysql": "MySQLCheck",
+        "memcached": "MemcachedCheck",
+    }
+    assert health.run("database")[1] == 200
+    postgres = HealthCheck.from_env(
+        {"DATABASE_URL": POSTGRESQL.replace("postgresql", "postgresql+psycopg")}
+    )
+    assert type(postgres.checks[0].func).__name__ == "PostgreSQLCheck"

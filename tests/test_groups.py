@@ -102,3 +102,33 @@ def test_an_unauthorised_caller_gets_the_groups_verdict_only(health: HealthCheck
         Request("GET", "/healthcheck", {"tag": ["host"]}, remote_addr="203.0.113.9")
     )
     assert tagged is not None and tagged.status == 403  # else failures could be bisected
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        Request("GET", "/healthcheck/group/backends", {"tag": ["host"]}, remote_addr="127.0.0.1"),
+        Request("GET", "/healthcheck/disk", {"tag": ["backends"]}, remote_addr="127.0.0.1"),
+        Request(
+            "GET", "/healthcheck/group/backends", {"exclude": ["database,queue"]},
+            remote_addr="127.0.0.1",
+        ),
+    ],
+)  # fmt: skip
+def test_a_selection_that_leaves_nothing_is_an_error_not_a_pass(
+    health: HealthCheck, request_: Request
+) -> None:
+    health.add_group("backends", tags=["backends"])
+    reply = Endpoints(health).handle(request_)
+    assert reply is not None and reply.status == 400
+    assert json.loads(reply.body) == {"error": "nothing to check: the selection leaves no check"}
+
+
+def test_a_group_whose_checks_are_gone_does_not_pass(health: HealthCheck) -> None:
+    health.add_group("storage", checks=["disk"])
+    endpoints = Endpoints(health)
+    asked = Request("GET", "/healthcheck/group/storage", remote_addr="127.0.0.1")
+    assert endpoints.handle(asked).status == 200  # type: ignore[union-attr]
+    disk = next(check for check in health.checks if check.name == "disk")
+    health.checkers.remove(disk.func)
+    assert endpoints.handle(asked).status == 400  # type: ignore[union-attr]

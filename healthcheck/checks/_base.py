@@ -146,6 +146,8 @@ def in_thread(func: Callable[[], T], timeout: float, name: str) -> T:
 def percent_limits(warn: float | None, fail: float | None) -> tuple[float | None, float | None]:
     """``(warn, fail)`` checked: each ``None`` or within 0-100, and warn no higher than fail."""
     for what, value in (("warn_percent", warn), ("fail_percent", fail)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise TypeError(f"{what} must be a number or None, got {value!r}")
         if value is not None and not 0 <= value <= 100:
             raise ValueError(f"{what} must be between 0 and 100, got {value!r}")
     if warn is not None and fail is not None and warn > fail:
@@ -160,3 +162,10 @@ def size(count: float) -> str:
             return f"{count:.1f} {unit}"
         count /= 1024
     return f"{count:.1f} TiB"
+
+
+def query_text(query: object) -> str | None:
+    """A custom query checked: ``None`` or SQL text."""
+    if query is not None and not isinstance(query, str):
+        raise TypeError(f"query must be SQL text, got {query!r}")
+    return query

@@ -59,7 +59,7 @@ def memcached_check(
         port = parts.port or 11211
     except ValueError as exc:
         raise ValueError(f"not a memcache://host:port URL ({exc}): {url!r}") from None
-    if parts.scheme != "memcache" or not parts.hostname:
+    if parts.scheme not in ("memcache", "memcached") or not parts.hostname:
         raise ValueError(f"not a memcache://host:port URL: {url!r}")
     target = f"memcache://{parts.hostname}:{port}"
     return MemcachedCheck(name or "memcached", seconds(timeout), target, parts.hostname, port)

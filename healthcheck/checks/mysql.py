@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from .. import defaults
 from .._optional import require
 from ..result import Outcome, Status
-from ._base import BuiltinCheck, display_url, failure, query_outcome, seconds
+from ._base import BuiltinCheck, display_url, failure, query_outcome, query_text, seconds
 
 if TYPE_CHECKING:
     import pymysql
@@ -99,4 +99,4 @@ def mysql_check(
     """
     timeout = seconds(timeout)
     options = _options(dsn, timeout, tls)
-    return MySQLCheck(name or "mysql", timeout, display_url(dsn), options, query)
+    return MySQLCheck(name or "mysql", timeout, display_url(dsn), options, query_text(query))

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from .. import defaults
 from .._optional import require
 from ..result import Outcome, Status
-from ._base import BuiltinCheck, display_url, failure, query_outcome, redact, seconds
+from ._base import BuiltinCheck, display_url, failure, query_outcome, query_text, redact, seconds
 
 if TYPE_CHECKING:
     import psycopg
@@ -113,7 +113,9 @@ def postgresql_check(
     (``query="SELECT NOT pg_is_in_recovery()"``)."""
     timeout = seconds(timeout)
     conninfo, target, password = _settings(dsn, timeout)
-    return PostgreSQLCheck(name or "postgresql", timeout, target, conninfo, password, query)
+    return PostgreSQLCheck(
+        name or "postgresql", timeout, target, conninfo, password, query_text(query)
+    )
 
 
 def async_postgresql_check(
@@ -126,4 +128,6 @@ def async_postgresql_check(
     """:func:`postgresql_check` for event loops (``psycopg.AsyncConnection``)."""
     timeout = seconds(timeout)
     conninfo, target, password = _settings(dsn, timeout)
-    return AsyncPostgreSQLCheck(name or "postgresql", timeout, target, conninfo, password, query)
+    return AsyncPostgreSQLCheck(
+        name or "postgresql", timeout, target, conninfo, password, query_text(query)
+    )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from .. import defaults
 from ..result import Outcome, Status
-from ._base import BuiltinCheck, failure, query_outcome, seconds
+from ._base import BuiltinCheck, failure, query_outcome, query_text, seconds
 
 __all__ = ["SQLiteCheck", "sqlite_check"]
 
@@ -63,4 +63,4 @@ def sqlite_check(
     if os.fspath(path) == ":memory:":
         raise ValueError("path must name a database file: ':memory:' is a new, empty database")
     where = os.fspath(path)
-    return SQLiteCheck(name or "sqlite", seconds(timeout), where, where, query)
+    return SQLiteCheck(name or "sqlite", seconds(timeout), where, where, query_text(query))

@@ -12,6 +12,7 @@ Metrics (attributes ``healthcheck.check`` and ``healthcheck.status``):
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,6 +29,8 @@ from ..result import CheckResult, Status  # noqa: E402
 __all__ = ["instrument"]
 
 _SCOPE = "healthcheck"
+#: The HealthChecks instrumented already: a second instrument() would count every run twice.
+_instrumented: weakref.WeakSet[HealthCheck] = weakref.WeakSet()
 
 
 def instrument(
@@ -36,7 +39,12 @@ def instrument(
     """Record ``health``'s results from now on: the metrics above through ``meter_provider``
     (default: the global one), and a span per check run through ``tracer_provider`` (default:
     the global one; none is made while tracing is off). Results are recorded on the listeners'
-    thread, never on a request's."""
+    thread, never on a request's. A second call for the same ``health`` changes nothing.
+    Series are by check name: give checks that share a derived name (two lambdas) names of
+    their own."""
+    if health in _instrumented:
+        return
+    _instrumented.add(health)
     meter = metrics.get_meter(_SCOPE, __version__, meter_provider=meter_provider)
     tracer = trace.get_tracer(_SCOPE, __version__, tracer_provider=tracer_provider)
     duration = meter.create_histogram(
