@@ -39,7 +39,7 @@ from .probes import (
 from .render.compat import BodyTemplate, json_failed_handler, json_success_handler
 from .result import CheckResult, Report, Status
 from .scrub import Scrubber
-from .sections import Sections
+from .sections import Sections, warn_if_misspelt
 from .settings import (
     Handler,
     Settings,
@@ -148,6 +148,7 @@ class HealthCheck(_SettingAttributes):
         reset_after_fork(self)
         for func in checkers or ():
             self.add_check(func)
+        warn_if_misspelt(HealthCheck, custom_sections)
         for name, value in custom_sections.items():
             self.add_section(name, value)
 

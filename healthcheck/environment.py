@@ -24,7 +24,7 @@ from . import defaults
 from .jsonable import JSON
 from .scrub import DEFAULT as DEFAULT_SCRUBBER
 from .scrub import Scrubber
-from .sections import Sections, evaluate_section
+from .sections import Sections, evaluate_section, warn_if_misspelt
 
 logger = logging.getLogger("healthcheck")
 
@@ -78,6 +78,7 @@ class EnvironmentDump:
             if include:
                 self._sections.add(name, section)
                 self._built_in.add(name)
+        warn_if_misspelt(EnvironmentDump, custom_sections)
         for name, value in custom_sections.items():
             if name in self._sections:
                 # py-healthcheck keeps its own section here; so do we, but say so.

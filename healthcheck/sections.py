@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import Callable, Iterator, Mapping
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from .exceptions import DuplicateNameError
@@ -61,3 +63,43 @@ def evaluate_section(
             logger.exception("section %r raised", name, extra=log_extra)
             return {"error": f"{type(exc).__name__}: {exc}"}
     return to_jsonable(value)
+
+
+def warn_if_misspelt(owner: Callable[..., Any], names: Iterable[str]) -> None:
+    """Warn about each custom section whose name is one typing slip away from a parameter of
+    ``owner``: ``HealthCheck(error_timout=2)`` is a section of the body, as py-healthcheck made
+    it, and no time limit at all, which nobody meant."""
+    parameters = [
+        name
+        for name, parameter in inspect.signature(owner).parameters.items()
+        if parameter.kind not in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL)
+    ]
+    for name in names:
+        meant = next((p for p in parameters if _one_slip(name, p)), None)
+        if meant is not None:
+            warnings.warn(
+                f"{owner.__qualname__.partition('.')[0]}({name}=...) adds a custom section "
+                f"named {name!r} to the body; did you mean {meant}=?",
+                UserWarning,
+                stacklevel=3,
+            )
+
+
+def _one_slip(typed: str, meant: str) -> bool:
+    """Whether ``typed`` is ``meant`` with one letter missing, added, changed or two adjacent
+    letters swapped (and not ``meant`` itself)."""
+    if typed == meant or abs(len(typed) - len(meant)) > 1:
+        return False
+    if len(typed) == len(meant):
+        different = [i for i, (a, b) in enumerate(zip(typed, meant)) if a != b]
+        if len(different) == 1:
+            return True
+        first, *rest = different
+        return (
+            len(different) == 2
+            and rest[0] == first + 1
+            and typed[first] == meant[first + 1]
+            and typed[first + 1] == meant[first]
+        )
+    shorter, longer = sorted((typed, meant), key=len)
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))

@@ -7,13 +7,14 @@ import dataclasses
 import json
 import math
 import threading
+import warnings
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from healthcheck import BuildInfo, HealthCheck, Scrubber
+from healthcheck import BuildInfo, EnvironmentDump, HealthCheck, Scrubber
 from healthcheck import defaults as default
 from healthcheck.settings import Settings
 from tests.conftest import Counter, FakeTimer
@@ -340,3 +341,28 @@ def test_an_exception_handler_that_is_not_callable_is_refused(health: HealthChec
         HealthCheck(exception_handler=5)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"^exception_handler "):
         health.exception_handler = 5  # type: ignore[assignment]
+
+
+@pytest.mark.parametrize(
+    ("make", "meant"),
+    [
+        (lambda: HealthCheck(error_timout=2), "error_timeout"),
+        (lambda: HealthCheck(sucess_ttl=5), "success_ttl"),
+        (lambda: HealthCheck(failed_tll=5), "failed_ttl"),
+        (lambda: EnvironmentDump(include_proces=False), "include_process"),
+    ],
+)
+def test_a_misspelt_parameter_warns_and_stays_a_section(make: Any, meant: str) -> None:
+    # py-healthcheck makes unknown keyword arguments custom sections: that stays, with a word.
+    with pytest.warns(UserWarning, match=f"did you mean {meant}="):
+        made = make()
+    if isinstance(made, HealthCheck):
+        body = json.loads(made.run()[0])
+        assert set(body) & {"error_timout", "sucess_ttl", "failed_tll"}
+
+
+def test_a_section_name_far_from_every_parameter_does_not_warn() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        HealthCheck(version="1.2.3", region="eu-west-1")
+        EnvironmentDump(build={"sha": "abc"})

@@ -169,3 +169,13 @@ def query_text(query: object) -> str | None:
     if query is not None and not isinstance(query, str):
         raise TypeError(f"query must be SQL text, got {query!r}")
     return query
+
+
+def wrong_scheme(what: str, url: object, example: str) -> ValueError:
+    """The error for a URL that is not ``what``'s: its scheme said as it was given (or that it
+    has none), the URL's other parts (credentials) never."""
+    if not isinstance(url, str):
+        return ValueError(f"not {what} URL ({example}): got {type(url).__name__}")
+    scheme, separator, _ = url.partition("://")
+    given = f"scheme {scheme[:20]!r}" if separator and scheme else "no scheme"
+    return ValueError(f"not {what} URL ({example}): {given}")

@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 from .. import defaults
 from .._optional import require
 from ..result import Outcome, Status
-from ._base import BuiltinCheck, display_url, failure, seconds
+from ._base import BuiltinCheck, display_url, failure, seconds, wrong_scheme
 
 if TYPE_CHECKING:
     import paho.mqtt.client as mqtt
@@ -78,5 +78,5 @@ def mqtt_check(
     ``mqtts://`` for TLS), waits for its CONNACK and disconnects."""
     scheme = urlsplit(url).scheme
     if scheme not in _PORTS:
-        raise ValueError(f"not an MQTT URL (mqtt:// or mqtts://): {scheme}://")
+        raise wrong_scheme("an MQTT", url, "mqtt://user:password@host:1883, or mqtts://")
     return MQTTCheck(name or "mqtt", seconds(timeout), display_url(url), url)

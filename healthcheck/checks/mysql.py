@@ -11,7 +11,15 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from .. import defaults
 from .._optional import require
 from ..result import Outcome, Status
-from ._base import BuiltinCheck, display_url, failure, query_outcome, query_text, seconds
+from ._base import (
+    BuiltinCheck,
+    display_url,
+    failure,
+    query_outcome,
+    query_text,
+    seconds,
+    wrong_scheme,
+)
 
 if TYPE_CHECKING:
     import pymysql
@@ -58,7 +66,7 @@ def _options(dsn: str, timeout: float, tls: TLS) -> dict[str, Any]:
     """PyMySQL's connect() arguments from ``mysql://user:password@host:port/database``."""
     parts = urlsplit(dsn)
     if parts.scheme not in _SCHEMES:
-        raise ValueError(f"not a MySQL URL (mysql://user:password@host:3306/db): {parts.scheme}://")
+        raise wrong_scheme("a MySQL", dsn, "mysql://user:password@host:3306/db")
     query = parse_qs(parts.query)
     options: dict[str, Any] = {
         "host": parts.hostname or "localhost",

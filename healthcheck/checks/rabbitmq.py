@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from .. import defaults
 from .._optional import require
 from ..result import Outcome, Status
-from ._base import BuiltinCheck, display_url, failure, seconds, url_password
+from ._base import BuiltinCheck, display_url, failure, seconds, url_password, wrong_scheme
 
 if TYPE_CHECKING:
     import pika
@@ -75,4 +75,6 @@ def rabbitmq_check(
 ) -> RabbitMQCheck:
     """A checker that opens (and closes) a connection and a channel to RabbitMQ at ``url``
     (``amqp://user:password@host:5672/vhost``; ``amqps://`` for TLS)."""
+    if not isinstance(url, str) or not url.lower().startswith(("amqp://", "amqps://")):
+        raise wrong_scheme("an AMQP", url, "amqp://user:password@host:5672/vhost, or amqps://")
     return RabbitMQCheck(name or "rabbitmq", seconds(timeout), display_url(url), url)

@@ -87,3 +87,23 @@ def test_display_url_masks_passwords_and_drops_queries(url: str, shown: str) -> 
 def test_redact_masks_urls_and_given_secrets() -> None:
     text = "failed for postgresql://app:hunter2@db/x with hunter2"
     assert redact(text, ["hunter2", None, ""]) == "failed for postgresql://app:***@db/x with ***"
+
+
+@pytest.mark.parametrize(
+    ("factory", "url", "said"),
+    [
+        ("rabbitmq_check", "localhost", "not an AMQP URL (amqp://user:password@host:5672/vhost"),
+        ("mysql_check", "localhost", "not a MySQL URL (mysql://user:password@host:3306/db"),
+        ("mqtt_check", "localhost", "not an MQTT URL (mqtt://user:password@host:1883"),
+        ("rabbitmq_check", "http://guest:s3cret@host", "scheme 'http'"),
+        ("mysql_check", "mysq://root:s3cret@db/app", "scheme 'mysq'"),
+    ],
+)
+def test_a_url_of_the_wrong_kind_is_refused_when_the_check_is_made(
+    factory: str, url: str, said: str
+) -> None:
+    import healthcheck.checks
+
+    with pytest.raises(ValueError) as raised:
+        getattr(healthcheck.checks, factory)(url)
+    assert said in str(raised.value) and "s3cret" not in str(raised.value)
