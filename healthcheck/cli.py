@@ -798,7 +798,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     try:
         demo.serve(args.framework, args.host, args.port)
-    except MissingDependencyError as exc:
+    except (MissingDependencyError, OSError) as exc:  # an extra missing, a port in use
         print(f"healthcheck: {exc}", file=sys.stderr)
         return UNREACHABLE
     except KeyboardInterrupt:

@@ -35,24 +35,70 @@ async def async_cache() -> tuple[bool, str]:
     return True, "async check answered"
 
 
-def build() -> tuple[HealthCheck, EnvironmentDump]:
-    """The demo's HealthCheck and EnvironmentDump."""
+#: Seconds of every minute the critical "payments" check fails (from second 40 on): the page,
+#: the probes and /metrics show a real failure and a recovery without waiting long.
+OUTAGE = 20
+
+
+def payments() -> tuple[bool, str]:
+    second = time.localtime().tm_sec
+    if second >= 60 - OUTAGE:
+        return False, f"payments gateway down (simulated: {60 - second} s to go this minute)"
+    return True, f"payments gateway up (a simulated outage in {60 - OUTAGE - second} s)"
+
+
+#: The real services the demo checks when they are up: (name, port, factory, URL).
+SERVICES = (
+    ("redis", 6379, "redis_check", "redis://127.0.0.1:6379/0"),
+    ("postgresql", 5432, "postgresql_check", "postgresql://postgres@127.0.0.1:5432/postgres"),
+)
+
+
+def build(services: bool = True) -> tuple[HealthCheck, EnvironmentDump, list[str]]:
+    """The demo's HealthCheck and EnvironmentDump, and what it says about the real services:
+    each one that answers on this machine is checked for real."""
     health = HealthCheck(error_timeout=2, success_ttl=5, failed_ttl=2)
     health.add_check(disk_space, tags=["live"])
+    health.add_check(payments)
     health.add_check(flaky_upstream, critical=False, fail_after=2)
     health.add_check(slow_database)
     health.add_check(async_cache)
+    notes = []
+    for name, port, factory, url in SERVICES if services else ():
+        note = _real_service(health, name, port, factory, url)
+        notes.append(note)
     health.add_section("application", {"name": "healthcheck demo"})
     environment = EnvironmentDump(application={"name": "healthcheck demo", "maintainer": "you"})
-    return health, environment
+    return health, environment, notes
+
+
+def _real_service(health: HealthCheck, name: str, port: int, factory: str, url: str) -> str:
+    import importlib
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.3).close()
+    except OSError:
+        return f"  {name}: nothing on 127.0.0.1:{port}, not checked (start it to see a real one)"
+    try:
+        make = getattr(importlib.import_module("healthcheck.checks"), factory)
+        health.add_check(make(url, timeout=1))
+    except ImportError as exc:  # its driver's extra is not installed
+        return f"  {name}: up on 127.0.0.1:{port}, not checked ({exc})"
+    return f"  {name}: checked for real on 127.0.0.1:{port}"
 
 
 def serve(framework: str, host: str, port: int) -> None:
-    health, environment = build()
+    """Serve the demo until interrupted; a port in use is an OSError saying so."""
+    _check_port(host, port)
+    health, environment, notes = build()
     base = f"http://{host}:{port}"
     print(f"healthcheck demo ({framework}) on {base}")
     print(f"  {base}/healthcheck   (JSON; a browser gets the status page; ?format=health+json)")
     print(f"  {base}/readyz?verbose  /livez  /startupz  /metrics  /environment")
+    print(f"  'payments' fails {OUTAGE} s of every minute: watch the page turn red and back")
+    for note in notes:
+        print(note)
     if framework == "flask":
         _serve_flask(health, environment, host, port)
     else:
@@ -87,3 +133,14 @@ def _has_prometheus() -> bool:
     import importlib.util
 
     return importlib.util.find_spec("prometheus_client") is not None
+
+
+def _check_port(host: str, port: int) -> None:
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise OSError(f"cannot serve on {host}:{port}: {exc.strerror}; try --port") from None

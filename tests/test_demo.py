@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
 from tests.http import Reply, get
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -66,14 +71,23 @@ def test_demo_serves_healthcheck_and_environment(framework: str) -> None:
         live = get(f"{base}/livez")
         metrics = get(f"{base}/metrics")
         page = get(f"{base}/healthcheck", headers={"Accept": "text/html"})
-    # The demo has a non-critical checker that fails now and then, so the body may say
-    # success or warning, with 200 either way.
-    assert (health.status, health.json()["status"]) in {(200, "success"), (200, "warning")}
-    names = {r["checker"] for r in health.json()["results"]}
-    assert names == {"disk_space", "flaky_upstream", "slow_database", "async_cache"}
+    # A non-critical checker fails now and then (a warning, 200), and the critical "payments"
+    # fails 20 s of every minute (500), so that the page and the probes show a transition.
+    body = health.json()
+    results = {r["checker"]: r for r in body["results"]}
+    if health.status == 500:
+        assert body["status"] == "failure" and not results["payments"]["passed"]
+    else:
+        assert (health.status, body["status"]) in {(200, "success"), (200, "warning")}
+    assert {"disk_space", "payments", "flaky_upstream", "slow_database", "async_cache"} <= set(
+        results
+    )
+    # The real services of this machine are checked for real when they answer.
+    assert {"redis", "postgresql"} <= set(results)
+    assert results["redis"]["passed"] and results["postgresql"]["passed"]
     assert environment.status == 200
     assert {"os", "python", "process", "application"} <= set(environment.json())
-    assert ready.status == 200 and "[+]slow_database ok" in ready.body.decode()
+    assert "[+]slow_database ok" in ready.body.decode()
     assert live.body == b"ok"
     assert b"healthcheck_check_status" in metrics.body
     assert page.headers["Content-Type"].startswith("text/html")
@@ -86,3 +100,60 @@ def test_demo_help_lists_the_options() -> None:
     assert result.returncode == 0
     for option in ("--framework", "--port", "--host"):
         assert option in result.stdout
+
+
+def test_a_port_in_use_is_one_line() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "healthcheck", "demo", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "try --port" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])
+def test_dev_py_demo_stops_quietly_and_frees_the_port(stop: str) -> None:
+    """As a terminal's Ctrl-C (SIGINT to the whole group) or a supervisor's SIGTERM (to
+    dev.py alone) stops it."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "dev.py"), "demo", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not _answers(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the demo did not start: {process.communicate()[1].decode()}")
+            time.sleep(0.1)
+        if stop == "SIGINT":
+            os.killpg(process.pid, signal.SIGINT)
+        else:
+            process.send_signal(signal.SIGTERM)
+        _, errors = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert "Traceback" not in errors.decode(), errors.decode()
+    deadline = time.monotonic() + 5
+    while _answers(port) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _answers(port)  # nothing left holding it
+
+
+def _answers(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
