@@ -343,6 +343,8 @@ def _parse_text(body: str) -> tuple[list[CheckLine], str | None]:
             checks.append(CheckLine(name, _MARKS[line[1]], output))
         elif line.endswith("check failed"):
             word = "fail"
+        elif line.endswith("check passed with warnings"):
+            word = word or "warn"
         elif line in ("ok", "OK") or line.endswith("check passed"):
             word = word or "pass"
     return checks, word

@@ -266,3 +266,12 @@ def test_a_selection_that_leaves_nothing_is_misuse(grouped_module: Path) -> None
         cwd=grouped_module,
     )  # fmt: skip
     assert done.returncode == 2 and "nothing to check" in done.stderr
+
+
+def test_a_probe_that_passed_with_warnings_is_a_warning() -> None:
+    from healthcheck.cli import judge
+
+    body = "[+]db ok\n[-]recommendations failed: 503\nreadyz check passed with warnings\n"
+    verdict = judge(200, body, "http://127.0.0.1/readyz")
+    assert verdict.state == "warn"
+    assert [c.name for c in verdict.checks if c.state == "fail"] == ["recommendations"]

@@ -39,5 +39,5 @@ def render_probe(name: str, status: Status, lines: Iterable[str], verbose: bool)
     """A Kubernetes-style probe body: ``ok``, or the lines and ``<name> check failed``."""
     if not verbose and status is not Status.FAIL:
         return "ok"
-    word = "failed" if status is Status.FAIL else "passed"
-    return "\n".join([*lines, f"{name} check {word}"]) + "\n"
+    word = {Status.PASS: "passed", Status.WARN: "passed with warnings", Status.FAIL: "failed"}
+    return "\n".join([*lines, f"{name} check {word[status]}"]) + "\n"
