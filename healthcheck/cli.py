@@ -221,7 +221,6 @@ def _origin(url: str) -> tuple[str, str | None, int | None]:
 def _target(url: str) -> tuple[str, str, str | None]:
     """``url`` without its user and password, the same for messages (password hidden), and
     the Basic ``Authorization`` header they make. A malformed URL is a usage error."""
-    import base64
     import urllib.parse
 
     if not url.lower().startswith(("http://", "https://")):
@@ -239,8 +238,10 @@ def _target(url: str) -> tuple[str, str, str | None]:
         raise Misuse(f"not a valid URL ({exc})") from None
     if not host:
         raise Misuse("the URL names no host")
+    from ._credentials import basic_auth
+
+    target, authorization = basic_auth(parts)
     netloc = parts.netloc.rpartition("@")[2]
-    target = urllib.parse.urlunsplit(parts._replace(netloc=netloc))
     # Every query value hidden: an api key goes by many names (?k=, ?apikey=, ?code=).
     query = "&".join(
         f"{name}=***" if sep else "***" if name else ""
@@ -252,15 +253,12 @@ def _target(url: str) -> tuple[str, str, str | None]:
         seg.partition(";")[0] + (";***" if ";" in seg else "") for seg in parts.path.split("/")
     )
     parts = parts._replace(path=path, query=query, fragment="")  # what messages show
-    if parts.username is None and parts.password is None:
+    if authorization is None:
         return target, urllib.parse.urlunsplit(parts), None
-    user = urllib.parse.unquote(parts.username or "")
-    password = urllib.parse.unquote(parts.password or "")
-    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
     # A user name alone may be a token (https://TOKEN@host): shown masked as well.
     shown_netloc = f"{parts.username}:***@{netloc}" if parts.password else f"***@{netloc}"
     shown = urllib.parse.urlunsplit(parts._replace(netloc=shown_netloc))
-    return target, shown, f"Basic {token}"
+    return target, shown, authorization
 
 
 def judge(code: int, body: str, url: str) -> Verdict:

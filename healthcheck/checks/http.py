@@ -14,6 +14,7 @@ from typing import Any
 
 from .. import defaults
 from .._about import __version__
+from .._credentials import basic_auth
 from ..result import Outcome, Status, as_status
 from ..scrub import is_secret_key
 from ._base import BuiltinCheck, display_url, failure, redact, seconds, url_password
@@ -201,19 +202,14 @@ def http_check(
 
 def _credentials(url: str) -> tuple[str, str | None]:
     """``url`` without ``user:password@``, and the Basic ``Authorization`` they make."""
-    import base64
-
     try:
         parts = urllib.parse.urlsplit(url)
-        user, password, _ = parts.username, parts.password, parts.port  # .port checks it
-    except ValueError as exc:  # a port that is not a number, an unclosed [IPv6
+        _ = parts.port  # raises for one that is not a number
+    except ValueError as exc:  # and urlsplit for an unclosed [IPv6
         raise ValueError(f"not a valid URL ({exc}): {display_url(url)}") from None
-    if user is None and password is None:
+    if parts.username is None and parts.password is None:
         return url, None
-    host = parts.netloc.rpartition("@")[2]
-    plain = urllib.parse.urlunsplit(parts._replace(netloc=host))
-    pair = f"{urllib.parse.unquote(user or '')}:{urllib.parse.unquote(password or '')}"
-    return plain, "Basic " + base64.b64encode(pair.encode()).decode("ascii")
+    return basic_auth(parts)
 
 
 def _rules(

@@ -116,21 +116,8 @@ def health_router(
 
 
 def _add(router: Any, endpoints: Endpoints, route: Route, path: str, summary: str) -> None:
-    # The path's parameter declared, so that the schema has it; the endpoints read the path.
-    if "{check}" in path:
-
-        async def serve(request: HTTPRequest, check: str) -> HTTPResponse:
-            return await _serve(endpoints, request, path)
-
-    elif "{group}" in path:
-
-        async def serve(request: HTTPRequest, group: str) -> HTTPResponse:  # type: ignore[misc]
-            return await _serve(endpoints, request, path)
-
-    else:
-
-        async def serve(request: HTTPRequest) -> HTTPResponse:  # type: ignore[misc]
-            return await _serve(endpoints, request, path)
+    async def serve(request: HTTPRequest) -> HTTPResponse:
+        return await _serve(endpoints, request, path)
 
     operation = f"{route.kind}{path.replace('/', '_').replace('{', '').replace('}', '')}"
     router.add_api_route(
@@ -141,7 +128,7 @@ def _add(router: Any, endpoints: Endpoints, route: Route, path: str, summary: st
         responses=_responses(route),
         summary=summary,
         operation_id=operation,
-        openapi_extra={"parameters": _query_parameters(route)},
+        openapi_extra={"parameters": [*_path_parameters(path), *_query_parameters(route)]},
     )
     router.add_api_route(
         path,
@@ -151,6 +138,15 @@ def _add(router: Any, endpoints: Endpoints, route: Route, path: str, summary: st
         include_in_schema=False,
         operation_id=f"{operation}_other",
     )
+
+
+def _path_parameters(path: str) -> list[dict[str, Any]]:
+    """The path's parameter, for the schema (the endpoints read the path themselves)."""
+    return [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in ("check", "group")
+        if f"{{{name}}}" in path
+    ]
 
 
 def _query_parameters(route: Route) -> list[dict[str, Any]]:
