@@ -73,6 +73,7 @@ _TYPES = {
     "dns": "dns_check",
     "sqlite": "sqlite_check",
     "etcd": "etcd_check",
+    "memcached": "memcached_check",
     "command": "command_check",
     "http": "http_check",
     **{scheme: factory for scheme, factory in _SCHEMES.items() if "+" not in scheme},
@@ -317,8 +318,9 @@ def _by_scheme(url: str) -> tuple[str, str | None, str]:
     URL, ``sqlite:///app.db`` names the file ``app.db`` (``sqlite:////srv/app.db``: absolute)."""
     scheme, separator, rest = url.partition("://")
     scheme = scheme.lower() if separator else ""
-    if scheme == "sqlite":
-        return scheme, "sqlite_check", rest[1:] if rest.startswith("/") else rest
+    if scheme.partition("+")[0] == "sqlite":  # sqlite+pysqlite:///app.db?mode=ro too
+        path = rest.partition("?")[0]
+        return scheme, "sqlite_check", path[1:] if path.startswith("/") else path
     base = scheme if scheme == "mongodb+srv" else scheme.partition("+")[0]
     if base == "memcached":
         base = "memcache"

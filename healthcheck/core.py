@@ -650,6 +650,8 @@ class HealthCheck(_SettingAttributes):
         checks = self._select(self._checks, name, tags, exclude, self._group(group))
         if checks is None:
             raise LookupError(f"no check named {name!r}")
+        if group is not None and not checks:  # its checks were removed: nothing to say "pass"
+            raise LookupError(f"nothing to check: group {group!r} selects no check")
         return checks
 
     def _group(self, name: str | None) -> Group | None:

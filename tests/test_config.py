@@ -214,7 +214,7 @@ def test_sqlalchemy_style_and_alias_urls_are_understood(tmp_path: Path) -> None:
 
     sqlite3.connect(tmp_path / "app.db").close()
     environ = {
-        "DATABASE_URL": f"sqlite:///{tmp_path}/app.db",
+        "DATABASE_URL": f"sqlite+pysqlite:///{tmp_path}/app.db?mode=ro",
         "MYSQL_URL": "mysql+pymysql://root@127.0.0.1:3306/test",
         "MEMCACHED_URL": "memcached://127.0.0.1:11211",
     }

@@ -132,3 +132,5 @@ def test_a_group_whose_checks_are_gone_does_not_pass(health: HealthCheck) -> Non
     disk = next(check for check in health.checks if check.name == "disk")
     health.checkers.remove(disk.func)
     assert endpoints.handle(asked).status == 400  # type: ignore[union-attr]
+    body, status, _ = health.run(group="storage")  # in Python too: not a pass
+    assert status == 404 and "selects no check" in json.loads(body)["error"]

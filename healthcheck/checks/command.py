@@ -138,7 +138,8 @@ def command_check(
 ) -> CommandCheck:
     """A checker that runs ``argv`` (``["pg_isready", "-h", "db"]``, no shell) and passes when
     it exits 0; with ``nagios=True`` it reads the exit code as a Nagios plugin's (0 pass,
-    1 warn, 2 and 3 fail). The command is killed, with what it started, after ``timeout``."""
+    1 warn, 2 and 3 fail). The command is killed, with what it started, after ``timeout`` (all
+    but a process it detached from itself twice over, which nothing can tell from any other)."""
     if isinstance(argv, (str, bytes)):
         raise TypeError(
             f"argv must be a list of arguments, not one string (no shell runs it): "
@@ -147,6 +148,8 @@ def command_check(
     words = tuple(argv)
     if not words or not all(isinstance(word, str) for word in words):
         raise TypeError(f"argv must be a non-empty list of strings, got {argv!r}")
+    if not isinstance(nagios, bool):  # "false" would be true
+        raise TypeError(f"nagios must be True or False, got {nagios!r}")
     if shutil.which(words[0]) is None:
         raise ValueError(f"command not found: {words[0]!r} (not executable, or not on PATH)")
     shown = DEFAULT.scrub_text(" ".join(words))  # a --password=... stays unsaid

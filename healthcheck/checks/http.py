@@ -189,12 +189,24 @@ def http_check(
     rules = _rules(json_field, json_status)
     if isinstance(expect_status, int):  # expect_status=200: the one code meant
         expect_status = (expect_status,)
+    if isinstance(expect_status, (str, bytes)) or not isinstance(expect_status, Container):
+        raise TypeError(
+            f"expect_status must be status codes (200, range(200, 400)), got {expect_status!r}"
+        )
+    given = dict(headers or {})
+    odd = [
+        name
+        for name, value in given.items()
+        if not (isinstance(name, str) and isinstance(value, str))
+    ]
+    if odd:
+        raise TypeError(f"headers must map names to text values: {odd[0]!r}")
     sent = {"Accept": _ACCEPT, "User-Agent": f"healthcheck/{__version__}"}
     shown = display_url(url)  # user:***@ kept: the name stays what it was
     url, authorization = _credentials(url)
     if authorization is not None:  # urllib would take user:pw@ for part of the host name
         sent["Authorization"] = authorization
-    sent.update(headers or {})
+    sent.update(given)
     return HTTPCheck(
         name or shown, seconds(timeout), shown, url, expect_status, sent, json_field, rules
     )
@@ -229,5 +241,8 @@ def _rules(
     for word, state in json_status.items():
         if not isinstance(word, str):
             raise TypeError(f"json_status: the values are strings, got {word!r}")
-        rules[word.lower()] = as_status(state)
+        try:
+            rules[word.lower()] = as_status(state)
+        except ValueError as exc:
+            raise ValueError(f"json_status: {exc}") from None
     return rules

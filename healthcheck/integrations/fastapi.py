@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import itertools
 import typing
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Literal, Optional, Union
@@ -88,6 +89,7 @@ _HEALTH_JSON = {
 _TEXT = {"type": "string"}
 #: Every method reaches the endpoints, which answer 405 but for GET and HEAD (HEAD answers as
 #: GET does: only GET is in the schema).
+_routers = itertools.count(1)
 _OTHER_METHODS = ["HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
@@ -105,21 +107,27 @@ def health_router(
     receives the Starlette request)."""
     endpoints = Endpoints(health, environment, **options)
     router = fastapi.APIRouter(tags=list(tags), dependencies=list(dependencies))
+    # Operation ids are made before the router is included: each router's are its own, so
+    # that two routers (one per prefix) make a valid document.
+    number = next(_routers)
+    mark = "" if number == 1 else f"_{number}"
     for route in endpoints.routes:
-        _add(router, endpoints, route, route.path, f"{route.kind}: {route.path}")
+        _add(router, endpoints, route, route.path, f"{route.kind}: {route.path}", mark)
         base = route.path.rstrip("/")
         if route.by_name:
-            _add(router, endpoints, route, f"{base}/{{check}}", f"one check by name: {base}")
+            _add(router, endpoints, route, f"{base}/{{check}}", f"one check by name: {base}", mark)
         if route.grouped:
-            _add(router, endpoints, route, f"{base}/group/{{group}}", f"a group: {base}")
+            _add(router, endpoints, route, f"{base}/group/{{group}}", f"a group: {base}", mark)
     return router
 
 
-def _add(router: Any, endpoints: Endpoints, route: Route, path: str, summary: str) -> None:
+def _add(
+    router: Any, endpoints: Endpoints, route: Route, path: str, summary: str, mark: str
+) -> None:
     async def serve(request: HTTPRequest) -> HTTPResponse:
         return await _serve(endpoints, request, path)
 
-    operation = f"{route.kind}{path.replace('/', '_').replace('{', '').replace('}', '')}"
+    operation = f"{route.kind}{path.replace('/', '_').replace('{', '').replace('}', '')}{mark}"
     router.add_api_route(
         path,
         serve,

@@ -64,13 +64,15 @@ def test_a_password_in_the_command_line_is_not_shown() -> None:
     ("argv", "error", "message"),
     [
         ("pg_isready -h db", TypeError, "not one string"),
+        (["true"], TypeError, "nagios must be True or False"),
         ([], TypeError, "non-empty list"),
         (["no-such-command-here"], ValueError, "command not found"),
     ],
 )
 def test_what_cannot_run_is_refused_at_once(argv: object, error: type, message: str) -> None:
+    options = {"nagios": "no"} if "nagios" in message else {}
     with pytest.raises(error, match=message):
-        command_check(argv)  # type: ignore[arg-type]
+        command_check(argv, **options)  # type: ignore[arg-type]
 
 
 def test_a_chatty_command_does_not_fill_memory() -> None:

@@ -303,6 +303,9 @@ def test_json_rules_follow_a_dotted_path_and_read_booleans(
         ({"json_status": ["green"]}, TypeError, "must map each value"),
         ({"json_status": {"green": "fine"}}, ValueError, "not a status"),
         ({"json_status": ES, "json_field": "a..b"}, ValueError, "dotted path"),
+        ({"json_status": {"green": "passs"}}, ValueError, "json_status: not a status"),
+        ({"expect_status": "200"}, TypeError, "expect_status must be status codes"),
+        ({"headers": {"Authorization": 5}}, TypeError, "headers must map names to text"),
     ],
 )
 def test_json_rules_are_checked_when_made(options: Any, error: type, message: str) -> None:

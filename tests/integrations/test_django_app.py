@@ -171,6 +171,8 @@ def test_a_real_server_serves_the_project(migrated: dict[str, str]) -> None:
             "CHECKS makes checks of a HealthCheck of our own",
         ),
         ({"CHEKS": []}, "unknown key 'CHEKS'"),
+        ({"CHECKS": None}, "CHECKS: a list of"),
+        ({"ENVIRONMENT": "false"}, "ENVIRONMENT: True or False"),
     ],
 )
 def test_a_misconfiguration_is_one_line_and_exit_2(

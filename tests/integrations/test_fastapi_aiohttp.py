@@ -66,6 +66,15 @@ def test_the_routes_are_in_the_openapi_schema_with_a_model_per_format(
     assert served.status == 200 and served.json()["results"][0]["checker"] == "database"
 
 
+def test_two_routers_make_one_valid_document(health: HealthCheck) -> None:
+    from openapi_spec_validator import validate
+
+    app = fastapi.FastAPI()
+    app.include_router(health_router(health), prefix="/internal")
+    app.include_router(health_router(health, details="never"), prefix="/public")
+    validate(app.openapi())  # no operation id twice
+
+
 def test_router_dependencies_guard_every_route(health: HealthCheck) -> None:
     def api_key(x_api_key: Annotated[str, fastapi.Header()] = "") -> None:
         if x_api_key != "k3y":

@@ -73,7 +73,10 @@ def endpoints() -> Endpoints:
             authorize = config.get("AUTHORIZE")
             if authorize is not None:
                 options["authorize"] = _callable("AUTHORIZE", authorize)
-            environment = EnvironmentDump() if config.get("ENVIRONMENT", True) else None
+            serve_environment = config.get("ENVIRONMENT", True)
+            if not isinstance(serve_environment, bool):
+                raise _improper(f"ENVIRONMENT: True or False, got {serve_environment!r}")
+            environment = EnvironmentDump() if serve_environment else None
             made = _made.get("health") or _make_health(config)
             _made["health"] = made
             try:
@@ -107,7 +110,7 @@ def _make_health(config: dict[str, Any]) -> HealthCheck:
 
     made = HealthCheck(error_timeout=5)
     wanted = config.get("CHECKS", ["databases", "caches", "migrations"])
-    if isinstance(wanted, str) or not all(isinstance(w, str) for w in wanted):
+    if not isinstance(wanted, (list, tuple)) or not all(isinstance(w, str) for w in wanted):
         raise _improper(f"CHECKS: a list of {', '.join(_CHECKS)}, got {wanted!r}")
     twice = sorted({name for name in wanted if list(wanted).count(name) > 1})
     if twice:
