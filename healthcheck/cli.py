@@ -424,7 +424,13 @@ def run_checks(
         raise Unreachable(f"{target}: the checks did not finish within {timeout:g} s")
     error = outcome.get("error")
     if isinstance(error, LookupError):
-        raise Misuse(f"{target} has no check named {check!r}")
+        if check is None or not health.has_check(check):  # an empty group says so itself
+            raise Misuse(
+                f"{target}: {error.args[0]}"
+                if check is None
+                else f"{target} has no check named {check!r}"
+            )
+        raise Misuse(f"nothing to check: the selection leaves no check of {target}")
     if error is not None:
         raise Misuse(f"{target}: running the checks failed: {type(error).__name__}: {error}")
     report = outcome["report"]
