@@ -80,7 +80,7 @@ class CompatAnswer:
             template = self._template_for(report, handler, settings, sections, registry, held)
             body = template.render()
         else:
-            body = handler([r.compat for r in report.results], **body_sections(settings, sections))
+            body = handler(compat_results(report), **body_sections(settings, sections))
         return body, settings.status_code(status), dict(headers)
 
     def template(
@@ -141,7 +141,7 @@ class CompatAnswer:
         if sections.dynamic:  # evaluated per request: nothing to keep
             return BodyTemplate(
                 word,
-                [r.compat for r in report.results],
+                compat_results(report),
                 body_sections(settings, sections),
                 results_are_json=True,
             )
@@ -156,7 +156,7 @@ class CompatAnswer:
                 return part.template
             template = BodyTemplate(
                 word,
-                [r.compat for r in report.results],
+                compat_results(report),
                 body_sections(settings, sections),
                 results_are_json=True,
             )
@@ -181,6 +181,16 @@ class CompatAnswer:
                 fresh_until=source.fresh_until(report.checks),
             )
         return template
+
+
+def compat_results(report: Report) -> list[dict[str, Any]]:
+    """py-healthcheck's result objects, each with ``since``: when its state began, as far as
+    this process has seen."""
+    results = []
+    for index, result in enumerate(report.results):
+        since = report.since(index)
+        results.append(result.compat if since is None else {**result.compat, "since": since})
+    return results
 
 
 def body_sections(settings: Settings, sections: Sections) -> dict[str, Any]:

@@ -22,6 +22,8 @@ import urllib.parse  # loaded by urllib.request anyway
 import urllib.request
 from collections.abc import Callable, Sequence
 
+from .vocabulary import HEADLINES, PROBE_ENDINGS
+
 TYPE_CHECKING = False  # typing itself is not imported: it costs the probe's start-up
 if TYPE_CHECKING:
     from typing import Any, NoReturn
@@ -146,7 +148,9 @@ def probe(
     code, body = got
     if len(body) > _MAX_BODY:  # cut, it could hide a failure: fail closed, not open
         return Verdict(
-            "fail", f"unhealthy: {shown} answered {code} with over 1 MiB, too much to judge", []
+            "fail",
+            f"{HEADLINES['fail']}: {shown} answered {code} with over 1 MiB, too much to judge",
+            [],
         )
     return judge(code, body.decode("utf-8", "replace"), shown)
 
@@ -339,11 +343,11 @@ def _parse_text(body: str) -> tuple[list[CheckLine], str | None]:
             name, _, rest = line[3:].partition(" ")
             output = rest.partition(": ")[2]
             checks.append(CheckLine(name, _MARKS[line[1]], output))
-        elif line.endswith("check failed"):
+        elif line.endswith(PROBE_ENDINGS["fail"]):
             word = "fail"
-        elif line.endswith("check passed with warnings"):
+        elif line.endswith(PROBE_ENDINGS["warn"]):
             word = word or "warn"
-        elif line in ("ok", "OK") or line.endswith("check passed"):
+        elif line in ("ok", "OK") or line.endswith(PROBE_ENDINGS["pass"]):
             word = word or "pass"
     return checks, word
 
@@ -353,7 +357,7 @@ def _text(value: Any) -> str:
 
 
 def _summary(state: str, what: str, checks: Sequence[CheckLine]) -> str:
-    word = {"pass": "healthy", "warn": "healthy with warnings", "fail": "unhealthy"}[state]
+    word = HEADLINES[state]
     if not checks:
         return f"{word}: {what}"
     failing = [c.name for c in checks if c.state != "pass"]
@@ -363,7 +367,8 @@ def _summary(state: str, what: str, checks: Sequence[CheckLine]) -> str:
         if any(c.state == s for c in checks)
     )
     tail = f"; not passing: {', '.join(failing)}" if failing else ""
-    return f"{word}: {what}, {len(checks)} checks ({counts}){tail}"
+    number = f"{len(checks)} check{'' if len(checks) == 1 else 's'}"
+    return f"{word}: {what}, {number} ({counts}){tail}"
 
 
 # -- run --------------------------------------------------------------------------------

@@ -3,12 +3,13 @@ responders (the py-healthcheck answer in answer.py, the probes in probes.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import signal
 import threading
 import time
-from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar, overload
 
 from . import defaults
@@ -451,7 +452,7 @@ class HealthCheck(_SettingAttributes):
         self._background_running()
         last = self._engine.last
         checks = tuple(c for c in self._checks if c in last)
-        return Report(checks, tuple(last[c] for c in checks))
+        return self._made(checks, [last[c] for c in checks])
 
     def version(self, checks: tuple[Check, ...] | None = None) -> Hashable | None:
         """A token equal between two calls exactly when an answer about ``checks`` (default:
@@ -614,10 +615,14 @@ class HealthCheck(_SettingAttributes):
         self._engine.after_fork()
 
     def _report(self, checks: tuple[Check, ...]) -> Report:
-        return Report(checks, tuple(self._source_started().results(checks)))
+        return self._made(checks, self._source_started().results(checks))
 
     async def _report_async(self, checks: tuple[Check, ...]) -> Report:
-        return Report(checks, tuple(await self._source_started().results_async(checks)))
+        return self._made(checks, await self._source_started().results_async(checks))
+
+    def _made(self, checks: tuple[Check, ...], results: Sequence[CheckResult]) -> Report:
+        histories = self._engine.histories
+        return Report(checks, tuple(results), histories=tuple(histories.get(c) for c in checks))
 
     def _background_running(self) -> Background | None:
         background = self._background
@@ -759,4 +764,4 @@ def _handler(handler: ExceptionHandler) -> ExceptionHandler:
 
 def _named(report: Report, name: str | None) -> Report:
     """``report`` as the answer for the check ``name``, if one was asked for by name."""
-    return report if name is None else Report(report.checks, report.results, named=True)
+    return report if name is None else dataclasses.replace(report, named=True)

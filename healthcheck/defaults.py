@@ -80,6 +80,9 @@ MAX_OUTPUT: int = 16_384
 #: The longest log message (or traceback) this package writes, cut before it is masked.
 LOG_LIMIT: int = 65_536
 
+#: How many of its last results each check's history keeps (the status page's strip).
+HISTORY_SIZE: int = 30
+
 #: Longest custom section (and environment section) in characters of JSON; generous, since
 #: ``python.packages`` alone runs to tens of kilobytes in a large virtualenv.
 MAX_SECTION: int = 1_048_576

@@ -59,6 +59,8 @@ HEALTH_FORMATS = {
     # Other libraries' bodies, for clients written against them: by ?format= or a Route's.
     "healthcheckx": JSON_TYPE,
     "actuator": "application/vnd.spring-boot.actuator.v3+json",
+    # Each check's last results and last change, for tools: by ?format=history only.
+    "history": JSON_TYPE,
 }
 ENVIRONMENT_FORMATS = {"json": JSON_TYPE, "html": "text/html"}
 METRICS_FORMATS = {"prometheus": "text/plain", "openmetrics": "application/openmetrics-text"}
@@ -691,12 +693,29 @@ class Endpoints:
         if job.fmt in peers.RENDERERS:
             body = peers.RENDERERS[job.fmt](report, job.details)
             return Reply(code, {"Content-Type": JSON_TYPE}, body.encode())
+        if job.fmt == "history":
+            return Reply(code, {"Content-Type": JSON_TYPE}, _history(report, job.details))
         if job.fmt == "html":
-            page = html.render_html(report, refresh=self.refresh, details=job.details)
+            page = html.render_html(
+                report, refresh=self.refresh, details=job.details, hidden_hint=self._hint()
+            )
             return Reply(code, _html_headers(html.CONTENT_SECURITY_POLICY), page.encode())
         lines = text.render_lines(report.results) if job.details else []
         body = text.render_probe("healthcheck", status, lines, verbose=job.details)
         return Reply(code, {"Content-Type": TEXT_TYPE}, body.encode())
+
+    def _hint(self) -> str:
+        """What the status page tells a viewer who may not see the checks."""
+        if self.details == "never":
+            how = "this service shows them to nobody over HTTP; run `healthcheck run` on its host"
+        elif self.authorize is not None:
+            how = "sign in as the application asks to see which checks fail"
+        else:
+            how = (
+                "open this page from the service's own host (or through one of its trusted "
+                "proxies) to see which checks fail"
+            )
+        return f"Check details are hidden from this client: {how}."
 
     def _environment_reply(self, job: _Job, data: dict[str, JSON]) -> Reply:
         if job.fmt == "html":
@@ -812,6 +831,22 @@ def _uncached(reply: Reply | None) -> Reply | None:
         reply.headers.setdefault("Vary", "Accept")
         reply.headers.setdefault("X-Content-Type-Options", "nosniff")
     return reply
+
+
+def _history(report: Report, details: bool) -> bytes:
+    """The ``history`` face: the overall state and since when; with ``details``, each check's
+    last results."""
+    data: dict[str, Any] = {"status": report.status.value, "since": report.overall_since}
+    if details:
+        checks = []
+        for index, (check, history) in enumerate(zip(report.checks, report.histories)):
+            entry: dict[str, Any] = {"checker": check.name, "critical": check.critical}
+            entry.update(history.jsonable if history is not None else {"history": []})
+            entry["since"] = report.since(index)
+            entry["status"] = report.results[index].status.value
+            checks.append(entry)
+        data["checks"] = checks
+    return json.dumps(data).encode()
 
 
 def _selection_withheld() -> Reply:

@@ -6,10 +6,13 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from .check import Check
 from .jsonable import JSON, to_jsonable
+
+if TYPE_CHECKING:
+    from .history import CheckHistory
 
 
 class Status(str, enum.Enum):
@@ -144,11 +147,40 @@ class Report:
     #: One check asked for by name: the answer is its own state, so a failing non-critical
     #: check says "fail" (it only weighs as a warning in a run of several).
     named: bool = False
+    #: Each check's history, same order; ``None`` for a check with none yet (or empty, when
+    #: the report was made without them).
+    histories: tuple[CheckHistory | None, ...] = ()
+
+    @cached_property
+    def weights(self) -> tuple[Status, ...]:
+        """What each result counts for in :attr:`status`."""
+        if self.named:
+            return tuple(r.status for r in self.results)
+        return tuple(effective_status(c, r.status) for c, r in zip(self.checks, self.results))
 
     @cached_property
     def status(self) -> Status:
-        if self.named:
-            return Status.worst(r.status for r in self.results)
-        return Status.worst(
-            effective_status(c, r.status) for c, r in zip(self.checks, self.results)
-        )
+        return Status.worst(self.weights)
+
+    def since(self, index: int) -> float | None:
+        """When the state of the ``index``-th result began, if its history knows."""
+        history = self.histories[index] if index < len(self.histories) else None
+        if history is None:
+            return None
+        result = self.results[index]
+        # A result that landed after this report's was read: this one's state held at least
+        # since it was made.
+        return history.since if history.status is result.status else result.timestamp
+
+    @cached_property
+    def overall_since(self) -> float | None:
+        """Since when the overall state has held, at least: a failure since the earliest of
+        the present failures began (each has lasted since); any other state since the last
+        change of any check. ``None`` when a check has no history."""
+        begun = [self.since(i) for i in range(len(self.results))]
+        if not begun or any(moment is None for moment in begun):
+            return None
+        known = [moment for moment in begun if moment is not None]
+        if self.status is Status.FAIL:
+            return min(m for m, w in zip(known, self.weights) if w is Status.FAIL)
+        return max(known)

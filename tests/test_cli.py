@@ -79,7 +79,7 @@ def servers() -> Iterator[dict[str, str]]:
 def test_probe_a_healthy_service(servers: dict[str, str]) -> None:
     done = healthcheck("probe", servers["healthy"] + "/healthcheck")
     assert done.returncode == 0
-    assert done.stdout.startswith("healthy: ")
+    assert done.stdout.startswith("passing: ")
     assert "2 checks (2 pass)" in done.stdout
     assert len(done.stdout.splitlines()) == 1
 
@@ -88,7 +88,7 @@ def test_probe_a_failing_service_verbose(servers: dict[str, str]) -> None:
     done = healthcheck("probe", servers["failing"] + "/healthcheck", "--verbose")
     assert done.returncode == 1
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("unhealthy: ") and "not passing: queue" in lines[0]
+    assert lines[0].startswith("failing: ") and "not passing: queue" in lines[0]
     assert "[-]queue failed: queue unreachable" in lines[1:][1]
     assert lines[1].startswith("[+]database ok (")
 
@@ -114,7 +114,7 @@ def test_probe_a_plain_body_by_its_status_code(servers: dict[str, str]) -> None:
 def test_probe_a_warning_is_healthy_but_says_so(servers: dict[str, str]) -> None:
     done = healthcheck("probe", servers["warning"] + "/healthcheck")
     assert done.returncode == 0
-    assert done.stdout.startswith("healthy with warnings: ")
+    assert done.stdout.startswith("passing with warnings: ")
 
 
 def test_probe_a_slow_service_times_out(servers: dict[str, str]) -> None:
@@ -176,7 +176,7 @@ def test_run_in_process(app_module: Path) -> None:
     )
     assert everything.returncode == 1
     assert "[-]feed failed: no stock feed" in everything.stdout
-    assert ready.returncode == 0 and "1 checks (1 pass)" in ready.stdout
+    assert ready.returncode == 0 and "1 check (1 pass)" in ready.stdout
     assert one.returncode == 1
     assert '"name": "feed"' in one.stdout and '"status": "fail"' in one.stdout
 
@@ -243,7 +243,7 @@ def test_the_console_script_is_installed(servers: dict[str, str]) -> None:
         text=True,
         timeout=60,
     )
-    assert done.returncode == 0 and done.stdout.startswith("healthy")
+    assert done.returncode == 0 and done.stdout.startswith("passing")
 
 
 def test_the_command_line_loads_nothing_but_the_standard_library() -> None:
@@ -260,7 +260,10 @@ def test_the_command_line_loads_nothing_but_the_standard_library() -> None:
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
     )
-    assert done.stdout.strip() == "['healthcheck', 'healthcheck._about', 'healthcheck.cli']"
+    assert (
+        done.stdout.strip()
+        == "['healthcheck', 'healthcheck._about', 'healthcheck.cli', 'healthcheck.vocabulary']"
+    )
 
 
 # -- the probe under hostile servers and URLs (outside review F3-F5) ---------------------------
@@ -523,7 +526,7 @@ def test_a_healthy_verdict_with_a_failing_check_is_a_warning(
     )
     done = healthcheck("probe", base + "/health", "--format", "nagios", "--timeout", "5")
     assert done.returncode == 1  # WARNING
-    assert done.stdout.startswith("HEALTHCHECK WARNING - healthy with warnings")
+    assert done.stdout.startswith("HEALTHCHECK WARNING - passing with warnings")
 
 
 def test_nagios_performance_labels_hold_no_line_breaks_in_any_spelling() -> None:

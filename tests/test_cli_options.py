@@ -158,7 +158,7 @@ def test_list_of_a_hung_check_returns_at_once(app_module: Path) -> None:
 def test_run_exclude_leaves_checks_out(app_module: Path) -> None:
     done = healthcheck("run", "shop_health:health", "--exclude", "feed", "-v", cwd=app_module)
     assert done.returncode == 0, done.stdout
-    assert "1 checks (1 pass)" in done.stdout and "feed" not in done.stdout
+    assert "1 check (1 pass)" in done.stdout and "feed" not in done.stdout
 
 
 def test_run_exclude_of_an_unknown_name_is_misuse(app_module: Path) -> None:
@@ -180,7 +180,7 @@ def grouped_module(tmp_path: Path) -> Path:
 
 def test_run_group_runs_its_checks(grouped_module: Path) -> None:
     done = healthcheck("run", "grouped_health:health", "--group", "backends", cwd=grouped_module)
-    assert done.returncode == 0 and "1 checks (1 pass)" in done.stdout
+    assert done.returncode == 0 and "1 check (1 pass)" in done.stdout
 
 
 def test_run_unknown_group_is_misuse_naming_the_groups(grouped_module: Path) -> None:

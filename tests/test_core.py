@@ -33,7 +33,9 @@ from .conftest import Counter, FakeTimer
 
 JSON_HEADERS = {"Content-Type": "application/json"}
 #: py-healthcheck's result keys plus ``status`` (observed_value/observed_unit only when set).
-RESULT_KEYS = {"checker", "output", "passed", "timestamp", "expires", "response_time", "status"}
+RESULT_KEYS = {
+    "checker", "output", "passed", "timestamp", "expires", "response_time", "status", "since"
+}  # fmt: skip
 #: Only catches hangs: the bound on a call's duration (nothing tighter is ever asserted), and
 #: the error_timeout of tests where a lost result would otherwise block run() for ever.
 HANG = 5.0

@@ -15,6 +15,7 @@ from typing import Union
 
 from .. import defaults
 from ..check import Check
+from ..history import Histories
 from ..listeners import StatusBoard
 from ..result import CheckResult, effective_status
 from ..settings import Settings
@@ -48,6 +49,8 @@ class Engine:
         self.board = StatusBoard()
         #: The latest result of every check that has run (metrics scrapes read it).
         self.last: dict[Check, CheckResult] = {}
+        #: Each check's last results and since when it has been in its state.
+        self.histories = Histories()
         self._waits = Waits()
         #: Checks already said to run without a time limit (see _warn_unlimited).
         self._unlimited: weakref.WeakSet[Check] = weakref.WeakSet()
@@ -73,6 +76,7 @@ class Engine:
         """``checks`` are no longer registered: drop their results and their state."""
         self.board.forget(checks)
         self.cache.forget(checks)
+        self.histories.forget(checks)
         for check in checks:
             self.last.pop(check, None)
 
@@ -97,6 +101,7 @@ class Engine:
         as timed out (damping counts one failure per execution)."""
         result = self.damper.apply(check, result, repeat)
         self.last[check] = result
+        self.histories.record(check, result)
         self.board.update(check, check.name, result, effective_status(check, result.status))
         return result
 

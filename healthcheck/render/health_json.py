@@ -54,9 +54,13 @@ def health_document(
     _put(document, "serviceId", service_id)
     _put(document, "description", description)
     checks: dict[str, list[JSON]] = {}
-    for check, result in zip(report.checks, report.results):
+    for index, (check, result) in enumerate(zip(report.checks, report.results)):
         # Names derived from callables may repeat; the draft's lists keep every reading.
-        checks.setdefault(check_key(check), []).append(check_object(check, result))
+        entry = check_object(check, result)
+        since = report.since(index)
+        if since is not None:  # not in the draft: when this state began (its "time" is now)
+            entry["since"] = rfc3339(since)
+        checks.setdefault(check_key(check), []).append(entry)
     document["checks"] = dict(checks)
     return document
 

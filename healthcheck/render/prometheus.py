@@ -64,6 +64,13 @@ class ReportCollector:
             labels=["check"],
             unit="seconds",
         )
+        changed = GaugeMetricFamily(
+            "healthcheck_check_last_change_timestamp_seconds",
+            "When the check entered its present state (as far as this process has seen), in "
+            "seconds since the Unix epoch.",
+            labels=["check"],
+            unit="seconds",
+        )
         critical = GaugeMetricFamily(
             "healthcheck_check_critical",
             "1 if a failure of the check fails the whole run, 0 if it only warns.",
@@ -75,11 +82,15 @@ class ReportCollector:
             "unit as a label.",
             labels=["check", "unit"],
         )
-        names = _unique([check.name for check in self.report.checks])
-        for name, check, result in zip(names, self.report.checks, self.report.results):
+        report = self.report
+        names = _unique([check.name for check in report.checks])
+        for index, (name, check, result) in enumerate(zip(names, report.checks, report.results)):
             _add_states(status, [name], result.status)
             duration.add_metric([name], result.response_time)
             last_run.add_metric([name], result.timestamp)
+            since = report.since(index)
+            if since is not None:
+                changed.add_metric([name], since)
             critical.add_metric([name], 1.0 if check.critical else 0.0)
             value = result.observed_value
             if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -89,9 +100,17 @@ class ReportCollector:
             "The overall state: 1 for the current state, 0 for the others.",
             labels=["state"],
         )
+        overall_changed = GaugeMetricFamily(
+            "healthcheck_last_change_timestamp_seconds",
+            "Since when the overall state has held, at least, in seconds since the Unix epoch.",
+            unit="seconds",
+        )
         if self.complete:
-            _add_states(overall, [], self.report.status)
-        yield from (status, duration, last_run, critical, observed, overall)
+            _add_states(overall, [], report.status)
+            if report.overall_since is not None:
+                overall_changed.add_metric([], report.overall_since)
+        yield from (status, duration, last_run, changed, critical, observed, overall)
+        yield overall_changed
 
 
 class HealthCheckCollector:

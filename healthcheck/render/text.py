@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..result import CheckResult, Status
+from ..vocabulary import PROBE_ENDINGS
 
 _WORDS = {Status.PASS: "ok", Status.WARN: "warn", Status.FAIL: "failed"}
 _MARKS = {Status.PASS: "+", Status.WARN: "!", Status.FAIL: "-"}
@@ -39,5 +40,4 @@ def render_probe(name: str, status: Status, lines: Iterable[str], verbose: bool)
     """A Kubernetes-style probe body: ``ok``, or the lines and ``<name> check failed``."""
     if not verbose and status is not Status.FAIL:
         return "ok"
-    word = {Status.PASS: "passed", Status.WARN: "passed with warnings", Status.FAIL: "failed"}
-    return "\n".join([*lines, f"{name} check {word[status]}"]) + "\n"
+    return "\n".join([*lines, f"{name} {PROBE_ENDINGS[status.value]}"]) + "\n"

@@ -496,7 +496,7 @@ def test_tornado_xheaders_do_not_make_a_remote_client_local(failing: HealthCheck
         assert get(base + "/environment").status == 200
 
 
-def test_every_answer_says_nosniff_and_pages_allow_only_their_own_styles(
+def test_every_answer_says_nosniff_and_pages_allow_only_their_own_styles_and_script(
     serve: Serve, failing: HealthCheck
 ) -> None:
     import base64
@@ -510,12 +510,20 @@ def test_every_answer_says_nosniff_and_pages_allow_only_their_own_styles(
                          "/healthcheck?format=html", "/environment?format=html")
         ]  # fmt: skip
     assert all(a.headers["X-Content-Type-Options"] == "nosniff" for a in answers)
+
+    def sha256(text: str) -> str:
+        return f"'sha256-{base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()}'"
+
+    status_page = answers[4].body.decode()
+    (refresh,) = re.findall(r"<script[^>]*>(.*?)</script>", status_page, re.DOTALL)
     for page in answers[4:6]:
         policy = page.headers["Content-Security-Policy"]
-        assert policy.startswith("default-src 'none';") and "script" not in policy
+        assert policy.startswith("default-src 'none';")
         (style,) = re.findall(r"<style>(.*?)</style>", page.body.decode(), re.DOTALL)
-        digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
-        assert f"'sha256-{digest}'" in policy
+        assert sha256(style) in policy
+        # The status page's one script (its refresh) is allowed by its hash, nothing else.
+        assert f"script-src {sha256(refresh)};" in policy
+    assert "<script" not in answers[5].body.decode()
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "OPTIONS", "DELETE"])

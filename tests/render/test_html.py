@@ -79,34 +79,57 @@ def rows_by_check(page: Page) -> dict[str, list[str]]:
 # -- the status page ------------------------------------------------------------------------
 
 
-def test_a_table_row_per_check_with_name_state_output_duration_age_critical() -> None:
+def test_a_table_row_per_check_failing_first_with_state_since_history_and_more() -> None:
     report = mixed_report()
     now = report.results[0].timestamp + 12.4
     page = Page(render_html(report, now=now))
-    assert page.rows[0] == ["Check", "State", "Output", "Duration (ms)", "Last run", "Critical"]
+    assert page.rows[0] == [
+        "Check", "State", "Output", "History", "Duration (ms)", "Last run", "Critical"
+    ]  # fmt: skip
+    # Failing first, then warnings, then passing: what is wrong is on the first screen.
+    assert [row[0] for row in page.rows[1:]] == ["cache", "disk", "db"]
     rows = rows_by_check(page)
-    assert list(rows) == ["db", "disk", "cache"]
     db = rows["db"]
-    assert db[1].endswith("pass") and db[2] == "connected" and db[4] == "12 s ago"
-    assert db[5] == "yes"
-    assert rows["disk"][1].endswith("warn") and "observed: 81 %" in rows["disk"][2]
-    assert rows["disk"][5] == "no"
-    assert rows["cache"][1].endswith("fail") and rows["cache"][2] == SCRIPT
+    assert db[1] == "\u2713passfor 12 s" and db[2] == "connected" and db[5] == "12 s ago"
+    assert db[6] == "yes" and db[3] == "steady"
+    assert rows["disk"][1].startswith("!warn") and "observed: 81 %" in rows["disk"][2]
+    assert rows["disk"][6] == "no"
+    assert rows["cache"][1].startswith("\u2715fail") and rows["cache"][2] == SCRIPT
+
+
+def test_rows_are_failing_then_warning_then_passing_critical_first_else_in_order() -> None:
+    health = HealthCheck()
+    for name, value, critical in [
+        ("a-pass", (True, "ok"), True),
+        ("b-fail-noncritical", (False, "x"), False),
+        ("c-warn", Outcome("warn", "w"), True),
+        ("d-fail", (False, "x"), True),
+        ("e-pass", (True, "ok"), True),
+        ("f-fail", (False, "x"), True),
+    ]:
+        health.add_check(lambda value=value: value, name=name, critical=critical)
+    page = Page(render_html(health.report()))
+    assert [row[0] for row in page.rows[1:]] == [
+        "d-fail", "f-fail", "b-fail-noncritical", "c-warn", "a-pass", "e-pass"
+    ]  # fmt: skip
 
 
 def test_duration_is_in_milliseconds() -> None:
     report = mixed_report()
     page = Page(render_html(report))
-    for result, row in zip(report.results, page.rows[1:]):
+    rows = rows_by_check(page)
+    for result in report.results:
         ms = result.response_time * 1000
-        assert row[3] == (f"{ms:.1f}" if ms >= 0.05 else "<0.1")
+        assert rows[result.checker][4] == (f"{ms:.1f}" if ms >= 0.05 else "<0.1")
 
 
 def test_outputs_are_escaped_so_no_script_reaches_the_page() -> None:
     html = render_html(mixed_report())
     assert SCRIPT not in html
     assert "&lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt;" in html
-    assert "<script" not in html
+    # The page's own refresh script is its only one.
+    assert html.count("<script") == 1
+    assert "alert" not in html.split("<script")[1].split("</script>")[0]
 
 
 def test_names_titles_and_structured_outputs_are_escaped() -> None:
@@ -121,8 +144,8 @@ def test_names_titles_and_structured_outputs_are_escaped() -> None:
 @pytest.mark.parametrize(
     ("value", "state", "headline"),
     [
-        ((True, "ok"), "pass", "All checks passing"),
-        (Outcome("warn", "slow"), "warn", "Degraded"),
+        ((True, "ok"), "pass", "Passing"),
+        (Outcome("warn", "slow"), "warn", "Passing with warnings"),
         ((False, "down"), "fail", "Failing"),
     ],
 )
@@ -146,17 +169,81 @@ def test_banner_summary_counts_states() -> None:
     assert "3 checks: 1 pass, 1 warn, 1 fail" in render_html(mixed_report())
 
 
-def test_refresh_meta_tag() -> None:
-    page = Page(render_html(mixed_report(), refresh=30))
-    assert page.find("meta", **{"http-equiv": "refresh", "content": "30"})
+def test_refresh_script_and_its_no_script_fallback() -> None:
+    html = render_html(mixed_report(), refresh=30)
+    page = Page(html)
+    # Scripts on: reloads while visible (browser-tested); off: the meta tag inside noscript.
+    assert page.find("script", **{"data-refresh": "30"})
+    assert '<noscript><meta http-equiv="refresh" content="30"></noscript>' in html
     assert "refreshes every 30 s" in "".join(page.text)
-    assert not Page(render_html(mixed_report(), refresh=0)).find(
-        "meta", **{"http-equiv": "refresh"}
-    )
+    quiet = render_html(mixed_report(), refresh=0)
+    assert "<script" not in quiet and "refresh" not in quiet
 
 
 def test_default_refresh_is_ten_seconds() -> None:
     assert '<meta http-equiv="refresh" content="10">' in render_html(mixed_report())
+
+
+def test_the_favicon_is_inline_and_coloured_by_state() -> None:
+    icons = {}
+    for state, value in (("pass", (True, "ok")), ("fail", (False, "down"))):
+        (link,) = Page(render_html(report_of(("api", value)))).find("link", rel="icon")
+        assert (link["href"] or "").startswith("data:image/svg+xml,")
+        icons[state] = link["href"]
+    assert icons["pass"] != icons["fail"]
+
+
+def test_banner_names_what_fails_and_since_when() -> None:
+    health = HealthCheck(success_ttl=0, failed_ttl=0)
+    state = {"redis": True}
+    health.add_check(lambda: (True, "ok"), name="db")
+    health.add_check(lambda: (state["redis"], "refused"), name="redis")
+    health.add_check(lambda: (False, "down"), name="search", critical=False)
+    first = health.report()
+    state["redis"] = False
+    report = health.report()
+    began = report.results[1].timestamp
+    assert report.overall_since == began and report.since(1) == began
+    assert report.since(0) == first.results[0].timestamp  # passing since its first result
+    page = Page(render_html(report, now=began + 125))
+    text = "".join(page.text)
+    assert "Failing: redis, search" in text  # the non-critical failure too, after
+    assert "for 2 min, since" in text
+    assert rows_by_check(page)["redis"][3] == "changed 1 time"
+
+
+def test_banner_lists_five_names_then_how_many_more() -> None:
+    checks = [(f"c{i}", (False, "down")) for i in range(8)]
+    text = "".join(Page(render_html(report_of(*checks))).text)
+    assert "Failing: c0, c1, c2, c3, c4 and 3 more" in text
+
+
+def test_a_warning_banner_names_the_warnings() -> None:
+    html = render_html(mixed_report().__class__(*_only(mixed_report(), "db", "disk")))
+    assert "Passing with warnings: disk" in "".join(Page(html).text)
+
+
+def _only(report: Report, *names: str) -> tuple[Any, ...]:
+    keep = [i for i, c in enumerate(report.checks) if c.name in names]
+    return (
+        tuple(report.checks[i] for i in keep),
+        tuple(report.results[i] for i in keep),
+        False,
+        tuple(report.histories[i] for i in keep),
+    )
+
+
+def test_the_history_strip_has_a_bar_per_result_and_says_it_in_words() -> None:
+    health = HealthCheck(success_ttl=0, failed_ttl=0)
+    outcomes = iter([True, False, True, True, False])
+    health.add_check(lambda: (next(outcomes), "x"), name="flappy")
+    for _ in range(5):
+        report = health.report()
+    page = Page(render_html(report))
+    bars = [a["class"] for t, a in page.tags if t == "i"]
+    assert bars == ["m-pass", "m-fail", "m-pass", "m-pass", "m-fail"]
+    (strip,) = page.find("span", role="img")
+    assert strip["aria-label"] == "last 5 results: 3 pass, 2 fail; changed 3 times"
 
 
 def test_age_uses_the_given_now() -> None:
@@ -183,11 +270,12 @@ def test_age_text(seconds: float, text: str) -> None:
     assert age_text(seconds) == text
 
 
-def test_without_details_only_the_banner() -> None:
-    html = render_html(mixed_report(), details=False)
+def test_without_details_only_the_banner_and_how_to_see_them() -> None:
+    html = render_html(mixed_report(), details=False, hidden_hint="Sign in to see more.")
     assert "<table" not in html
     assert "cache" not in html and "connected" not in html and "3 checks" not in html
     assert 'class="banner banner-fail"' in html
+    assert '<p class="hint">Sign in to see more.</p>' in html
 
 
 def test_no_checks() -> None:
@@ -199,7 +287,7 @@ def test_accessible_markup() -> None:
     html = render_html(mixed_report())
     page = Page(html)
     assert page.find("html", lang="en")
-    assert len(page.find("th", scope="col")) == 6
+    assert len(page.find("th", scope="col")) == 7
     assert len(page.find("th", scope="row")) == 3
     assert page.find("caption")
     # State is carried by words, never by colour alone.
@@ -208,9 +296,13 @@ def test_accessible_markup() -> None:
 
 def self_contained(html: str) -> None:
     lowered = html.lower()
-    for marker in ("http://", "https://", "src=", "<link", "<script", "@import", "url("):
+    # The favicon is inline: its SVG names its namespace, which is not a request.
+    lowered = lowered.replace("xmlns%3d%27http%3a//www.w3.org/2000/svg%27", "")
+    for marker in ("http://", "https://", "src=", "@import", "url("):
         assert marker not in lowered, marker
-    assert Page(html).stack == []  # every element closed
+    page = Page(html)
+    assert page.stack == []  # every element closed
+    assert all((a["href"] or "").startswith("data:") for a in page.find("link"))
 
 
 def test_status_page_is_self_contained_and_well_formed() -> None:
@@ -305,4 +397,4 @@ def test_empty_environment() -> None:
 def test_status_states_use_pills() -> None:
     page = Page(render_html(mixed_report()))
     pills = [a["class"] for t, a in page.tags if t == "span" and "pill" in (a.get("class") or "")]
-    assert pills == [f"pill pill-{s.value}" for s in (Status.PASS, Status.WARN, Status.FAIL)]
+    assert pills == [f"pill pill-{s.value}" for s in (Status.FAIL, Status.WARN, Status.PASS)]

@@ -86,11 +86,32 @@ def test_families_are_gauges_with_help() -> None:
         "healthcheck_check_status",
         "healthcheck_check_duration_seconds",
         "healthcheck_check_last_run_timestamp_seconds",
+        "healthcheck_check_last_change_timestamp_seconds",
         "healthcheck_check_critical",
         "healthcheck_check_observed_value",
         "healthcheck_status",
+        "healthcheck_last_change_timestamp_seconds",
     }
     assert all(f.type == "gauge" and f.documentation for f in families.values())
+
+
+def test_last_changes_are_timestamps_of_each_check_and_of_the_whole() -> None:
+    health = HealthCheck(success_ttl=0, failed_ttl=0)
+    up = {"db": True}
+    health.add_check(lambda: (True, "ok"), name="cache")
+    health.add_check(lambda: (up["db"], "x"), name="db")
+    first = health.report()
+    up["db"] = False
+    report = health.report()
+    found = samples(render_prometheus(report)[0].decode())
+    changed = "healthcheck_check_last_change_timestamp_seconds"
+    assert found[(changed, (("check", "cache"),))] == first.results[0].timestamp
+    assert found[(changed, (("check", "db"),))] == report.results[1].timestamp
+    whole = found[("healthcheck_last_change_timestamp_seconds", ())]
+    assert whole == report.results[1].timestamp
+    # A report with no history (made by hand) has no last change: no made-up sample.
+    bare = render_prometheus(Report(report.checks, report.results))[0].decode()
+    assert "last_change_timestamp_seconds{" not in bare and "\nhealthcheck_last_change" not in bare
 
 
 def test_observed_numbers_are_gauges_with_their_unit() -> None:
