@@ -95,6 +95,7 @@ _SETTINGS = (
     "max_output",
     "max_section",
     "max_workers",
+    "share",
 )
 #: The ``[endpoints]`` table: the HTTP endpoints' options.
 _ENDPOINTS = (
@@ -304,11 +305,17 @@ def _add(health: HealthCheck, where: _Where, number: int, entry: Any) -> None:
     except (TypeError, ValueError) as exc:
         message = str(exc)
         given = [*arguments, *options]
-        # The key the message is about, else the check's first argument.
-        key = next(
-            (k for k in given if k != first and k in message),
-            first if first in given else given[0] if given else "type",
-        )
+        # The key the message is about: the factory's errors start with it ("disk_check
+        # warn_percent: expected ..."), which the location says already; else one the message
+        # names, else the check's first argument.
+        named = re.match(rf"{re.escape(factory_name)} (\w+): ", message)
+        if named is not None and named.group(1) in given:
+            key, message = named.group(1), message[named.end() :]
+        else:
+            key = next(
+                (k for k in given if k != first and k in message),
+                first if first in given else given[0] if given else "type",
+            )
         raise where.error(written.get(key, key), table, message) from None
 
 

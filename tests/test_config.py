@@ -71,7 +71,7 @@ def services() -> None:
 def test_a_file_declares_everything(tmp_path: Path, services: None) -> None:
     setup = load(write(tmp_path, FILE), environ={})
     health = setup.health
-    assert [c.name for c in health.checks] == ["database", "redis", "disk:/", "redis-port"]
+    assert [c.name for c in health.checks] == ["database", "redis", "disk-root", "redis-port"]
     assert health.checks[1].timeout == 1.5 and health.checks[2].critical is False
     assert (health.error_timeout, health.success_ttl) == (3, 10)
     assert setup.endpoints == {"details": "when_authorized", "trusted_proxies": ["10.0.0.0/8"]}
@@ -145,12 +145,14 @@ def test_the_file_is_found_through_the_environment(tmp_path: Path) -> None:
         ),
         (
             '[[check]]\ntype = "tcp"\nhost = "db"\nport = "postgres"\n',
-            "health.toml, line 4: [[check]] #1: port:",
+            "health.toml, line 4: [[check]] #1: port: expected a port number from 1 to 65535 "
+            "such as 5432, got 'postgres' (str)",
         ),
         ("[checks]\n", "health.toml, line 1: checks: unknown table"),
         (
             '[[check]]\ntype = "disk"\npath = "/"\nwarn_percent = "90"\n',
-            "health.toml, line 4: [[check]] #1: warn_percent: warn_percent must be a number",
+            "health.toml, line 4: [[check]] #1: warn_percent: expected a percentage from 0 to 100 "
+            "(or None) such as 80, got '90' (str)",
         ),
         (
             '[[check]]\ntype = "memory"\ncritical = "false"\n',
@@ -158,11 +160,16 @@ def test_the_file_is_found_through_the_environment(tmp_path: Path) -> None:
         ),
         (
             '[[check]]\nurl = "postgresql://db/app"\nquery = 5\n',
-            "health.toml, line 3: [[check]] #1: query: query must be SQL text",
+            "health.toml, line 3: [[check]] #1: query: expected SQL text (or None) such as",
         ),
         (
             '[[check]]\nurl = "http://u:pw@[::1/x"\n',
-            "health.toml, line 2: [[check]] #1: url: not a valid URL",
+            # (a shorter prefix: the path join below would fold the URLs' //)
+            "health.toml, line 2: [[check]] #1: url: expected an http",
+        ),
+        (
+            '[[check]]\nname = "up"\ntype = "http"\nurl = "http://h"\nexpect_status = "200"\n',
+            "health.toml, line 5: [[check]] #1: expect_status: expected an HTTP status code",
         ),
         (
             "[[check]]\ntype = \nname = 'x'\n",
@@ -183,6 +190,10 @@ def test_errors_name_the_file_the_line_and_the_key(tmp_path: Path, text: str, me
         ({"HEALTHCHECK_TIMEOUT": "soon"}, "HEALTHCHECK_TIMEOUT: not a number: 'soon'"),
         ({"REDIS_URL": "redis:/x", "HEALTHCHECK_TIMEOUT": "-1"}, "HEALTHCHECK_TIMEOUT"),
         ({"DATABASE_URL": "sqlserver://db/app"}, "DATABASE_URL: no check for scheme 'sqlserver'"),
+        (
+            {"REDIS_URL": "redis://u:s3cret@cache:6379/zero"},
+            "REDIS_URL: redis_check url: expected a Redis URL",
+        ),
         ({"HEALTHCHECK_FAILED_TTL": "-5"}, "HEALTHCHECK_FAILED_TTL:"),
         ({"HEALTHCHECK_CONFIG": "/nonexistent/health.toml"}, "/nonexistent/health.toml: cannot"),
     ],
@@ -203,7 +214,7 @@ def test_the_readme_file_is_contribs_and_loads(services: None) -> None:
     contrib = Path(__file__).resolve().parent.parent / "contrib" / "health.toml"
     assert shown == contrib.read_text()
     setup = load(contrib, environ={})
-    assert [c.name for c in setup.health.checks] == ["database", "redis", "disk:/"]
+    assert [c.name for c in setup.health.checks] == ["database", "redis", "disk-root"]
     # Background mode (interval = 10): "pending" until the first round has landed.
     assert eventually(lambda: setup.health.run(group="backends")[1] == 200)
     setup.health.close()

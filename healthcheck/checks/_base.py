@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import concurrent.futures
 import decimal
+import ipaddress
 import math
 import re
 import threading
-from collections.abc import Callable, Iterable
+import unicodedata
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from ..result import Observed, Outcome, Status
-from ..scrub import mask_url
+from ..scrub import Scrubber, mask_url
 
 T = TypeVar("T")
 
@@ -36,15 +38,6 @@ class BuiltinCheck:
     @property
     def __name__(self) -> str:
         return self.name
-
-
-def seconds(timeout: float) -> float:
-    """``timeout`` as a float, or ``ValueError`` unless it is a finite number above zero."""
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-        raise ValueError(f"timeout must be a number of seconds > 0, got {timeout!r}")
-    if not (math.isfinite(timeout) and timeout > 0):
-        raise ValueError(f"timeout must be a number of seconds > 0, got {timeout!r}")
-    return float(timeout)
 
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
@@ -143,18 +136,6 @@ def in_thread(func: Callable[[], T], timeout: float, name: str) -> T:
         raise TimeoutError(f"no answer within {timeout:g} s") from None
 
 
-def percent_limits(warn: float | None, fail: float | None) -> tuple[float | None, float | None]:
-    """``(warn, fail)`` checked: each ``None`` or within 0-100, and warn no higher than fail."""
-    for what, value in (("warn_percent", warn), ("fail_percent", fail)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise TypeError(f"{what} must be a number or None, got {value!r}")
-        if value is not None and not 0 <= value <= 100:
-            raise ValueError(f"{what} must be between 0 and 100, got {value!r}")
-    if warn is not None and fail is not None and warn > fail:
-        raise ValueError(f"warn_percent {warn} is above fail_percent {fail}")
-    return warn, fail
-
-
 def size(count: float) -> str:
     """A byte count for people: ``"7.6 GiB"``."""
     for unit in ("B", "KiB", "MiB", "GiB"):
@@ -164,18 +145,270 @@ def size(count: float) -> str:
     return f"{count:.1f} TiB"
 
 
-def query_text(query: object) -> str | None:
-    """A custom query checked: ``None`` or SQL text."""
+# -- default names -----------------------------------------------------------------------------
+
+#: A run of characters a default name never has.
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def slug(*parts: object) -> str:
+    """A default check name made of ``parts``: usable as it is in ``/healthcheck/<name>`` and as
+    the component of an ``application/health+json`` key, since it holds only ``A-Z a-z 0-9 .
+    _ -``. Each run of other characters becomes one ``-``, accents are dropped, each part is
+    trimmed of ``-`` and ``.`` and an empty one left out: ``slug("tcp", "127.0.0.1", 5432)``
+    is ``"tcp-127.0.0.1-5432"``, ``slug("disk", "/var/lib")`` is ``"disk-var-lib"``; ``None``
+    is left out too."""
+    words = []
+    for part in parts:
+        if part is None:
+            continue
+        text = unicodedata.normalize("NFKD", str(part)).encode("ascii", "ignore").decode()
+        word = _UNSAFE.sub("-", text).strip("-.")
+        if word:
+            words.append(word)
+    return "-".join(words)
+
+
+# -- arguments checked when a check is made ----------------------------------------------------
+
+#: Masks what a value shown in an error may hold besides URL userinfo: ``password=...`` pairs
+#: of a conninfo, tokens, ``--password`` options of a command line.
+_SCRUBBER = Scrubber(mask=MASK)
+#: The longest value an error shows (masked first, then cut: a cut never bares a secret).
+_SHOWN = 120
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,30}")
+_SPACE = re.compile(r"[\s\x00-\x1f\x7f]")
+#: A host name (any script: it is IDNA-encoded) or an IP address (IPv6 with a zone too).
+_HOST = re.compile(r"[\w.:%-]+")
+#: A word's userinfo: from its first ``://`` (else its start, past quotes) to its last ``@`` (a
+#: password may hold one left unencoded).
+_USERINFO = re.compile(r"(?<!\S)(?P<keep>\S*?://|[\[({'\"]*)\S+(?=@)")
+
+
+def _masked(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """``text`` with URL userinfo masked whole (the user too: a token may be the user), with or
+    without a scheme, and whatever else looks like a secret."""
+    return _SCRUBBER.scrub_text(_hide_userinfo(redact(text, secrets)))
+
+
+def _hide_userinfo(text: str) -> str:
+    return _USERINFO.sub(lambda match: match.group("keep") + MASK, text)
+
+
+def shown(value: object, secrets: Iterable[str | None] = ()) -> str:
+    """``value`` as an error message shows what was given: its ``repr``, secrets masked, and
+    cut short when long."""
+    if isinstance(value, str):
+        text = _masked(value, [url_password(value), *secrets])
+        return repr(text if len(text) <= _SHOWN else f"{text[:_SHOWN]}...")
+    if isinstance(value, (list, tuple)) and all(isinstance(word, str) for word in value):
+        # A command line: ``--password x`` pairs masked as such.
+        words = [_hide_userinfo(redact(word, secrets)) for word in value]
+        text = repr(type(value)(_SCRUBBER.scrub_argv(words)))
+    else:
+        try:
+            text = _masked(repr(value), secrets)
+        except Exception:  # a repr that fails: its type says enough
+            text = f"<{type(value).__name__}>"
+    return text if len(text) <= _SHOWN else f"{text[:_SHOWN]}..."
+
+
+def refused(
+    factory: str,
+    parameter: str,
+    expected: str,
+    example: str,
+    got: object,
+    note: str | None = None,
+    *,
+    wrong_type: bool = False,
+    secrets: Iterable[str | None] = (),
+) -> ValueError | TypeError:
+    """The error every built-in check's factory raises, when it is called, for an argument it
+    cannot use: ``"redis_check url: expected a Redis URL ... such as 'redis://localhost:6379/0',
+    got 'http://localhost' (scheme 'http')"``. ``example`` is shown as written (Python, so
+    quote strings); ``got`` as :func:`shown` (URL userinfo, passwords and ``secrets`` never),
+    followed by ``note`` (masked too) or, for a ``TypeError`` (``wrong_type``), its type."""
+    if isinstance(got, str):  # a driver's note may repeat the password bare
+        secrets = [*secrets, url_password(got)]
+    said = shown(got, secrets)
+    if wrong_type and not note:
+        said += f" ({type(got).__name__})"
+    if note:  # on one line: a driver's message may end with a line break
+        said += f" ({_masked(' '.join(note.split()), secrets)})"
+    message = f"{factory} {parameter}: expected {expected} such as {example}, got {said}"
+    return TypeError(message) if wrong_type else ValueError(message)
+
+
+def check_name(factory: str, name: object, default: str) -> str:
+    """The check's name: ``name`` as given, or ``default`` (a :func:`slug`) when ``None``."""
+    if name is None:
+        return default
+    if not isinstance(name, str):
+        raise refused(factory, "name", "a name", "'database'", name, wrong_type=True)
+    if not name.strip():
+        raise refused(factory, "name", "a name", "'database'", name)
+    return name
+
+
+def number(value: object) -> bool:
+    """Whether ``value`` is an int or a float (``True`` is not a number here)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def seconds(factory: str, timeout: object) -> float:
+    """``timeout`` as a float: a finite number of seconds above zero."""
+    expected = "a number of seconds above 0"
+    if not number(timeout):
+        raise refused(factory, "timeout", expected, "2", timeout, wrong_type=True)
+    value = float(timeout)  # type: ignore[arg-type]  # a number, checked above
+    if not (math.isfinite(value) and value > 0):
+        raise refused(factory, "timeout", expected, "2", timeout)
+    return value
+
+
+def flag(factory: str, parameter: str, value: object) -> bool:
+    """``value`` if it is ``True`` or ``False`` (the string ``"false"`` would be true)."""
+    if not isinstance(value, bool):
+        raise refused(factory, parameter, "True or False", "True", value, wrong_type=True)
+    return value
+
+
+def limits(
+    factory: str,
+    names: tuple[str, str],
+    warn: object,
+    fail: object,
+    *,
+    what: str,
+    examples: tuple[str, str],
+    upper: float | None = None,
+) -> tuple[float | None, float | None]:
+    """``(warn, fail)``: each ``None`` (never) or a finite number from 0 (to ``upper``), and
+    warn no higher than fail."""
+    checked: list[float | None] = []
+    for parameter, value, example in zip(names, (warn, fail), examples):
+        if value is None:
+            checked.append(None)
+            continue
+        if not number(value):
+            expected = f"{what} (or None)"
+            raise refused(factory, parameter, expected, example, value, wrong_type=True)
+        limit = float(value)  # type: ignore[arg-type]  # a number, checked above
+        if not (math.isfinite(limit) and limit >= 0 and (upper is None or limit <= upper)):
+            raise refused(factory, parameter, what, example, value)
+        checked.append(limit)
+    low, high = checked
+    if low is not None and high is not None and low > high:
+        note = f"above {names[1]} {fail}"
+        expected = f"{what} no higher than {names[1]}"
+        raise refused(factory, names[0], expected, examples[0], warn, note)
+    return low, high
+
+
+def percent_limits(factory: str, warn: object, fail: object) -> tuple[float | None, float | None]:
+    """``(warn_percent, fail_percent)``: each ``None`` or 0-100, and warn no higher than fail."""
+    names = ("warn_percent", "fail_percent")
+    what = "a percentage from 0 to 100"
+    return limits(factory, names, warn, fail, what=what, examples=("80", "90"), upper=100)
+
+
+def query_text(factory: str, query: object) -> str | None:
+    """A custom query: ``None`` (the check's own) or SQL text."""
+    expected = "SQL text (or None)"
+    example = "'SELECT count(*) FROM jobs'"
     if query is not None and not isinstance(query, str):
-        raise TypeError(f"query must be SQL text, got {query!r}")
+        raise refused(factory, "query", expected, example, query, wrong_type=True)
+    if query is not None and not query.strip():
+        raise refused(factory, "query", expected, example, query)
     return query
 
 
-def wrong_scheme(what: str, url: object, example: str) -> ValueError:
-    """The error for a URL that is not ``what``'s: its scheme said as it was given (or that it
-    has none), the URL's other parts (credentials) never."""
+def url_scheme(url: str) -> str | None:
+    """The scheme of ``url``, in lower case; ``None`` when it has no ``scheme://``."""
+    scheme, separator, _ = url.strip().partition("://")
+    return scheme.lower() if separator and _SCHEME.fullmatch(scheme) else None
+
+
+def checked_url(
+    factory: str,
+    url: object,
+    *,
+    schemes: Collection[str],
+    expected: str,
+    example: str,
+    parameter: str = "url",
+    host: bool = True,
+    split: bool = True,
+) -> SplitResult:
+    """``url`` split, once it is a URL of one of ``schemes`` with a valid port (if any) and,
+    unless ``host=False``, a host; with ``split=False`` (``host1:port,host2:port``, which the
+    driver reads) only its scheme is checked."""
+
+    def no(note: str | None = None) -> ValueError | TypeError:
+        return refused(factory, parameter, expected, example, url, note)
+
     if not isinstance(url, str):
-        return ValueError(f"not {what} URL ({example}): got {type(url).__name__}")
-    scheme, separator, _ = url.partition("://")
-    given = f"scheme {scheme[:20]!r}" if separator and scheme else "no scheme"
-    return ValueError(f"not {what} URL ({example}): {given}")
+        raise refused(factory, parameter, expected, example, url, wrong_type=True)
+    if not url.strip():
+        raise no()
+    if _SPACE.search(url):
+        raise no("a space or a control character in it")
+    scheme = url_scheme(url)
+    if scheme is None:
+        raise no("no scheme://")
+    if scheme not in schemes:
+        raise no(f"scheme {scheme!r}")
+    try:
+        parts = urlsplit(url)
+        # Raises for one that is not a number from 0 to 65535 (and urlsplit for an unclosed
+        # [IPv6).
+        port = parts.port if split else None
+    except ValueError as exc:
+        raise no(str(exc)) from None
+    if not split:
+        return parts
+    if port == 0:
+        raise no("port 0")
+    if host and not parts.hostname:
+        raise no("no host")
+    return parts
+
+
+def host_name(factory: str, host: object, example: str = "'db.internal'") -> str:
+    """``host``: a host name (IDNA-encodable) or an IP address, without a scheme or a port."""
+    expected = "a host name or an IP address"
+
+    def no(note: str | None = None) -> ValueError | TypeError:
+        return refused(factory, "host", expected, example, host, note)
+
+    if not isinstance(host, str):
+        raise refused(factory, "host", expected, example, host, wrong_type=True)
+    if not host:
+        raise no()
+    if "://" in host:
+        raise no("a URL: give its host name alone")
+    if not _HOST.fullmatch(host):
+        raise no("a character no host name has")
+    if ":" in host:  # only an IPv6 address has one
+        try:
+            ipaddress.IPv6Address(host.partition("%")[0])
+        except ValueError:
+            raise no("not an IPv6 address; a port is given apart") from None
+        return host
+    try:
+        host.encode("idna")
+    except UnicodeError as exc:
+        empty = "label empty" in str(exc)
+        raise no("a label empty or too long" if empty else "not a valid host name") from None
+    return host
+
+
+def port_number(factory: str, port: object, example: str = "5432") -> int:
+    """``port``: a whole number from 1 to 65535."""
+    expected = "a port number from 1 to 65535"
+    if isinstance(port, bool) or not isinstance(port, int):
+        raise refused(factory, "port", expected, example, port, wrong_type=True)
+    if not 0 < port < 65536:
+        raise refused(factory, "port", expected, example, port)
+    return port

@@ -8,7 +8,7 @@ from typing import Any
 from .. import defaults
 from .._optional import require
 from ..result import Outcome, Status
-from ._base import BuiltinCheck, display_url, failure, in_thread, seconds
+from ._base import BuiltinCheck, check_name, display_url, failure, in_thread, refused, seconds
 
 require("celery", extra="celery")
 
@@ -73,8 +73,19 @@ def celery_check(
     ``min_workers`` answer within ``timeout`` seconds."""
     control = getattr(app, "control", None)
     if control is None or not callable(getattr(control, "ping", None)):
-        raise TypeError(f"app must be a Celery application, got {type(app).__name__}")
-    if isinstance(min_workers, bool) or not isinstance(min_workers, int) or min_workers < 1:
-        raise ValueError(f"min_workers must be a whole number from 1, got {min_workers!r}")
+        expected = "a Celery application"
+        example = "Celery('proj', broker='redis://localhost:6379/0')"
+        raise refused("celery_check", "app", expected, example, app, wrong_type=True)
+    expected = "a whole number of workers from 1"
+    if isinstance(min_workers, bool) or not isinstance(min_workers, int):
+        raise refused("celery_check", "min_workers", expected, "1", min_workers, wrong_type=True)
+    if min_workers < 1:
+        raise refused("celery_check", "min_workers", expected, "1", min_workers)
     broker = str(getattr(app.conf, "broker_url", None) or "celery")
-    return CeleryCheck(name or "celery", seconds(timeout), display_url(broker), app, min_workers)
+    return CeleryCheck(
+        check_name("celery_check", name, "celery"),
+        seconds("celery_check", timeout),
+        display_url(broker),
+        app,
+        min_workers,
+    )

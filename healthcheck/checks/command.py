@@ -9,14 +9,14 @@ import shutil
 import signal
 import subprocess
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
 from .. import defaults
 from ..result import Outcome, Status
 from ..scrub import DEFAULT
-from ._base import BuiltinCheck, failure, seconds
+from ._base import BuiltinCheck, check_name, failure, flag, refused, seconds, slug
 
 __all__ = ["CommandCheck", "command_check"]
 
@@ -140,17 +140,34 @@ def command_check(
     it exits 0; with ``nagios=True`` it reads the exit code as a Nagios plugin's (0 pass,
     1 warn, 2 and 3 fail). The command is killed, with what it started, after ``timeout`` (all
     but a process it detached from itself twice over, which nothing can tell from any other)."""
-    if isinstance(argv, (str, bytes)):
-        raise TypeError(
-            f"argv must be a list of arguments, not one string (no shell runs it): "
-            f"{str(argv).split()!r}"
-        )
-    words = tuple(argv)
-    if not words or not all(isinstance(word, str) for word in words):
-        raise TypeError(f"argv must be a non-empty list of strings, got {argv!r}")
-    if not isinstance(nagios, bool):  # "false" would be true
-        raise TypeError(f"nagios must be True or False, got {nagios!r}")
-    if shutil.which(words[0]) is None:
-        raise ValueError(f"command not found: {words[0]!r} (not executable, or not on PATH)")
+    words = _argv(argv)
+    nagios = flag("command_check", "nagios", nagios)  # "false" would be true
     shown = DEFAULT.scrub_text(" ".join(words))  # a --password=... stays unsaid
-    return CommandCheck(name or os.path.basename(words[0]), seconds(timeout), shown, words, nagios)
+    default = slug(os.path.basename(words[0])) or "command"
+    return CommandCheck(
+        check_name("command_check", name, default),
+        seconds("command_check", timeout),
+        shown,
+        words,
+        nagios,
+    )
+
+
+def _argv(argv: object) -> tuple[str, ...]:
+    """``argv`` checked: a list of strings, the first a program that can be run."""
+    expected = "a list of arguments, the program first (no shell runs it)"
+    example = "['pg_isready', '-h', 'db']"
+    if isinstance(argv, str):  # the words it would be, as the example
+        example = repr(argv.split()) if argv.split() else example
+        raise refused("command_check", "argv", expected, example, argv, wrong_type=True)
+    if isinstance(argv, bytes) or not isinstance(argv, Iterable):
+        raise refused("command_check", "argv", expected, example, argv, wrong_type=True)
+    words = tuple(argv)
+    if not all(isinstance(word, str) for word in words):
+        raise refused("command_check", "argv", expected, example, argv, wrong_type=True)
+    if not words or not words[0] or any("\x00" in word for word in words):
+        raise refused("command_check", "argv", expected, example, argv)
+    if shutil.which(words[0]) is None:
+        note = f"{words[0]!r}: not executable, or not on PATH"
+        raise refused("command_check", "argv", expected, example, argv, note)
+    return words

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import psutil
 
 from .. import defaults
 from ..result import Outcome
-from ._base import BuiltinCheck, failure, in_thread, percent_limits, seconds, size, threshold_status
+from ._base import (
+    BuiltinCheck,
+    check_name,
+    failure,
+    in_thread,
+    percent_limits,
+    refused,
+    seconds,
+    size,
+    slug,
+    threshold_status,
+)
 
 __all__ = ["DiskCheck", "disk_check"]
 
@@ -35,7 +47,7 @@ class DiskCheck(BuiltinCheck):
 
 
 def disk_check(
-    path: str = "/",
+    path: str | os.PathLike[str] = "/",
     warn_percent: float | None = defaults.DISK_WARN_PERCENT,
     fail_percent: float | None = defaults.DISK_FAIL_PERCENT,
     *,
@@ -43,6 +55,26 @@ def disk_check(
     timeout: float = defaults.CHECK_TIMEOUT,
 ) -> DiskCheck:
     """A checker that warns from ``warn_percent`` and fails from ``fail_percent`` of the
-    volume holding ``path`` in use (``None``: never); the percentage is its observed value."""
-    warn, fail = percent_limits(warn_percent, fail_percent)
-    return DiskCheck(name or f"disk:{path}", seconds(timeout), path, path, warn, fail)
+    volume holding ``path`` in use (``None``: never); the percentage is its observed value.
+    Its name is by default ``disk-`` and the path (``disk-root`` for ``/``, ``disk-var-lib``)."""
+    where = _path(path)
+    warn, fail = percent_limits("disk_check", warn_percent, fail_percent)
+    default = slug("disk", slug(where) or "root")
+    return DiskCheck(
+        check_name("disk_check", name, default),
+        seconds("disk_check", timeout),
+        where,
+        where,
+        warn,
+        fail,
+    )
+
+
+def _path(path: object) -> str:
+    expected = "a path on the volume to check"
+    if not isinstance(path, (str, os.PathLike)) or not isinstance(os.fspath(path), str):
+        raise refused("disk_check", "path", expected, "'/var/lib'", path, wrong_type=True)
+    where = os.fspath(path)
+    if not where or "\x00" in where:
+        raise refused("disk_check", "path", expected, "'/var/lib'", path)
+    return where

@@ -10,7 +10,7 @@ from typing import Any
 from .. import defaults
 from .._optional import require
 from ..result import Outcome, Status
-from ._base import BuiltinCheck, failure, seconds
+from ._base import BuiltinCheck, check_name, failure, flag, refused, seconds, slug
 
 # Django ships no type hints; its modules are typed Any here.
 django_db: Any = require("django.db", extra="django")
@@ -63,8 +63,32 @@ def django_database_check(
     timeout: float = defaults.CHECK_TIMEOUT,
 ) -> DjangoDatabaseCheck:
     """A checker that runs ``SELECT 1`` on Django's database ``alias``. Driver timeouts are
-    the project's (``DATABASES[alias]["OPTIONS"]``); ``timeout`` is the checker's."""
-    return DjangoDatabaseCheck(name or f"django-db:{alias}", seconds(timeout), alias, alias)
+    the project's (``DATABASES[alias]["OPTIONS"]``); ``timeout`` is the checker's. Its name is
+    by default ``django-db-<alias>``."""
+    factory = "django_database_check"
+    alias = _alias(factory, alias, "DATABASES")
+    return DjangoDatabaseCheck(
+        check_name(factory, name, slug("django-db", alias)), seconds(factory, timeout), alias, alias
+    )
+
+
+def _alias(factory: str, alias: object, setting: str) -> str:
+    """``alias`` checked: a name, and one of ``settings.<setting>`` once settings are
+    configured (a check made before that is checked when it runs)."""
+    expected = f"an alias of settings.{setting}"
+    if not isinstance(alias, str):
+        raise refused(factory, "alias", expected, "'default'", alias, wrong_type=True)
+    if not alias:
+        raise refused(factory, "alias", expected, "'default'", alias)
+    settings = django_conf.settings
+    if settings.configured:
+        # What Django reads when the setting is left out: a default cache, and (4.2 on) the
+        # default and staticfiles storages.
+        given = getattr(settings, setting, None)
+        if given is not None and alias not in given:
+            known = ", ".join(map(repr, given)) or "none"
+            raise refused(factory, "alias", expected, "'default'", alias, f"known: {known}")
+    return alias
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,8 +171,16 @@ class DjangoMigrationsCheck(BuiltinCheck):
 def django_cache_check(
     alias: str = "default", *, name: str | None = None, timeout: float = defaults.CHECK_TIMEOUT
 ) -> DjangoCacheCheck:
-    """A checker that sets, reads and deletes a key in Django's cache ``alias``."""
-    return DjangoCacheCheck(name or f"django-cache:{alias}", seconds(timeout), alias, alias)
+    """A checker that sets, reads and deletes a key in Django's cache ``alias``, by default
+    named ``django-cache-<alias>``."""
+    factory = "django_cache_check"
+    alias = _alias(factory, alias, "CACHES")
+    return DjangoCacheCheck(
+        check_name(factory, name, slug("django-cache", alias)),
+        seconds(factory, timeout),
+        alias,
+        alias,
+    )
 
 
 def django_storage_check(
@@ -159,18 +191,31 @@ def django_storage_check(
     timeout: float = defaults.CHECK_TIMEOUT,
 ) -> DjangoStorageCheck:
     """A checker of Django's file storage ``alias`` (``STORAGES``): whether it answers, or with
-    ``write=True`` whether it saves, reads and deletes a small file."""
+    ``write=True`` whether it saves, reads and deletes a small file. Its name is by default
+    ``django-storage-<alias>``."""
+    factory = "django_storage_check"
+    alias = _alias(factory, alias, "STORAGES")
     return DjangoStorageCheck(
-        name or f"django-storage:{alias}", seconds(timeout), alias, alias, write
+        check_name(factory, name, slug("django-storage", alias)),
+        seconds(factory, timeout),
+        alias,
+        alias,
+        flag(factory, "write", write),
     )
 
 
 def django_migrations_check(
     alias: str = "default", *, name: str | None = None, timeout: float = defaults.CHECK_TIMEOUT
 ) -> DjangoMigrationsCheck:
-    """A checker that fails while migrations are not applied to database ``alias``."""
+    """A checker that fails while migrations are not applied to database ``alias``, by
+    default named ``django-migrations-<alias>``."""
+    factory = "django_migrations_check"
+    alias = _alias(factory, alias, "DATABASES")
     return DjangoMigrationsCheck(
-        name or f"django-migrations:{alias}", seconds(timeout), alias, alias
+        check_name(factory, name, slug("django-migrations", alias)),
+        seconds(factory, timeout),
+        alias,
+        alias,
     )
 
 

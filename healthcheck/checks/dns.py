@@ -9,7 +9,7 @@ from typing import Any
 
 from .. import defaults
 from ..result import Outcome, Status
-from ._base import BuiltinCheck, failure, in_thread, seconds
+from ._base import BuiltinCheck, check_name, failure, host_name, in_thread, seconds, slug
 
 __all__ = ["AsyncDNSCheck", "DNSCheck", "async_dns_check", "dns_check"]
 
@@ -64,16 +64,24 @@ class AsyncDNSCheck(BuiltinCheck):
         return _outcome(self.host, infos)
 
 
+def _settings(
+    factory: str, host: object, name: object, timeout: object
+) -> tuple[str, float, str, str]:
+    host = host_name(factory, host, "'example.org'")
+    default = slug("dns", host)
+    return check_name(factory, name, default), seconds(factory, timeout), host, host
+
+
 def dns_check(
     host: str, *, name: str | None = None, timeout: float = defaults.CHECK_TIMEOUT
 ) -> DNSCheck:
     """A checker that passes when ``host`` resolves; the addresses are its output and their
-    number its observed value."""
-    return DNSCheck(name or f"dns:{host}", seconds(timeout), host, host)
+    number its observed value. Its name is by default ``dns-<host>``."""
+    return DNSCheck(*_settings("dns_check", host, name, timeout))
 
 
 def async_dns_check(
     host: str, *, name: str | None = None, timeout: float = defaults.CHECK_TIMEOUT
 ) -> AsyncDNSCheck:
     """:func:`dns_check` for event loops."""
-    return AsyncDNSCheck(name or f"dns:{host}", seconds(timeout), host, host)
+    return AsyncDNSCheck(*_settings("async_dns_check", host, name, timeout))

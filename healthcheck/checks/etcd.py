@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .. import defaults
-from .http import HTTPCheck, http_check
+from ._base import checked_url
+from .http import HTTPCheck, make_http_check
 
 __all__ = ["etcd_check"]
 
@@ -16,10 +17,19 @@ def etcd_check(
 ) -> HTTPCheck:
     """A checker that asks the etcd member at ``url`` (its client URL) for ``/health``: it
     passes when etcd says ``"health": "true"`` (a member without a quorum says false)."""
-    return http_check(
+    checked_url(
+        "etcd_check",
+        url,
+        schemes=("http", "https"),
+        expected="an etcd client URL (http:// or https://)",
+        example="'http://127.0.0.1:2379'",
+    )
+    return make_http_check(
+        "etcd_check",
         url.rstrip("/") + "/health",
         json_field="health",
         json_status={"true": "pass", "false": "fail"},
-        name=name or "etcd",
+        name=name,
         timeout=timeout,
+        default_name="etcd",
     )

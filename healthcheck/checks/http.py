@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Container, Mapping
+from collections.abc import Collection, Container, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,14 +18,29 @@ from .._about import __version__
 from .._credentials import basic_auth
 from ..result import Outcome, Status, as_status
 from ..scrub import is_secret_key
-from ._base import BuiltinCheck, display_url, failure, redact, seconds, url_password
+from ._base import (
+    BuiltinCheck,
+    check_name,
+    checked_url,
+    display_url,
+    failure,
+    redact,
+    refused,
+    seconds,
+    slug,
+    url_password,
+)
 
-__all__ = ["HTTPCheck", "http_check", "reported_status"]
+__all__ = ["HTTPCheck", "http_check", "make_http_check", "reported_status"]
 
 #: Only the start of a body is read: a health report is small, a misconfigured URL may not be.
 _MAX_BODY = 1 << 20
 
 _ACCEPT = "application/health+json, application/json;q=0.9, */*;q=0.1"
+
+#: A header's name (RFC 9110's token), and what its value must not hold.
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_LINE_BREAK = re.compile(r"[\r\n\x00]")
 
 # py-healthcheck (success/warning/failure), draft-inadarei-api-health-check (pass/warn/fail
 # and ok/up/down/error), Spring Boot Actuator (UP/DOWN/OUT_OF_SERVICE).
@@ -182,67 +198,163 @@ def http_check(
     (a dotted path) means, e.g. Elasticsearch's ``_cluster/health``:
     ``json_status={"green": "pass", "yellow": "warn", "red": "fail"}``. Values are matched
     without regard to case; a body without the field, or with a value not listed, fails.
+
+    Its name is by default made of the URL's scheme, host, port and path
+    (``http-billing-8080-healthcheck``); user, password and query are never part of it.
     """
-    if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
-        shown = display_url(url) if isinstance(url, str) else repr(url)
-        raise ValueError(f"not an http(s) URL: {shown}")
-    rules = _rules(json_field, json_status)
-    if isinstance(expect_status, int):  # expect_status=200: the one code meant
-        expect_status = (expect_status,)
-    if isinstance(expect_status, (str, bytes)) or not isinstance(expect_status, Container):
-        raise TypeError(
-            f"expect_status must be status codes (200, range(200, 400)), got {expect_status!r}"
-        )
-    given = dict(headers or {})
-    odd = [
-        name
-        for name, value in given.items()
-        if not (isinstance(name, str) and isinstance(value, str))
-    ]
-    if odd:
-        raise TypeError(f"headers must map names to text values: {odd[0]!r}")
-    sent = {"Accept": _ACCEPT, "User-Agent": f"healthcheck/{__version__}"}
-    shown = display_url(url)  # user:***@ kept: the name stays what it was
-    url, authorization = _credentials(url)
-    if authorization is not None:  # urllib would take user:pw@ for part of the host name
-        sent["Authorization"] = authorization
-    sent.update(given)
-    return HTTPCheck(
-        name or shown, seconds(timeout), shown, url, expect_status, sent, json_field, rules
+    return make_http_check(
+        "http_check",
+        url,
+        expect_status=expect_status,
+        headers=headers,
+        name=name,
+        timeout=timeout,
+        json_field=json_field,
+        json_status=json_status,
     )
 
 
-def _credentials(url: str) -> tuple[str, str | None]:
-    """``url`` without ``user:password@``, and the Basic ``Authorization`` they make."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-        _ = parts.port  # raises for one that is not a number
-    except ValueError as exc:  # and urlsplit for an unclosed [IPv6
-        raise ValueError(f"not a valid URL ({exc}): {display_url(url)}") from None
-    if parts.username is None and parts.password is None:
-        return url, None
-    return basic_auth(parts)
+_EXAMPLE = "'http://billing:8080/healthcheck'"
 
 
-def _rules(
-    json_field: str, json_status: Mapping[str, Status | str] | None
-) -> Mapping[str, Status] | None:
+def make_http_check(
+    factory: str,
+    url: object,
+    *,
+    expect_status: object = range(200, 400),
+    headers: object = None,
+    name: object = None,
+    timeout: object = defaults.CHECK_TIMEOUT,
+    json_field: object = "status",
+    json_status: object = None,
+    default_name: str | None = None,
+) -> HTTPCheck:
+    """:func:`http_check`, its errors told as ``factory``'s."""
+    parts = checked_url(
+        factory,
+        url,
+        schemes=("http", "https"),
+        expected="an http:// or https:// URL",
+        example=_EXAMPLE,
+    )
+    given = str(url)
+    shown = display_url(given)
+    default = default_name or slug(
+        parts.scheme, parts.hostname, parts.port, parts.path.replace("/", "-")
+    )
+    field = _json_field(factory, json_field)
+    rules = _rules(factory, json_status)
+    codes = _codes(factory, expect_status)
+    sent = {"Accept": _ACCEPT, "User-Agent": f"healthcheck/{__version__}"}
+    plain, authorization = basic_auth(parts)  # urllib would take user:pw@ for the host's
+    if authorization is None:
+        plain = given
+    else:
+        sent["Authorization"] = authorization
+    sent.update(_headers(factory, headers))
+    return HTTPCheck(
+        check_name(factory, name, default),
+        seconds(factory, timeout),
+        shown,  # user:***@ kept: the target says whose credentials are sent
+        plain,
+        codes,
+        sent,
+        field,
+        rules,
+    )
+
+
+def _codes(factory: str, expect_status: object) -> Container[int]:
+    """``expect_status`` checked: one status code, or a container of them."""
+    expected = "an HTTP status code from 100 to 599, or a container of them"
+    example = "200 or range(200, 400)"
+
+    def no(note: str | None = None) -> ValueError | TypeError:
+        return refused(factory, "expect_status", expected, example, expect_status, note)
+
+    if isinstance(expect_status, int) and not isinstance(expect_status, bool):
+        codes: Container[int] = (expect_status,)  # expect_status=200: the one code meant
+    elif isinstance(expect_status, (str, bytes, bool)) or not isinstance(expect_status, Container):
+        raise refused(factory, "expect_status", expected, example, expect_status, wrong_type=True)
+    else:
+        codes = expect_status
+    if isinstance(codes, Collection):  # any other container is taken at its word
+        if not codes:
+            raise no("empty: no answer would pass")
+        for code in codes:
+            if isinstance(code, bool) or not isinstance(code, int):
+                note = f"{code!r} is of type {type(code).__name__}"
+                raise refused(
+                    factory,
+                    "expect_status",
+                    expected,
+                    example,
+                    expect_status,
+                    note,
+                    wrong_type=True,
+                )
+            if not 100 <= code <= 599:
+                raise no(f"{code} is no status code")
+    return codes
+
+
+def _headers(factory: str, headers: object) -> dict[str, str]:
+    """``headers`` checked: names that are HTTP tokens, values of one line of text."""
+    expected = "a mapping of header names to text values"
+    example = "{'Authorization': 'Bearer <token>'}"
+    if headers is None:
+        return {}
+    if not isinstance(headers, Mapping):
+        raise refused(factory, "headers", expected, example, headers, wrong_type=True)
+    checked = {}
+    for key, value in headers.items():
+        # A secret's value is never shown, even in an error.
+        one = {key: "***" if is_secret_key(key) else value}
+        if not isinstance(key, str) or not isinstance(value, str):
+            if isinstance(key, str):
+                note = f"the value of {key!r} is of type {type(value).__name__}"
+            else:
+                note = f"the name {key!r} is of type {type(key).__name__}"
+            raise refused(factory, "headers", expected, example, one, note, wrong_type=True)
+        if not _TOKEN.fullmatch(key):
+            raise refused(factory, "headers", expected, example, one, f"{key!r} is no header name")
+        if _LINE_BREAK.search(value):
+            note = f"the value of {key!r} breaks the line"
+            raise refused(factory, "headers", expected, example, one, note)
+        checked[key] = value
+    return checked
+
+
+def _json_field(factory: str, json_field: object) -> str:
+    expected = "a key or a dotted path of keys"
+    example = "'status' or 'checks.db.status'"
+    if not isinstance(json_field, str):
+        raise refused(factory, "json_field", expected, example, json_field, wrong_type=True)
+    if not json_field or "" in json_field.split("."):
+        raise refused(factory, "json_field", expected, example, json_field)
+    return json_field
+
+
+def _rules(factory: str, json_status: object) -> Mapping[str, Status] | None:
     """``json_status`` checked, with lower-case keys and states as :class:`Status`."""
-    if not isinstance(json_field, str) or not json_field or "" in json_field.split("."):
-        raise ValueError(f"json_field must be a key or a dotted path of keys, got {json_field!r}")
+    expected = "a mapping of each value of the field to pass, warn or fail"
+    example = "{'green': 'pass', 'yellow': 'warn', 'red': 'fail'}"
     if json_status is None:
         return None
-    if not isinstance(json_status, Mapping) or not json_status:
-        raise TypeError(
-            "json_status must map each value of the field to pass, warn or fail, e.g. "
-            "{'green': 'pass', 'yellow': 'warn', 'red': 'fail'}"
-        )
+    if not isinstance(json_status, Mapping):
+        raise refused(factory, "json_status", expected, example, json_status, wrong_type=True)
+    if not json_status:
+        raise refused(factory, "json_status", expected, example, json_status)
     rules = {}
     for word, state in json_status.items():
         if not isinstance(word, str):
-            raise TypeError(f"json_status: the values are strings, got {word!r}")
+            note = f"{word!r} is of type {type(word).__name__}"
+            raise refused(
+                factory, "json_status", expected, example, json_status, note, wrong_type=True
+            )
         try:
             rules[word.lower()] = as_status(state)
-        except ValueError as exc:
-            raise ValueError(f"json_status: {exc}") from None
+        except ValueError:
+            note = f"{state!r} is not a status"
+            raise refused(factory, "json_status", expected, example, json_status, note) from None
     return rules

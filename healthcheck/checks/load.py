@@ -8,7 +8,7 @@ import psutil
 
 from .. import defaults
 from ..result import Outcome
-from ._base import BuiltinCheck, seconds, threshold_status
+from ._base import BuiltinCheck, check_name, limits, refused, seconds, threshold_status
 
 __all__ = ["LoadCheck", "load_check"]
 
@@ -43,15 +43,23 @@ def load_check(
     """A checker that warns from ``warn_per_cpu`` and fails from ``fail_per_cpu`` of load
     average per CPU over 1, 5 or 15 ``minutes`` (``None``: never; by default it only warns);
     the load per CPU is its observed value."""
+    if isinstance(minutes, bool) or not isinstance(minutes, int):
+        raise refused("load_check", "minutes", "1, 5 or 15", "5", minutes, wrong_type=True)
     if minutes not in _PERIODS:
-        raise ValueError(f"minutes must be 1, 5 or 15, got {minutes!r}")
-    if warn_per_cpu is not None and fail_per_cpu is not None and warn_per_cpu > fail_per_cpu:
-        raise ValueError(f"warn_per_cpu {warn_per_cpu} is above fail_per_cpu {fail_per_cpu}")
-    return LoadCheck(
-        name or "load",
-        seconds(timeout),
-        f"{minutes}-minute load",
-        minutes,
+        raise refused("load_check", "minutes", "1, 5 or 15", "5", minutes)
+    warn, fail = limits(
+        "load_check",
+        ("warn_per_cpu", "fail_per_cpu"),
         warn_per_cpu,
         fail_per_cpu,
+        what="a load average per CPU from 0",
+        examples=("2", "4"),
+    )
+    return LoadCheck(
+        check_name("load_check", name, "load"),
+        seconds("load_check", timeout),
+        f"{minutes}-minute load",
+        minutes,
+        warn,
+        fail,
     )

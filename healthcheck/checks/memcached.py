@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from .. import defaults
 from .._optional import require
 from ..result import Outcome, Status
-from ._base import BuiltinCheck, failure, seconds
+from ._base import BuiltinCheck, check_name, checked_url, failure, seconds
 
 if TYPE_CHECKING:  # pymemcache ships no type information
     import pymemcache  # type: ignore[import-untyped]
@@ -52,14 +51,18 @@ def memcached_check(
 ) -> MemcachedCheck:
     """A checker that asks memcached at ``url`` (``memcache://host:port``, port 11211 by
     default) for its version."""
-    if not isinstance(url, str):
-        raise TypeError(f"url must be a memcache://host:port string, got {url!r}")
-    try:
-        parts = urlsplit(url)
-        port = parts.port or 11211
-    except ValueError as exc:
-        raise ValueError(f"not a memcache://host:port URL ({exc}): {url!r}") from None
-    if parts.scheme not in ("memcache", "memcached") or not parts.hostname:
-        raise ValueError(f"not a memcache://host:port URL: {url!r}")
-    target = f"memcache://{parts.hostname}:{port}"
-    return MemcachedCheck(name or "memcached", seconds(timeout), target, parts.hostname, port)
+    parts = checked_url(
+        "memcached_check",
+        url,
+        schemes=("memcache", "memcached"),
+        expected="a memcache://host:port URL",
+        example="'memcache://127.0.0.1:11211'",
+    )
+    host, port = str(parts.hostname), parts.port or 11211
+    return MemcachedCheck(
+        check_name("memcached_check", name, "memcached"),
+        seconds("memcached_check", timeout),
+        f"memcache://{host}:{port}",
+        host,
+        port,
+    )

@@ -8,7 +8,7 @@ import psutil
 
 from .. import defaults
 from ..result import Outcome
-from ._base import BuiltinCheck, percent_limits, seconds, size, threshold_status
+from ._base import BuiltinCheck, check_name, percent_limits, seconds, size, threshold_status
 
 __all__ = ["MemoryCheck", "memory_check"]
 
@@ -39,5 +39,11 @@ def memory_check(
     """A checker that warns from ``warn_percent`` and fails from ``fail_percent`` of memory
     in use (``None``: never; by default it only warns); the percentage is its observed value.
     "In use" is psutil's: total less available, so reclaimable page cache counts as free."""
-    warn, fail = percent_limits(warn_percent, fail_percent)
-    return MemoryCheck(name or "memory", seconds(timeout), "memory", warn, fail)
+    warn, fail = percent_limits("memory_check", warn_percent, fail_percent)
+    return MemoryCheck(
+        check_name("memory_check", name, "memory"),
+        seconds("memory_check", timeout),
+        "memory",
+        warn,
+        fail,
+    )

@@ -9,7 +9,17 @@ from typing import TYPE_CHECKING, Any
 from .. import defaults
 from .._optional import require
 from ..result import Outcome, Status
-from ._base import BuiltinCheck, display_url, failure, seconds, url_password
+from ._base import (
+    BuiltinCheck,
+    check_name,
+    checked_url,
+    display_url,
+    failure,
+    refused,
+    seconds,
+    url_password,
+    url_scheme,
+)
 
 if TYPE_CHECKING:
     import pymongo
@@ -17,6 +27,7 @@ if TYPE_CHECKING:
 else:
     pymongo = require("pymongo", extra="mongodb")
     require("pymongo.errors", extra="mongodb")
+    require("pymongo.uri_parser", extra="mongodb")
 
 __all__ = ["AsyncMongoDBCheck", "MongoDBCheck", "async_mongodb_check", "mongodb_check"]
 
@@ -86,7 +97,7 @@ def mongodb_check(
 ) -> MongoDBCheck:
     """A checker that runs ``ping`` on MongoDB at ``url`` (``mongodb://`` or
     ``mongodb+srv://``)."""
-    return MongoDBCheck(name or "mongodb", seconds(timeout), display_url(url), url)
+    return MongoDBCheck(*_settings("mongodb_check", url, name, timeout))
 
 
 def async_mongodb_check(
@@ -98,4 +109,32 @@ def async_mongodb_check(
     """:func:`mongodb_check` for event loops (``pymongo.AsyncMongoClient``). Against a server
     that accepts connections and never answers, PyMongo's async monitor leaves its socket to
     the garbage collector (with a ``ResourceWarning``); the synchronous check does not."""
-    return AsyncMongoDBCheck(name or "mongodb", seconds(timeout), display_url(url), url)
+    return AsyncMongoDBCheck(*_settings("async_mongodb_check", url, name, timeout))
+
+
+def _settings(
+    factory: str, url: object, name: object, timeout: object
+) -> tuple[str, float, str, str]:
+    """The checker's name, timeout, target and URL, checked as PyMongo would when it runs
+    (a ``mongodb+srv://`` URL but for its DNS records, looked up then)."""
+    expected = "a mongodb:// or mongodb+srv:// URL"
+    example = "'mongodb://localhost:27017'"
+    # Several hosts (mongodb://a:27017,b:27017/) are PyMongo's to read.
+    schemes = ("mongodb", "mongodb+srv")
+    checked_url(factory, url, schemes=schemes, expected=expected, example=example, split=False)
+    text = str(url)
+    try:
+        if url_scheme(text) == "mongodb+srv":
+            # parse_uri would look the SRV records up: only what they cannot change is checked.
+            netloc = text.partition("://")[2].partition("/")[0].partition("?")[0]
+            host = netloc.rpartition("@")[2]
+            if not host or "," in host or ":" in host:
+                raise pymongo.errors.InvalidURI("one host name, and no port, in mongodb+srv://")
+            query = text.partition("?")[2]
+            if query:
+                pymongo.uri_parser.split_options(query)
+        else:
+            pymongo.uri_parser.parse_uri(text)
+    except (pymongo.errors.PyMongoError, ValueError) as exc:
+        raise refused(factory, "url", expected, example, url, str(exc)) from None
+    return check_name(factory, name, "mongodb"), seconds(factory, timeout), display_url(text), text

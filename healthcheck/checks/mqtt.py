@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 from .. import defaults
 from .._optional import require
 from ..result import Outcome, Status
-from ._base import BuiltinCheck, display_url, failure, seconds, wrong_scheme
+from ._base import BuiltinCheck, check_name, checked_url, display_url, failure, seconds
 
 if TYPE_CHECKING:
     import paho.mqtt.client as mqtt
@@ -76,7 +76,16 @@ def mqtt_check(
 ) -> MQTTCheck:
     """A checker that connects to the MQTT broker at ``url`` (``mqtt://user:password@host:1883``,
     ``mqtts://`` for TLS), waits for its CONNACK and disconnects."""
-    scheme = urlsplit(url).scheme
-    if scheme not in _PORTS:
-        raise wrong_scheme("an MQTT", url, "mqtt://user:password@host:1883, or mqtts://")
-    return MQTTCheck(name or "mqtt", seconds(timeout), display_url(url), url)
+    checked_url(
+        "mqtt_check",
+        url,
+        schemes=_PORTS,
+        expected="an MQTT URL (mqtt://, or mqtts:// for TLS)",
+        example="'mqtt://user:password@localhost:1883'",
+    )
+    return MQTTCheck(
+        check_name("mqtt_check", name, "mqtt"),
+        seconds("mqtt_check", timeout),
+        display_url(url),
+        url,
+    )

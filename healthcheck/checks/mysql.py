@@ -6,19 +6,21 @@ from __future__ import annotations
 import ssl
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Union
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote
 
 from .. import defaults
 from .._optional import require
 from ..result import Outcome, Status
 from ._base import (
     BuiltinCheck,
+    check_name,
+    checked_url,
     display_url,
     failure,
     query_outcome,
     query_text,
+    refused,
     seconds,
-    wrong_scheme,
 )
 
 if TYPE_CHECKING:
@@ -62,12 +64,30 @@ class MySQLCheck(BuiltinCheck):
         return query_outcome(self.query, row[0] if row else None)
 
 
-def _options(dsn: str, timeout: float, tls: TLS) -> dict[str, Any]:
+_EXPECTED = "a MySQL URL (mysql:// or mariadb://)"
+_EXAMPLE = "'mysql://app:password@localhost:3306/app'"
+
+
+def _options(dsn: object, timeout: float, tls: object) -> dict[str, Any]:
     """PyMySQL's connect() arguments from ``mysql://user:password@host:port/database``."""
-    parts = urlsplit(dsn)
-    if parts.scheme not in _SCHEMES:
-        raise wrong_scheme("a MySQL", dsn, "mysql://user:password@host:3306/db")
+    # The host may be left out for a socket: mysql://app@/app?unix_socket=/run/mysqld.sock
+    parts = checked_url(
+        "mysql_check",
+        dsn,
+        schemes=_SCHEMES,
+        expected=_EXPECTED,
+        example=_EXAMPLE,
+        parameter="dsn",
+        host=False,
+    )
     query = parse_qs(parts.query)
+    if not parts.hostname and "unix_socket" not in query:
+        raise refused("mysql_check", "dsn", _EXPECTED, _EXAMPLE, dsn, "no host, and no unix_socket")
+    if not (tls is None or isinstance(tls, (bool, ssl.SSLContext))):
+        expected = "None, False or an ssl.SSLContext"
+        raise refused(
+            "mysql_check", "tls", expected, "ssl.create_default_context()", tls, wrong_type=True
+        )
     options: dict[str, Any] = {
         "host": parts.hostname or "localhost",
         "port": parts.port or 3306,
@@ -105,6 +125,12 @@ def mysql_check(
     system's CA certificates, on every connection (~30 ms of CPU): pass ``tls=False`` on a
     trusted network, or an ``ssl.SSLContext`` made once.
     """
-    timeout = seconds(timeout)
-    options = _options(dsn, timeout, tls)
-    return MySQLCheck(name or "mysql", timeout, display_url(dsn), options, query_text(query))
+    checked = seconds("mysql_check", timeout)
+    options = _options(dsn, checked, tls)
+    return MySQLCheck(
+        check_name("mysql_check", name, "mysql"),
+        checked,
+        display_url(dsn),
+        options,
+        query_text("mysql_check", query),
+    )

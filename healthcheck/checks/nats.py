@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING
 from .. import defaults
 from .._optional import require
 from ..result import Outcome, Status
-from ._base import BuiltinCheck, display_url, failure, seconds, url_password
+from ._base import (
+    BuiltinCheck,
+    check_name,
+    checked_url,
+    display_url,
+    failure,
+    seconds,
+    url_password,
+)
 
 if TYPE_CHECKING:
     import nats.aio.client
@@ -84,7 +92,7 @@ def nats_check(
 ) -> NATSCheck:
     """A checker that connects to NATS at ``url`` (``nats://user:password@host:4222``,
     ``tls://`` for TLS), flushes and closes; it runs its own event loop on its thread."""
-    return NATSCheck(name or "nats", seconds(timeout), display_url(url), url)
+    return NATSCheck(*_settings("nats_check", url, name, timeout))
 
 
 def async_nats_check(
@@ -94,4 +102,18 @@ def async_nats_check(
     timeout: float = defaults.CHECK_TIMEOUT,
 ) -> AsyncNATSCheck:
     """:func:`nats_check` for event loops."""
-    return AsyncNATSCheck(name or "nats", seconds(timeout), display_url(url), url)
+    return AsyncNATSCheck(*_settings("async_nats_check", url, name, timeout))
+
+
+def _settings(
+    factory: str, url: object, name: object, timeout: object
+) -> tuple[str, float, str, str]:
+    checked_url(
+        factory,
+        url,
+        schemes=("nats", "tls", "ws", "wss"),
+        expected="a NATS URL (nats://, or tls:// for TLS)",
+        example="'nats://localhost:4222'",
+    )
+    text = str(url)
+    return check_name(factory, name, "nats"), seconds(factory, timeout), display_url(text), text

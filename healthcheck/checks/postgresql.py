@@ -10,7 +10,18 @@ from typing import TYPE_CHECKING
 from .. import defaults
 from .._optional import require
 from ..result import Outcome, Status
-from ._base import BuiltinCheck, display_url, failure, query_outcome, query_text, redact, seconds
+from ._base import (
+    BuiltinCheck,
+    check_name,
+    display_url,
+    failure,
+    query_outcome,
+    query_text,
+    redact,
+    refused,
+    seconds,
+    url_scheme,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -79,13 +90,29 @@ def _outcome(query: str | None, row: tuple[object, ...] | None, version: int) ->
     return query_outcome(query, row[0] if row else None)
 
 
-def _settings(dsn: str, timeout: float) -> tuple[str, str, str | None]:
+_EXPECTED = "a PostgreSQL URL or conninfo"
+_EXAMPLE = "'postgresql://app:password@localhost:5432/app'"
+
+
+def _settings(factory: str, dsn: object, timeout: float) -> tuple[str, str, str | None]:
     """The conninfo to connect with (timeouts added), the target to show and the password."""
+    if not isinstance(dsn, str):
+        raise refused(factory, "dsn", _EXPECTED, _EXAMPLE, dsn, wrong_type=True)
+    if not dsn.strip():  # libpq would take "" for its environment variables: a mistake here
+        raise refused(factory, "dsn", _EXPECTED, _EXAMPLE, dsn)
+    if "://" in dsn.partition(" ")[0] and url_scheme(dsn) not in ("postgresql", "postgres"):
+        scheme = url_scheme(dsn)
+        note = f"scheme {scheme!r}" if scheme else "no scheme://"
+        raise refused(factory, "dsn", _EXPECTED, _EXAMPLE, dsn, note)
     try:
         params = psycopg.conninfo.conninfo_to_dict(dsn)
     except psycopg.Error as exc:
-        # The driver's message quotes the DSN, password included: drop the chained original.
-        raise ValueError(f"invalid PostgreSQL DSN: {redact(str(exc))}") from None
+        # The driver's message may quote the DSN, password included: masked, and the chained
+        # original dropped.
+        raise refused(factory, "dsn", _EXPECTED, _EXAMPLE, dsn, redact(str(exc))) from None
+    for port in str(params.get("port", "")).split(","):  # one for each host
+        if port and not (port.isdigit() and 0 < int(port) < 65536):
+            raise refused(factory, "dsn", _EXPECTED, _EXAMPLE, dsn, f"port {port!r}")
     password = params.pop("password", None)
     password = None if password is None else str(password)
     if "://" in dsn:
@@ -111,10 +138,16 @@ def postgresql_check(
     """A checker that connects to PostgreSQL at ``dsn`` (a URL or ``"host=... dbname=..."``)
     and runs ``SELECT 1``, or ``query``: its first value is reported, and ``false`` fails
     (``query="SELECT NOT pg_is_in_recovery()"``)."""
-    timeout = seconds(timeout)
-    conninfo, target, password = _settings(dsn, timeout)
+    factory = "postgresql_check"
+    checked = seconds(factory, timeout)
+    conninfo, target, password = _settings(factory, dsn, checked)
     return PostgreSQLCheck(
-        name or "postgresql", timeout, target, conninfo, password, query_text(query)
+        check_name(factory, name, "postgresql"),
+        checked,
+        target,
+        conninfo,
+        password,
+        query_text(factory, query),
     )
 
 
@@ -126,8 +159,14 @@ def async_postgresql_check(
     timeout: float = defaults.CHECK_TIMEOUT,
 ) -> AsyncPostgreSQLCheck:
     """:func:`postgresql_check` for event loops (``psycopg.AsyncConnection``)."""
-    timeout = seconds(timeout)
-    conninfo, target, password = _settings(dsn, timeout)
+    factory = "async_postgresql_check"
+    checked = seconds(factory, timeout)
+    conninfo, target, password = _settings(factory, dsn, checked)
     return AsyncPostgreSQLCheck(
-        name or "postgresql", timeout, target, conninfo, password, query_text(query)
+        check_name(factory, name, "postgresql"),
+        checked,
+        target,
+        conninfo,
+        password,
+        query_text(factory, query),
     )

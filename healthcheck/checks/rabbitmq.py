@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING
 from .. import defaults
 from .._optional import require
 from ..result import Outcome, Status
-from ._base import BuiltinCheck, display_url, failure, seconds, url_password, wrong_scheme
+from ._base import (
+    BuiltinCheck,
+    check_name,
+    checked_url,
+    display_url,
+    failure,
+    refused,
+    seconds,
+    url_password,
+)
 
 if TYPE_CHECKING:
     import pika
@@ -75,6 +84,19 @@ def rabbitmq_check(
 ) -> RabbitMQCheck:
     """A checker that opens (and closes) a connection and a channel to RabbitMQ at ``url``
     (``amqp://user:password@host:5672/vhost``; ``amqps://`` for TLS)."""
-    if not isinstance(url, str) or not url.lower().startswith(("amqp://", "amqps://")):
-        raise wrong_scheme("an AMQP", url, "amqp://user:password@host:5672/vhost, or amqps://")
-    return RabbitMQCheck(name or "rabbitmq", seconds(timeout), display_url(url), url)
+    expected = "an AMQP URL (amqp://, or amqps:// for TLS)"
+    example = "'amqp://guest:guest@localhost:5672/%2F'"
+    checked_url(
+        "rabbitmq_check", url, schemes=("amqp", "amqps"), expected=expected, example=example
+    )
+    try:  # its options (?heartbeat=30) as pika reads them when the check runs
+        pika.URLParameters(url)
+    except (ValueError, TypeError, pika.exceptions.AMQPError) as exc:
+        note = str(exc)
+        raise refused("rabbitmq_check", "url", expected, example, url, note) from None
+    return RabbitMQCheck(
+        check_name("rabbitmq_check", name, "rabbitmq"),
+        seconds("rabbitmq_check", timeout),
+        display_url(url),
+        url,
+    )

@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Any
 from .. import defaults
 from .._optional import require
 from ..result import Outcome, Status
-from ._base import BuiltinCheck, display_url, failure, seconds, url_password
+from ._base import (
+    BuiltinCheck,
+    check_name,
+    checked_url,
+    display_url,
+    failure,
+    refused,
+    seconds,
+    url_password,
+)
 
 if TYPE_CHECKING:
     import redis
@@ -18,6 +27,7 @@ if TYPE_CHECKING:
 else:
     redis = require("redis", extra="redis")
     require("redis.asyncio", extra="redis")
+    require("redis.connection", extra="redis")
     require("redis.backoff", extra="redis")
     require("redis.retry", extra="redis")
 
@@ -75,7 +85,7 @@ def redis_check(
     timeout: float = defaults.CHECK_TIMEOUT,
 ) -> RedisCheck:
     """A checker that PINGs Redis at ``url`` (``redis://``, ``rediss://`` or ``unix://``)."""
-    return RedisCheck(name or "redis", seconds(timeout), display_url(url), url)
+    return RedisCheck(*_settings("redis_check", url, name, timeout))
 
 
 def async_redis_check(
@@ -85,4 +95,34 @@ def async_redis_check(
     timeout: float = defaults.CHECK_TIMEOUT,
 ) -> AsyncRedisCheck:
     """:func:`redis_check` for event loops (``redis.asyncio``)."""
-    return AsyncRedisCheck(name or "redis", seconds(timeout), display_url(url), url)
+    return AsyncRedisCheck(*_settings("async_redis_check", url, name, timeout))
+
+
+def _settings(
+    factory: str, url: object, name: object, timeout: object
+) -> tuple[str, float, str, str]:
+    """The checker's name, timeout, target and URL, read as redis-py will read it."""
+    expected = "a Redis URL (redis://, rediss:// or unix://)"
+    example = "'redis://localhost:6379/0'"
+    parts = checked_url(
+        factory,
+        url,
+        schemes=("redis", "rediss", "unix"),
+        expected=expected,
+        example=example,
+        host=False,
+    )
+    if parts.scheme == "unix" and not parts.path:
+        raise refused(factory, "url", expected, example, url, "no socket path")
+    if parts.scheme != "unix" and not parts.hostname:
+        raise refused(factory, "url", expected, example, url, "no host")
+    database = parts.path.strip("/")
+    if parts.scheme != "unix" and database and not database.isdigit():
+        note = f"database {database[:20]!r} is not a number"
+        raise refused(factory, "url", expected, example, url, note)
+    text = str(url)
+    try:  # the database number and the options (?socket_timeout=1)
+        redis.connection.parse_url(text)  # type: ignore[no-untyped-call]
+    except ValueError as exc:
+        raise refused(factory, "url", expected, example, url, str(exc)) from None
+    return check_name(factory, name, "redis"), seconds(factory, timeout), display_url(text), text

@@ -5,11 +5,20 @@ from __future__ import annotations
 import smtplib
 import ssl
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from .. import defaults
 from ..result import Outcome, Status
-from ._base import BuiltinCheck, display_url, failure, seconds
+from ._base import (
+    BuiltinCheck,
+    check_name,
+    checked_url,
+    display_url,
+    failure,
+    flag,
+    refused,
+    seconds,
+)
 
 __all__ = ["SMTPCheck", "smtp_check"]
 
@@ -69,25 +78,24 @@ def smtp_check(
     """A checker that greets the mail server at ``url``: ``smtp://[user:password@]host[:25]``
     (``starttls=True`` upgrades the connection first) or ``smtps://host[:465]`` (TLS from the
     start), logs in when the URL has a user, and ends with NOOP and QUIT. Nothing is sent."""
-    if not isinstance(url, str):
-        raise TypeError(f"url must be an smtp:// or smtps:// string, got {url!r}")
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise ValueError(f"not an smtp:// URL ({exc}): {display_url(url)}") from None
-    if parts.scheme not in _PORTS or not parts.hostname:
-        raise ValueError(f"not an smtp:// or smtps:// URL: {display_url(url)}")
-    if starttls and parts.scheme == "smtps":
-        raise ValueError("smtps:// is TLS from the start: starttls=True is for smtp://")
+    parts = checked_url(
+        "smtp_check",
+        url,
+        schemes=_PORTS,
+        expected="an smtp:// or smtps:// URL",
+        example="'smtp://user:password@mail.internal:587'",
+    )
+    if flag("smtp_check", "starttls", starttls) and parts.scheme == "smtps":
+        expected = "False for smtps://, TLS from the start (starttls=True is for smtp://)"
+        raise refused("smtp_check", "starttls", expected, "False", starttls)
     user = unquote(parts.username) if parts.username else None
     password = unquote(parts.password) if parts.password else None
     return SMTPCheck(
-        name or "smtp",
-        seconds(timeout),
+        check_name("smtp_check", name, "smtp"),
+        seconds("smtp_check", timeout),
         display_url(url),
-        parts.hostname,
-        port or _PORTS[parts.scheme],
+        str(parts.hostname),
+        parts.port or _PORTS[parts.scheme],
         parts.scheme == "smtps",
         starttls,
         user,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from .. import defaults
 from .._optional import require
 from ..result import Outcome, Status
-from ._base import BuiltinCheck, failure, query_outcome, seconds
+from ._base import BuiltinCheck, check_name, failure, query_outcome, query_text, refused, seconds
 
 if TYPE_CHECKING:
     import sqlalchemy
@@ -81,8 +81,19 @@ def sqlalchemy_check(
     ``create_engine(..., pool_timeout=2, connect_args={...})``); ``timeout`` is the
     checker's, for ``add_check``.
     """
+    factory = "sqlalchemy_check"
+    if not isinstance(engine, sqlalchemy.Engine):
+        expected = "a SQLAlchemy Engine (an AsyncEngine: async_sqlalchemy_check)"
+        example = "create_engine('postgresql+psycopg://app@localhost/app')"
+        raise refused(factory, "engine", expected, example, engine, wrong_type=True)
     target = engine.url.render_as_string(hide_password=True)
-    return SQLAlchemyCheck(name or "sqlalchemy", seconds(timeout), target, engine, query)
+    return SQLAlchemyCheck(
+        check_name(factory, name, "sqlalchemy"),
+        seconds(factory, timeout),
+        target,
+        engine,
+        query_text(factory, query),
+    )
 
 
 def async_sqlalchemy_check(
@@ -94,5 +105,16 @@ def async_sqlalchemy_check(
 ) -> AsyncSQLAlchemyCheck:
     """:func:`sqlalchemy_check` for an ``AsyncEngine``; run it on the loop the engine serves
     (``HealthCheck.run_async``), as async drivers tie connections to their loop."""
+    factory = "async_sqlalchemy_check"
+    if not isinstance(engine, sqlalchemy.ext.asyncio.AsyncEngine):
+        expected = "a SQLAlchemy AsyncEngine (an Engine: sqlalchemy_check)"
+        example = "create_async_engine('postgresql+psycopg://app@localhost/app')"
+        raise refused(factory, "engine", expected, example, engine, wrong_type=True)
     target = engine.url.render_as_string(hide_password=True)
-    return AsyncSQLAlchemyCheck(name or "sqlalchemy", seconds(timeout), target, engine, query)
+    return AsyncSQLAlchemyCheck(
+        check_name(factory, name, "sqlalchemy"),
+        seconds(factory, timeout),
+        target,
+        engine,
+        query_text(factory, query),
+    )

@@ -10,7 +10,15 @@ from dataclasses import dataclass
 
 from .. import defaults
 from ..result import Outcome, Status
-from ._base import BuiltinCheck, failure, query_outcome, query_text, seconds
+from ._base import (
+    BuiltinCheck,
+    check_name,
+    failure,
+    query_outcome,
+    query_text,
+    refused,
+    seconds,
+)
 
 __all__ = ["SQLiteCheck", "sqlite_check"]
 
@@ -58,9 +66,25 @@ def sqlite_check(
     runs ``query`` if given, interrupted at ``timeout``; its first value is the observed value.
     SQLite has no booleans: a comparison gives 0 or 1, an observed value like any other, so
     unlike the PostgreSQL and MySQL checks a "false" does not fail this one."""
-    if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
-        raise ValueError(f"path must name a database file, got {path!r}")
-    if os.fspath(path) == ":memory:":
-        raise ValueError("path must name a database file: ':memory:' is a new, empty database")
+    where = _path(path)
+    return SQLiteCheck(
+        check_name("sqlite_check", name, "sqlite"),
+        seconds("sqlite_check", timeout),
+        where,
+        where,
+        query_text("sqlite_check", query),
+    )
+
+
+def _path(path: object) -> str:
+    expected = "the path of a database file"
+    example = "'/srv/app/app.db'"
+    if not isinstance(path, (str, os.PathLike)) or not isinstance(os.fspath(path), str):
+        raise refused("sqlite_check", "path", expected, example, path, wrong_type=True)
     where = os.fspath(path)
-    return SQLiteCheck(name or "sqlite", seconds(timeout), where, where, query_text(query))
+    if not where or "\x00" in where:
+        raise refused("sqlite_check", "path", expected, example, path)
+    if where == ":memory:":
+        note = "a new, empty database each time"
+        raise refused("sqlite_check", "path", expected, example, path, note)
+    return where

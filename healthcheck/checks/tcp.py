@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .. import defaults
 from ..result import Outcome, Status
-from ._base import BuiltinCheck, failure, seconds
+from ._base import BuiltinCheck, check_name, failure, host_name, port_number, seconds, slug
 
 __all__ = ["AsyncTCPCheck", "TCPCheck", "async_tcp_check", "tcp_check"]
 
@@ -50,26 +50,28 @@ class AsyncTCPCheck(BuiltinCheck):
         return Outcome(Status.PASS, f"connected to {self.target}")
 
 
-def _target(host: str, port: int) -> str:
-    """``host:port`` as shown; a clear error for a host or port that cannot be one."""
-    if not isinstance(host, str) or not host.strip():
-        raise ValueError(f"host must be a host name or address, got {host!r}")
-    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-        raise ValueError(f"port must be a number from 1 to 65535, got {port!r}")
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+def _settings(
+    factory: str, host: object, port: object, name: object, timeout: object
+) -> tuple[str, float, str, str, int]:
+    """The checker's name, timeout and target (``host:port``, ``[host]:port`` for IPv6), host
+    and port, each checked."""
+    host = host_name(factory, host)
+    port = port_number(factory, port)
+    target = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    default = slug("tcp", host, port)
+    return check_name(factory, name, default), seconds(factory, timeout), target, host, port
 
 
 def tcp_check(
     host: str, port: int, *, name: str | None = None, timeout: float = defaults.CHECK_TIMEOUT
 ) -> TCPCheck:
-    """A checker that passes when a TCP connection to ``host``:``port`` opens."""
-    target = _target(host, port)
-    return TCPCheck(name or f"tcp:{target}", seconds(timeout), target, host, port)
+    """A checker that passes when a TCP connection to ``host``:``port`` opens; its name is by
+    default ``tcp-<host>-<port>``."""
+    return TCPCheck(*_settings("tcp_check", host, port, name, timeout))
 
 
 def async_tcp_check(
     host: str, port: int, *, name: str | None = None, timeout: float = defaults.CHECK_TIMEOUT
 ) -> AsyncTCPCheck:
     """:func:`tcp_check` for event loops."""
-    target = _target(host, port)
-    return AsyncTCPCheck(name or f"tcp:{target}", seconds(timeout), target, host, port)
+    return AsyncTCPCheck(*_settings("async_tcp_check", host, port, name, timeout))

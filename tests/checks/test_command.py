@@ -63,10 +63,14 @@ def test_a_password_in_the_command_line_is_not_shown() -> None:
 @pytest.mark.parametrize(
     ("argv", "error", "message"),
     [
-        ("pg_isready -h db", TypeError, "not one string"),
-        (["true"], TypeError, "nagios must be True or False"),
-        ([], TypeError, "non-empty list"),
-        (["no-such-command-here"], ValueError, "command not found"),
+        (
+            "pg_isready -h db",
+            TypeError,
+            r"^command_check argv: .* such as \['pg_isready', '-h', 'db'\]",
+        ),
+        (["true"], TypeError, "^command_check nagios: expected True or False"),
+        ([], ValueError, "^command_check argv: expected a list of arguments"),
+        (["no-such-command-here"], ValueError, "not executable, or not on PATH"),
     ],
 )
 def test_what_cannot_run_is_refused_at_once(argv: object, error: type, message: str) -> None:

@@ -45,7 +45,7 @@ def test_warn_maps_through_health_check() -> None:
     health.add_check(check)
     body, code, _ = health.run()
     assert code == 200
-    assert '"status": "warning"' in body and '"checker": "disk:/"' in body
+    assert '"status": "warning"' in body and '"checker": "disk-root"' in body
     assert '"observed_unit": "%"' in body
     health.close()
 

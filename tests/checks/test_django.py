@@ -66,7 +66,7 @@ def test_passes() -> None:
     check = django_database_check()
     outcome = check()
     assert (outcome.status, outcome.output) == (Status.PASS, "postgresql ok")
-    assert check.__name__ == "django-db:default"
+    assert check.__name__ == "django-db-default"
 
 
 def test_runs_on_the_check_threads_and_closes_their_connections() -> None:
@@ -97,3 +97,8 @@ def test_a_thousand_runs_leak_nothing() -> None:
     assert_no_leak(django_database_check(), 5432)
     assert connections["default"].connection is None
     assert open_sessions() == 0
+
+
+def test_an_alias_not_in_the_settings_is_refused_when_the_check_is_made() -> None:
+    with pytest.raises(ValueError, match=r"^django_database_check alias: .* got 'nope' \(known: "):
+        django_database_check("nope")

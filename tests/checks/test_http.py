@@ -154,13 +154,16 @@ def test_headers_are_sent_and_secret_ones_hidden(base: str) -> None:
 
 def test_name_and_repr_hide_credentials_and_query(base: str) -> None:
     checker = http_check("http://user:s3cr3t-pw@127.0.0.1:1/health?token=abc")
-    assert checker.name == checker.__name__ == "http://user:***@127.0.0.1:1/health"
+    assert checker.name == checker.__name__ == "http-127.0.0.1-1-health"
+    assert checker.target == "http://user:***@127.0.0.1:1/health"
     outcome = checker()
     assert "s3cr3t-pw" not in f"{outcome} {checker!r}" and "abc" not in repr(checker)
 
 
 def test_only_http_urls_are_taken() -> None:
-    with pytest.raises(ValueError, match="not an http"):
+    with pytest.raises(
+        ValueError, match=r"^http_check url: .*, got 'file:///etc/passwd' \(scheme 'file'\)$"
+    ):
         http_check("file:///etc/passwd")
 
 
@@ -299,13 +302,35 @@ def test_json_rules_follow_a_dotted_path_and_read_booleans(
 @pytest.mark.parametrize(
     ("options", "error", "message"),
     [
-        ({"json_status": {}}, TypeError, "must map each value"),
-        ({"json_status": ["green"]}, TypeError, "must map each value"),
-        ({"json_status": {"green": "fine"}}, ValueError, "not a status"),
-        ({"json_status": ES, "json_field": "a..b"}, ValueError, "dotted path"),
-        ({"json_status": {"green": "passs"}}, ValueError, "json_status: not a status"),
-        ({"expect_status": "200"}, TypeError, "expect_status must be status codes"),
-        ({"headers": {"Authorization": 5}}, TypeError, "headers must map names to text"),
+        ({"json_status": {}}, ValueError, "^http_check json_status: expected a mapping of each"),
+        (
+            {"json_status": ["green"]},
+            TypeError,
+            "^http_check json_status: .* got \\['green'\\] \\(list\\)",
+        ),
+        ({"json_status": {"green": "fine"}}, ValueError, "'fine' is not a status"),
+        (
+            {"json_status": ES, "json_field": "a..b"},
+            ValueError,
+            "^http_check json_field: .*dotted path",
+        ),
+        (
+            {"json_status": {"green": "passs"}},
+            ValueError,
+            "^http_check json_status: .*'passs' is not a status",
+        ),
+        ({"expect_status": "200"}, TypeError, "^http_check expect_status: .* got '200' \\(str\\)"),
+        ({"expect_status": True}, TypeError, "^http_check expect_status: .* got True \\(bool\\)"),
+        ({"expect_status": 999}, ValueError, "999 is no status code"),
+        ({"expect_status": ()}, ValueError, "empty: no answer would pass"),
+        (
+            {"headers": {"Authorization": 5}},
+            TypeError,
+            "^http_check headers: .*\\(the value of 'Authorization' is of type int\\)$",
+        ),
+        ({"headers": {"X-Token": "a\r\nHost: evil"}}, ValueError, "breaks the line"),
+        ({"headers": {"Bad Name": "x"}}, ValueError, "'Bad Name' is no header name"),
+        ({"headers": [("Accept", "x")]}, TypeError, "^http_check headers: "),
     ],
 )
 def test_json_rules_are_checked_when_made(options: Any, error: type, message: str) -> None:
@@ -340,5 +365,6 @@ def test_json_nested_past_the_parsers_depth_fails_cleanly(
 
 
 def test_a_malformed_url_is_refused_at_once() -> None:
-    with pytest.raises(ValueError, match="not a valid URL"):
-        http_check("http://u:pw@[::1/x")
+    with pytest.raises(ValueError, match=r"^http_check url: .*\(Invalid IPv6 URL\)$") as raised:
+        http_check("http://u:s3cr3t-pw@[::1/x")
+    assert "s3cr3t-pw" not in str(raised.value)

@@ -101,7 +101,9 @@ def test_silent_listener_fails_within_the_timeout(silent_port: int) -> None:
 
 
 def test_only_mqtt_urls_are_taken() -> None:
-    with pytest.raises(ValueError, match="not an MQTT URL"):
+    with pytest.raises(
+        ValueError, match=r"^mqtt_check url: expected an MQTT URL .*\(scheme 'http'\)$"
+    ):
         mqtt_check("http://127.0.0.1:1883")
 
 

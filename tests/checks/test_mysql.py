@@ -83,7 +83,7 @@ def test_missing_database_fails_clearly(server: str) -> None:
 
 
 def test_only_mysql_urls_are_taken() -> None:
-    with pytest.raises(ValueError, match="not a MySQL URL"):
+    with pytest.raises(ValueError, match=r"^mysql_check dsn: .*\(scheme 'postgresql'\)$"):
         mysql_check("postgresql://root@127.0.0.1/test")
 
 

@@ -41,7 +41,7 @@ def test_a_missing_driver_names_the_extra(
 def test_the_package_imports_no_driver_until_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "redis", None)
     monkeypatch.delitem(sys.modules, "healthcheck.checks.redis", raising=False)
-    assert healthcheck.checks.tcp_check("127.0.0.1", 1).name == "tcp:127.0.0.1:1"
+    assert healthcheck.checks.tcp_check("127.0.0.1", 1).name == "tcp-127.0.0.1-1"
     with pytest.raises(MissingDependencyError, match="healthcheck-endpoints\\[redis\\]"):
         healthcheck.checks.redis_check  # noqa: B018 - the attribute access is the test
 
@@ -64,10 +64,21 @@ def test_add_check_takes_the_name_and_the_timeout_is_there() -> None:
     health.close()
 
 
-@pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), "2", True])
-def test_timeouts_must_be_positive_numbers(bad: object) -> None:
-    with pytest.raises(ValueError, match="timeout"):
-        seconds(bad)  # type: ignore[arg-type]
+@pytest.mark.parametrize(
+    ("bad", "error"),
+    [
+        (0, ValueError),
+        (-1, ValueError),
+        (float("nan"), ValueError),
+        (float("inf"), ValueError),
+        ("2", TypeError),
+        (True, TypeError),
+        (None, TypeError),
+    ],
+)
+def test_timeouts_must_be_positive_numbers(bad: object, error: type[Exception]) -> None:
+    with pytest.raises(error, match=r"^redis_check timeout: expected a number of seconds above 0"):
+        seconds("redis_check", bad)
 
 
 @pytest.mark.parametrize(
@@ -92,11 +103,12 @@ def test_redact_masks_urls_and_given_secrets() -> None:
 @pytest.mark.parametrize(
     ("factory", "url", "said"),
     [
-        ("rabbitmq_check", "localhost", "not an AMQP URL (amqp://user:password@host:5672/vhost"),
-        ("mysql_check", "localhost", "not a MySQL URL (mysql://user:password@host:3306/db"),
-        ("mqtt_check", "localhost", "not an MQTT URL (mqtt://user:password@host:1883"),
-        ("rabbitmq_check", "http://guest:s3cret@host", "scheme 'http'"),
-        ("mysql_check", "mysq://root:s3cret@db/app", "scheme 'mysq'"),
+        ("rabbitmq_check", "localhost", "got 'localhost' (no scheme://)"),
+        ("mysql_check", "localhost", "got 'localhost' (no scheme://)"),
+        ("mqtt_check", "localhost", "got 'localhost' (no scheme://)"),
+        ("rabbitmq_check", "http://guest:s3cret@host", "got 'http://***@host' (scheme 'http')"),
+        ("mysql_check", "mysq://root:s3cret@db/app", "got 'mysq://***@db/app' (scheme 'mysq')"),
+        ("mqtt_check", "tcpx://u:s3cret@db", "got 'tcpx://***@db' (scheme 'tcpx')"),
     ],
 )
 def test_a_url_of_the_wrong_kind_is_refused_when_the_check_is_made(

@@ -72,9 +72,11 @@ def test_registers_under_its_name_and_leaks_nothing(database: Path) -> None:
     assert_no_leak(sqlite_check(database), None, times=300)
 
 
-@pytest.mark.parametrize("path", ["", ":memory:", 42])
-def test_a_path_that_names_no_file_is_refused(path: object) -> None:
-    with pytest.raises(ValueError, match="database file"):
+@pytest.mark.parametrize(
+    ("path", "error"), [("", ValueError), (":memory:", ValueError), (42, TypeError)]
+)
+def test_a_path_that_names_no_file_is_refused(path: object, error: type[Exception]) -> None:
+    with pytest.raises(error, match=r"^sqlite_check path: expected the path of a database file"):
         sqlite_check(path)  # type: ignore[arg-type]
 
 

@@ -33,7 +33,8 @@ def test_passes_when_something_listens(silent_port: int, factory: Factory) -> No
         Status.PASS,
         f"connected to 127.0.0.1:{silent_port}",
     )
-    assert check.__name__ == f"tcp:127.0.0.1:{silent_port}"
+    assert check.__name__ == f"tcp-127.0.0.1-{silent_port}"
+    assert check.target == f"127.0.0.1:{silent_port}"
 
 
 @pytest.mark.parametrize("factory", FACTORIES)
@@ -50,8 +51,9 @@ def test_unanswered_connect_fails_within_the_timeout(
     assert_fails_within(result, 0.5, "no connection within 0.5 s")
 
 
-def test_ipv6_targets_are_bracketed() -> None:
-    assert tcp_check("::1", 6379).name == "tcp:[::1]:6379"
+def test_ipv6_targets_are_bracketed_and_names_are_slugs() -> None:
+    check = tcp_check("::1", 6379)
+    assert (check.target, check.name) == ("[::1]:6379", "tcp-1-6379")
 
 
 def test_runs_under_health_check(silent_port: int) -> None:

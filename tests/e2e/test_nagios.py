@@ -160,7 +160,7 @@ def test_nagios_runs_the_probe_as_a_plugin_and_check_http_agrees(folder: Path) -
 
             eventually(lambda: states("OK", "OK"), 30, "Nagios to see the app OK")
             found = last_states(perfdata)
-            assert found["health"][1].startswith("HEALTHCHECK OK - healthy")
+            assert found["health"][1].startswith("HEALTHCHECK OK - passing")
             assert check_seconds(found["health"][2]) < 2  # the check's own duration
             assert found["health-http"][1].startswith("HTTP OK")
             assert found["misused"][1].startswith("HEALTHCHECK UNKNOWN - ")

@@ -82,8 +82,8 @@ def migrated(project: dict[str, str]) -> dict[str, str]:
     before = manage(project, "healthcheck", "--format", "json")
     assert before.returncode == 1, before.stdout + before.stderr
     checks = {c["name"]: c for c in json.loads(before.stdout)["checks"]}
-    assert checks["django-migrations:default"]["state"] == "fail"
-    assert "migrations not applied" in checks["django-migrations:default"]["output"]
+    assert checks["django-migrations-default"]["state"] == "fail"
+    assert "migrations not applied" in checks["django-migrations-default"]["output"]
     done = manage(project, "migrate", "--noinput")
     assert done.returncode == 0, done.stderr
     return project
@@ -94,16 +94,16 @@ def test_manage_py_healthcheck_runs_every_django_check(migrated: dict[str, str])
     assert done.returncode == 0, done.stdout + done.stderr
     names = [c["name"] for c in json.loads(done.stdout)["checks"]]
     assert names == [
-        "django-db:default",
-        "django-cache:default",
-        "django-cache:redis",
-        "django-migrations:default",
-        "django-storage:default",
+        "django-db-default",
+        "django-cache-default",
+        "django-cache-redis",
+        "django-migrations-default",
+        "django-storage-default",
     ]
-    nagios = manage(migrated, "healthcheck", "--format", "nagios", "--check", "django-db:default")
+    nagios = manage(migrated, "healthcheck", "--format", "nagios", "--check", "django-db-default")
     assert nagios.returncode == 0 and nagios.stdout.startswith("HEALTHCHECK OK - ")
-    typo = manage(migrated, "healthcheck", "--exclude", "django-db:defualt")
-    assert typo.returncode == 2 and "no check named 'django-db:defualt'" in typo.stderr
+    typo = manage(migrated, "healthcheck", "--exclude", "django-db-defualt")
+    assert typo.returncode == 2 and "no check named 'django-db-defualt'" in typo.stderr
 
 
 def test_the_test_client_sees_what_the_authorize_hook_allows(migrated: dict[str, str]) -> None:
@@ -111,7 +111,7 @@ def test_the_test_client_sees_what_the_authorize_hook_allows(migrated: dict[str,
         "/health/healthcheck",
         "/health/readyz",
         "/health/livez",
-        "/health/healthcheck/django-cache:redis",
+        "/health/healthcheck/django-cache-redis",
         "/health/metrics",
         "/health/environment",
         "POST /health/healthcheck",
@@ -124,7 +124,7 @@ def test_the_test_client_sees_what_the_authorize_hook_allows(migrated: dict[str,
     assert by_path["/health/healthcheck"]["status"] == 200
     assert json.loads(by_path["/health/healthcheck"]["body"]) == {"status": "success"}
     assert by_path["/health/readyz"]["status"] == 200
-    assert by_path["/health/healthcheck/django-cache:redis"]["status"] == 404  # not for it
+    assert by_path["/health/healthcheck/django-cache-redis"]["status"] == 404  # not for it
     assert by_path["/health/metrics"]["status"] == 403
     assert by_path["/health/environment"]["status"] == 403
     assert by_path["POST /health/healthcheck"]["status"] == 405  # csrf-exempt: our answer
@@ -132,9 +132,9 @@ def test_the_test_client_sees_what_the_authorize_hook_allows(migrated: dict[str,
     assert by_path["/"]["body"] == "shop"  # the project's own URLs stay its own
     seen = {a["path"]: a for a in staff}
     results = json.loads(seen["/health/healthcheck"]["body"])["results"]
-    assert {r["checker"] for r in results} >= {"django-db:default", "django-cache:redis"}
-    one = json.loads(seen["/health/healthcheck/django-cache:redis"]["body"])
-    assert [r["checker"] for r in one["results"]] == ["django-cache:redis"]
+    assert {r["checker"] for r in results} >= {"django-db-default", "django-cache-redis"}
+    one = json.loads(seen["/health/healthcheck/django-cache-redis"]["body"])
+    assert [r["checker"] for r in one["results"]] == ["django-cache-redis"]
     assert seen["/health/metrics"]["status"] == 200
     assert seen["/health/environment"]["status"] == 200
 
@@ -165,7 +165,7 @@ def test_a_real_server_serves_the_project(migrated: dict[str, str]) -> None:
         ({"CHECKS": ["databases", "databases"]}, "CHECKS: 'databases' is listed twice"),
         ({"ENDPOINTS": "x"}, "ENDPOINTS: a dict of options, got str"),
         ({"ENDPOINTS": {"authorize": 5}}, "ENDPOINTS: authorize must be a callable"),
-        ({"CELERY_APP": 5}, "CELERY_APP: app must be a Celery application"),
+        ({"CELERY_APP": 5}, "CELERY_APP: celery_check app: expected a Celery application"),
         (
             {"HEALTH": "tests.django_project.health.staff_only", "CHECKS": ["databases"]},
             "CHECKS makes checks of a HealthCheck of our own",
