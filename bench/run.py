@@ -184,7 +184,7 @@ def report(command: str, ctx: Context, rows: Sequence[Row], started: float) -> s
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter runs, for a smoke test")
-    parser.add_argument("--only", metavar="N[,N]", help="run only these scenarios (1-8)")
+    parser.add_argument("--only", metavar="N[,N]", help="run only these scenarios (1-11)")
     parser.add_argument(
         "--rounds", type=int, help=f"scenario 1 rounds (default {ROUNDS}; 2 if --quick)"
     )

@@ -936,6 +936,254 @@ def probe_startup(ctx: Context) -> list[Row]:
     return [row]
 
 
+# -- scenarios 9-11: beyond one process (workers.py) ---------------------------------------
+
+
+@contextmanager
+def serve_workers(
+    target: Target, app: str, argv: list[str], env: dict[str, str]
+) -> Iterator[tuple[str, subprocess.Popen[Any]]]:
+    """gunicorn serving ``workers:<app>`` from ``target``'s virtualenv, with ``argv``."""
+    port = free_port()
+    command = [
+        str(target.python), "-m", "gunicorn", *argv, "-b", f"127.0.0.1:{port}",
+        "--graceful-timeout", "1", "--timeout", "60", "--log-level", "warning", f"workers:{app}",
+    ]  # fmt: skip
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(
+            command, cwd=BENCH, env={**target_env(), **env}, stdout=log, stderr=log,
+            start_new_session=True,
+        )  # fmt: skip
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_ready(url, process, log)
+            yield url, process
+        finally:
+            stop(process)
+
+
+def redis_list(key: str) -> list[float]:
+    """The numbers RPUSHed to ``key`` (workers.py counts checker runs so)."""
+    sys.path.insert(0, str(BENCH))
+    from workers import redis
+
+    reply = redis("LRANGE", key, "0", "-1").decode()
+    return [float(line) for line in reply.split("\r\n")[2::2] if line]
+
+
+def hammer(url: str, seconds: float, clients: int = 8) -> list[tuple[float, float, int]]:
+    """GET ``url`` from ``clients`` threads for ``seconds``: (asked, answered, status)."""
+    import threading
+
+    host, port, path = split_url(url)
+    answers: list[tuple[float, float, int]] = []
+    end = time.monotonic() + seconds
+
+    def client() -> None:
+        http = HttpClient(host, port, timeout=30)
+        try:
+            while time.monotonic() < end:
+                asked = time.monotonic()
+                try:
+                    status = http.get(path)[0]
+                except OSError:
+                    status = 0
+                answers.append((asked, time.monotonic(), status))
+        finally:
+            http.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def shared_runs(ctx: Context) -> list[Row]:
+    """gunicorn -w 4 under steady load: checker runs per TTL period on the host (each run is
+    counted in Redis), then a state change: answers asked after one worker has answered the new
+    state but still answering the old one."""
+    ttl, seconds = (2.0, 12.0) if ctx.quick else (10.0, 60.0)
+    ours, peer = ctx.targets(bare=False)
+    got: dict[str, Data] = {}
+    for label, target, shared in (
+        ("ours, share=", ours, True),
+        ("ours, not shared", ours, False),
+        ("py-healthcheck", peer, False),
+    ):
+        with tempfile.TemporaryDirectory() as folder:
+            state = Path(folder, "state")
+            state.write_text("ok")
+            key = f"bench:runs:{os.getpid()}:{time.time()}"
+            share = str(Path(folder, "share")) if shared else ""
+            env = {"BENCH_KIND": target.name, "BENCH_STATE": str(state), "BENCH_RUNS": key,
+                   "BENCH_TTL": str(ttl), "BENCH_SHARE": share}  # fmt: skip
+            with serve_workers(target, "make_counted_app()", ["-w", "4"], env) as (url, _):
+                hammer(url + "/healthcheck", 1.0)
+                first = len(redis_list(key))
+                hammer(url + "/healthcheck", seconds)
+                runs = redis_list(key)[first:]
+                state.write_text("down")
+                changed = hammer(url + "/healthcheck", 2 * ttl + 1)
+        start = runs[0] if runs else 0.0
+        buckets = {int((t - start) // ttl) for t in runs}
+        seen = min((answered for _, answered, status in changed if status == 500), default=None)
+        stale = [a for a in changed if seen is not None and a[0] > seen and a[2] != 500]
+        after = sum(1 for a in changed if seen is not None and a[0] > seen)
+        got[label] = {"runs": len(runs), "periods": len(buckets),
+                      "per_period": len(runs) / max(1, len(buckets)), "stale": len(stale),
+                      "after": after}  # fmt: skip
+    mine, unshared, theirs = got["ours, share="], got["ours, not shared"], got["py-healthcheck"]
+    runs_row = Row(
+        id="9a",
+        title=f"gunicorn -w 4, {seconds:g} s of load, TTL {ttl:g} s: checker runs per period",
+        ours=f"{mine['per_period']:.2f}",
+        peer=f"{theirs['per_period']:.2f}",
+        bare=f"ours not shared {unshared['per_period']:.2f}",
+        ratio=f"peer/ours {times(ratio(theirs['per_period'], mine['per_period']))}",
+        goal="ours 1.0",
+        met=mine["per_period"] <= 1.0,
+    )
+    agree_row = Row(
+        id="9b",
+        title="the same, after a state change: answers still saying the old state once one "
+        "worker said the new",
+        ours=str(mine["stale"]),
+        peer=str(theirs["stale"]),
+        bare=f"ours not shared {unshared['stale']}",
+        ratio="-",
+        goal="ours 0",
+        met=mine["stale"] == 0 and mine["after"] > 0,
+    )
+    for label, data in got.items():
+        runs_row.details.append(
+            f"{label}: {data['runs']} runs in {data['periods']} periods; after the change "
+            f"{data['stale']} of {data['after']} answers said the old state"
+        )
+    return [runs_row, agree_row]
+
+
+def management_latency(ctx: Context) -> list[Row]:
+    """gunicorn -w 2 --threads 2 with every thread busy on 2 s requests: /livez on the
+    management port against the in-app /livez, one probe every 100 ms each."""
+    import threading
+
+    seconds = 8.0 if ctx.quick else 30.0
+    ours = ctx.targets(bare=False)[0]
+    management = free_port()
+    env = {"MANAGEMENT_PORT": str(management), "BENCH_SLOW": "2", "BENCH_THREADS": "2"}
+    argv = ["-w", "2", "--threads", "2", "-k", "gthread"]
+    latencies: dict[str, list[float]] = {"management": [], "in-app": []}
+    with serve_workers(ours, "make_busy_app()", argv, env) as (url, _):
+        load = threading.Thread(target=hammer, args=(url + "/work", seconds + 4, 12))
+        load.start()
+        time.sleep(2)  # every thread taken
+
+        def probe(name: str, base: str) -> None:
+            host, port, _ = split_url(base)
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                http = HttpClient(host, port, timeout=5)  # a kubelet connects per probe
+                start = time.monotonic()
+                try:
+                    http.get("/livez")
+                    latencies[name].append(time.monotonic() - start)
+                except OSError:
+                    latencies[name].append(5.0)  # timed out: counted as the probe's timeout
+                finally:
+                    http.close()
+                time.sleep(0.1)
+
+        probes = [threading.Thread(target=probe, args=("management",
+                                   f"http://127.0.0.1:{management}")),
+                  threading.Thread(target=probe, args=("in-app", url))]  # fmt: skip
+        for thread in probes:
+            thread.start()
+        for thread in probes:
+            thread.join()
+        load.join()
+
+    def p99(values: list[float]) -> float:
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+    mine, inapp = p99(latencies["management"]), p99(latencies["in-app"])
+    row = Row(
+        id="10",
+        title="gunicorn -w 2 --threads 2, every thread busy on 2 s requests: /livez p99",
+        ours=f"management port {ms(mine)}",
+        peer="(no management port)",
+        bare=f"in-app route {ms(inapp)}",
+        ratio=f"in-app/management {times(ratio(inapp, mine))}",
+        goal="management p99 < 20 ms",
+        met=mine < 0.020,
+    )
+    row.details.append(
+        f"management: {len(latencies['management'])} probes, median "
+        f"{ms(statistics.median(latencies['management']))}; in-app: "
+        f"{len(latencies['in-app'])} probes, median {ms(statistics.median(latencies['in-app']))}"
+    )
+    return [row]
+
+
+def killed_holder(ctx: Context) -> list[Row]:
+    """A process killed with SIGKILL while its check holds the shared lock: how long after the
+    kill another process's run of the check starts (check timeout 2 s); what is left after."""
+    ours = ctx.targets(bare=False)[0]
+    rounds = 2 if ctx.quick else 5
+    delays: list[float] = []
+    leftovers: list[str] = []
+    for _ in range(rounds):
+        with tempfile.TemporaryDirectory() as folder:
+            key = f"bench:runs:{os.getpid()}:{time.time()}"
+            env = {**target_env(), "BENCH_SHARE": str(Path(folder, "share")), "BENCH_RUNS": key,
+                   "BENCH_TIMEOUT": "2"}  # fmt: skip
+
+            def start(role: str, env: dict[str, str] = env) -> subprocess.Popen[str]:
+                process = subprocess.Popen(
+                    [str(ours.python), "workers.py", role], cwd=BENCH, env=env, text=True,
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                )  # fmt: skip
+                assert process.stdout is not None and process.stdout.readline() == "ready\n"
+                return process
+
+            holder, other = start("hold"), start("run")
+            for process in (holder, other):
+                assert process.stdin is not None
+            holder.stdin.write("\n")  # type: ignore[union-attr]
+            holder.stdin.flush()  # type: ignore[union-attr]
+            while not redis_list(key):
+                time.sleep(0.01)
+            other.stdin.write("\n")  # type: ignore[union-attr]  # it waits for the lock
+            other.stdin.flush()  # type: ignore[union-attr]
+            time.sleep(0.3)
+            killed = time.time()
+            holder.kill()
+            holder.communicate(timeout=10)
+            other.communicate(timeout=30)
+            runs = redis_list(key)
+            delays.append(runs[1] - killed if len(runs) > 1 else float("inf"))
+            leftovers += [p.name for p in Path(folder, "share").iterdir()
+                          if p.suffix not in (".lock", ".json") and p.name != "generation"]  # fmt: skip
+    worst = max(delays)
+    row = Row(
+        id="11",
+        title="a process SIGKILLed holding a shared check's lock: until another's run starts",
+        ours=f"worst {secs(worst)} (median {secs(statistics.median(delays))})",
+        peer="(nothing shared)",
+        ratio="-",
+        goal="<= one check timeout (2 s); nothing left but locks and results",
+        met=worst <= 2.0 and not leftovers,
+    )
+    row.details.append(
+        f"{rounds} rounds: "
+        + ", ".join(secs(d) for d in delays)
+        + f"; left in the directory besides locks and results: {leftovers or 'nothing'}"
+    )
+    return [row]
+
+
 SCENARIOS: dict[int, Callable[[Context], list[Row]]] = {
     1: cached_throughput,
     2: faces,
@@ -945,4 +1193,7 @@ SCENARIOS: dict[int, Callable[[Context], list[Row]]] = {
     6: queued_checks,
     7: cold_scale,
     8: probe_startup,
+    9: shared_runs,
+    10: management_latency,
+    11: killed_holder,
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import os
 import signal
 import threading
 import time
@@ -89,6 +90,7 @@ class HealthCheck(_SettingAttributes):
         max_output: int | None = defaults.MAX_OUTPUT,
         max_section: int | None = defaults.MAX_SECTION,
         max_workers: int = defaults.MAX_WORKERS,
+        share: str | os.PathLike[str] | None = None,
         timer: Timer = time.monotonic,
         **custom_sections: Any,
     ) -> None:
@@ -111,7 +113,10 @@ class HealthCheck(_SettingAttributes):
             "max_output": max_output,
             "max_section": max_section,
             "max_workers": max_workers,
+            "share": share,
         }
+        if share is None:  # as PROMETHEUS_MULTIPROC_DIR: an operator can turn it on
+            given["share"] = os.environ.get("HEALTHCHECK_SHARE") or None
         self._settings = settings = Settings(**given)
         self._checks: tuple[Check, ...] = ()
         # Registrations replace the tuple; the lock keeps concurrent ones from losing each other.

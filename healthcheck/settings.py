@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ class Settings:
     max_output: int | None = defaults.MAX_OUTPUT
     max_section: int | None = defaults.MAX_SECTION
     max_workers: int = defaults.MAX_WORKERS
+    share: str | None = None
 
     def __post_init__(self) -> None:
         # In the order HealthCheck() always checked them: with several bad values, the
@@ -72,6 +74,7 @@ class Settings:
         _choice("max_workers", self.max_workers, int, optional=False)
         if self.max_workers < 1:
             raise ValueError("max_workers must be at least 1")
+        fix(self, "share", _share(self.share))
         for name in ("success_headers", "failed_headers"):
             fix(self, name, _headers(name, getattr(self, name)))
         for name in ("success_status", "failed_status", "warn_status"):
@@ -143,6 +146,9 @@ class _SettingAttributes:
 
     grace_period: _Fixed = _Fixed("Seconds after start-up during which failures only warn.")
     max_workers: _Fixed = _Fixed("The most threads running synchronous checks at once.")
+    share: _Fixed = _Fixed(
+        "The directory through which the processes of one host share results, if any."
+    )
 
     success_status: _Setting[int, int] = _Setting("The HTTP status of a passing answer.")
     success_headers: _Setting[dict[str, str], Mapping[str, str] | None] = _Setting(
@@ -260,6 +266,17 @@ def _interval(value: float | None) -> float | None:
             f"interval must be at least {defaults.MIN_INTERVAL:g} seconds, got {value!r}"
         )
     return seconds
+
+
+def _share(value: Any) -> str | None:
+    """The shared directory as a path string; ``None`` (or "") shares nothing."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str):
+        raise _not_a_field("share", f"share must be a directory path or None, got {value!r}")
+    return value
 
 
 def _names(names: Iterable[str]) -> frozenset[str]:

@@ -51,6 +51,8 @@ class Background:
         self._thread = threading.Thread(
             target=self._loop, name="healthcheck-background", daemon=True
         )
+        #: Sharing results with other processes: their publications last taken up.
+        self._shared_mark: int | None = None
 
     def start(self) -> None:
         self._thread.start()
@@ -86,6 +88,7 @@ class Background:
 
     @property
     def generation(self) -> int:
+        self._follow_shared()
         return self.version
 
     def fresh_until(self, checks: Sequence[Check]) -> float:
@@ -96,8 +99,26 @@ class Background:
 
     def results(self, checks: Sequence[Check]) -> list[CheckResult]:
         """The latest result of each check; a failed "pending" one before its first run ends."""
+        self._follow_shared()
         latest = self._latest
         return [latest.get(c) or self._pending(c) for c in checks]
+
+    def _follow_shared(self) -> None:
+        """Sharing results: take up at once what other processes published since the last
+        look, so that every worker answers a new result as soon as one has it, not at its own
+        next round."""
+        shared = self._engine.shared
+        if shared is None:
+            return
+        mark = shared.generation()
+        if mark == self._shared_mark:
+            return
+        self._shared_mark = mark
+        for check in self._checks():
+            adopted = shared.read(check)
+            latest = self._latest.get(check)
+            if adopted is not None and (latest is None or adopted[0].timestamp > latest.timestamp):
+                self._keep(check, self._engine.adopt(check, adopted[0]))
 
     def _pending(self, check: Check) -> CheckResult:
         # Stored, so that repeated requests share one object and the cached body stays valid.
@@ -132,7 +153,9 @@ class Background:
                 self._wake.clear()
 
     def _round(self) -> None:
-        fetched = self._engine.fetch(self._checks(), fresh=True)
+        # Shared with other processes: a result one of them made within this round counts.
+        newer_than = time.time() - self.interval
+        fetched = self._engine.fetch(self._checks(), fresh=True, newer_than=newer_than)
         for check, got in fetched:
             if isinstance(got, CheckResult):
                 self._keep(check, got)

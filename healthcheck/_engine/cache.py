@@ -69,6 +69,11 @@ class ResultCache:
         #: Bumped whenever a stored result changes; equal generations mean equal contents.
         self.generation = 0
 
+    @property
+    def lock(self) -> threading.Lock:
+        """Held while results land (and are settled)."""
+        return self._lock
+
     def _fresh(self, key: Hashable, now: float) -> CheckResult | None:
         """Call with the lock held."""
         result = self._results.get(key)
@@ -139,19 +144,22 @@ class ResultCache:
         flight: Flight,
         result: CheckResult,
         settle: Callable[[CheckResult, bool], CheckResult] = lambda result, repeat: result,
+        life: float | None = None,
     ) -> None:
         """Record the result of ``flight`` and wake its waiters.
 
         ``settle(result, repeat)`` may rewrite the result first; ``repeat`` is true when the
         flight's waiters were already given a timeout for this execution. It runs under the
         lock, so a timeout and a landing never both count as the first word on one execution.
+        ``life``: the seconds it stays fresh, when not its whole TTL (a result another process
+        made a while ago).
         """
         with self._lock:
             result = settle(result, flight.timeout_result is not None)
             if self._flights.get(key) is flight:
                 del self._flights[key]
                 if not flight.stale:  # begun before a clear(): its waiters only get it
-                    self._store(key, result)
+                    self._store(key, result, life)
             # Under the lock, so record_timeout sees a landed flight as done. The callbacks
             # only wake waiters; none takes this lock.
             if not flight.future.done():  # a dropped flight may land late
@@ -219,10 +227,11 @@ class ResultCache:
         with self._lock:
             return min((self._expiry.get(key, float("-inf")) for key in keys), default=0.0)
 
-    def _store(self, key: Hashable, result: CheckResult) -> None:
+    def _store(self, key: Hashable, result: CheckResult, life: float | None = None) -> None:
         # Replace, not update: a result with no TTL is not stored, and must not leave an
         # older one (a timeout recorded meanwhile) in its place. Call with the lock held.
-        life = result.expires - result.timestamp
+        if life is None:
+            life = result.expires - result.timestamp
         if life > 0:
             self._results[key] = result
             self._expiry[key] = self.timer() + life

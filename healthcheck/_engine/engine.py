@@ -7,6 +7,7 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
+import time
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from ..settings import Settings
 from .cache import Flight, ResultCache, Timer
 from .damping import Damper
 from .runner import RUNNING, ExceptionHandler, Runner
+from .shared import SharedResults
 
 logger = logging.getLogger("healthcheck")
 
@@ -51,6 +53,8 @@ class Engine:
         self.last: dict[Check, CheckResult] = {}
         #: Each check's last results and since when it has been in its state.
         self.histories = Histories()
+        #: Results shared with the other processes of the host, if ``settings.share`` is set.
+        self.shared = SharedResults(settings.share) if settings.share is not None else None
         self._waits = Waits()
         #: Checks already said to run without a time limit (see _warn_unlimited).
         self._unlimited: weakref.WeakSet[Check] = weakref.WeakSet()
@@ -70,6 +74,8 @@ class Engine:
 
     def configure(self, settings: Settings) -> None:
         """Use ``settings`` from now on (the owner's were changed)."""
+        if settings.share != self.settings.share:
+            self.shared = SharedResults(settings.share) if settings.share is not None else None
         self.settings = self.runner.settings = settings
 
     def forget(self, checks: Sequence[Check]) -> None:
@@ -86,6 +92,8 @@ class Engine:
         self.runner.after_fork()
         self.board.after_fork()
         self.damper.after_fork()
+        if self.shared is not None:
+            self.shared.after_fork()
 
     def close(self, timeout: float | None = None) -> None:
         """End the helper threads: the listeners', the private event loop, idle workers."""
@@ -141,15 +149,21 @@ class Engine:
         *,
         loop: asyncio.AbstractEventLoop | None = None,
         fresh: bool = False,
+        newer_than: float | None = None,
     ) -> Fetched:
         """For each check its cached result (unless ``fresh``) or the flight producing one;
-        a check asked for from inside its own execution is answered at once."""
+        a check asked for from inside its own execution is answered at once. Sharing results
+        with other processes, a result they made after ``newer_than`` (a Unix time) counts as
+        fresh."""
         running = RUNNING.get()
         asked = [check for check in checks if check not in running]
         got, new = self.cache.fetch_many([(c, self._timeout(c)) for c in asked], fresh=fresh)
         if new:
             self._warn_unlimited(new)
-            self.runner.launch_many(new, self._land, self.cache.drop, loop)
+            if self.shared is None:
+                self.runner.launch_many(new, self._land, self.cache.drop, loop)
+            else:
+                self._launch_shared(self.shared, new, newer_than)
         answers = dict(zip(asked, got))
         return [
             (check, answers[check] if check in answers else self.runner.reentered(check))
@@ -170,6 +184,77 @@ class Engine:
 
     def _land(self, check: Check, flight: Flight, result: CheckResult) -> None:
         self.cache.land(check, flight, result, partial(self._settle, check))
+
+    # -- sharing results with the other processes of the host (see shared.py) -----------
+
+    def _launch_shared(
+        self,
+        shared: SharedResults,
+        flights: Sequence[tuple[Check, Flight]],
+        newer_than: float | None,
+    ) -> None:
+        self.runner.submit(
+            [(partial(self._coordinate, shared, c, f, newer_than), f.timeout) for c, f in flights]
+        )
+
+    def _coordinate(
+        self, shared: SharedResults, check: Check, flight: Flight, newer_than: float | None
+    ) -> None:
+        """On a pool thread: adopt what another process made, or run the check here under its
+        lock, or wait for the process that holds it. Waiting counts against the check's time
+        limit; past it, the flight ends as timed out and the next caller tries again."""
+        flight.start()
+        while True:
+            adopted = shared.read(check, newer_than)
+            if adopted is None and shared.try_lock(check):
+                adopted = shared.read(check, newer_than)  # written between the two looks
+                if adopted is None:
+                    self.runner.launch_many(
+                        [(check, flight)],
+                        partial(self._land_shared, shared),
+                        partial(self._drop_shared, shared),
+                        None,
+                    )
+                    return
+                shared.unlock(check)
+            if adopted is not None:
+                result, life = adopted
+                self.cache.land(check, flight, result, partial(self._settled, check), life)
+                return
+            left = self.remaining(flight)
+            if left is not None and left <= 0:
+                limit = flight.timeout or 0.0
+                self.cache.drop(check, flight, self.runner.timeout_result(check, limit))
+                return
+            time.sleep(defaults.SHARE_POLL if left is None else min(defaults.SHARE_POLL, left))
+
+    def adopt(self, check: Check, result: CheckResult) -> CheckResult:
+        """``result``, which another process published, settled as if it had landed here."""
+        with self.cache.lock:
+            return self._settled(check, result, False)
+
+    def _settled(self, check: Check, result: CheckResult, repeat: bool) -> CheckResult:
+        """:meth:`_settle`, once per published result: taken up twice (by a request, then by
+        a round), it counts once in damping and in the history."""
+        last = self.last.get(check)
+        if last is not None and last.timestamp == result.timestamp:
+            return last
+        return self._settle(check, result, repeat)
+
+    def _land_shared(
+        self, shared: SharedResults, check: Check, flight: Flight, result: CheckResult
+    ) -> None:
+        try:
+            shared.write(check, result)  # before the lock goes: whoever waits reads it
+        finally:
+            shared.unlock(check)
+        self._land(check, flight, result)
+
+    def _drop_shared(
+        self, shared: SharedResults, check: Check, flight: Flight, result: CheckResult
+    ) -> None:
+        shared.unlock(check)
+        self.cache.drop(check, flight, result)
 
     def _wait(self, check: Check, got: CheckResult | Flight) -> CheckResult:
         if isinstance(got, CheckResult):

@@ -93,6 +93,10 @@ class Runner:
         if tasks:
             self._pool.submit_many(tasks)
 
+    def submit(self, tasks: Sequence[tuple[Callable[[], None], float | None]]) -> None:
+        """Run each ``(task, seconds it should take)`` on the thread pool."""
+        self._pool.submit_many(tasks)
+
     def _run_sync(
         self, context: contextvars.Context, check: Check, flight: Flight, land: Land
     ) -> None:

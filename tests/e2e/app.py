@@ -28,7 +28,14 @@ TTL = float(os.environ.get("E2E_TTL", "0.2"))
 #: Background mode's interval, if set (``E2E_INTERVAL``).
 INTERVAL = float(os.environ["E2E_INTERVAL"]) if "E2E_INTERVAL" in os.environ else None
 
-health = HealthCheck(success_ttl=TTL, failed_ttl=TTL, error_timeout=2, interval=INTERVAL)
+#: ``E2E_SHARE``: the directory through which the workers share results; ``E2E_RUNS``: a file
+#: the check appends a line to at every run, for counting runs across workers.
+SHARE = os.environ.get("E2E_SHARE")
+RUNS = os.environ.get("E2E_RUNS")
+
+health = HealthCheck(
+    success_ttl=TTL, failed_ttl=TTL, error_timeout=2, interval=INTERVAL, share=SHARE
+)
 
 
 def state() -> str:
@@ -40,6 +47,9 @@ def state() -> str:
 
 @health.checker(name="backend")
 def backend() -> Outcome:
+    if RUNS:
+        with open(RUNS, "a") as runs:  # one short append: whole lines, whatever the workers
+            runs.write(f"{os.getpid()}\n")
     now = state()
     if now == "ok":
         return Outcome("pass", f"{NAME} ok", len(now), "characters")

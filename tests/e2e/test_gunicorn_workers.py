@@ -90,3 +90,61 @@ def test_in_background_mode_every_workers_metrics_follow_with_only_scrapes(
         app.set("ok")
         time.sleep(interval + TTL)
         eventually(lambda: scraped_by_every_worker(app.url, PASSING), 5, "every worker pass")
+
+
+def hammer(url: str, seconds: float) -> list[tuple[float, float, str, int]]:
+    """Ask ``/healthcheck`` from eight clients for ``seconds``: (when asked, when answered,
+    worker pid, status) of each answer."""
+    import threading
+
+    answers: list[tuple[float, float, str, int]] = []
+    lock = threading.Lock()
+    end = time.monotonic() + seconds
+
+    def client() -> None:
+        while time.monotonic() < end:
+            asked = time.monotonic()
+            reply = get(url + "/healthcheck")
+            answer = (asked, time.monotonic(), reply.headers["X-Worker-Pid"], reply.status)
+            with lock:
+                answers.append(answer)
+
+    threads = [threading.Thread(target=client) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+@pytest.mark.parametrize("interval", [None, 0.5], ids=["on-demand", "background"])
+@pytest.mark.parametrize("preload", [False, True], ids=["", "preload"])
+def test_shared_results_run_each_check_once_per_period_and_workers_agree(
+    folder: Path, preload: bool, interval: float | None
+) -> None:
+    runs = folder / "runs"
+    share = folder / "share"
+    ttl = 0.5
+    with gunicorn_backend(
+        "a", folder, workers=WORKERS, preload=preload, ttl=ttl, interval=interval,
+        worker_env={"E2E_SHARE": str(share), "E2E_RUNS": str(runs)},
+    ) as app:  # fmt: skip
+        hammer(app.url, 1.0)  # every worker up and answering
+        runs.write_text("")
+        seconds = 4.0
+        answers = hammer(app.url, seconds)
+        assert len({pid for _, _, pid, _ in answers}) == WORKERS  # all four answered
+        # Once per period on the host, not once per worker (4x as many without sharing).
+        periods = seconds / (interval or ttl)
+        count = len(runs.read_text().splitlines())
+        assert count <= periods + 2, (count, periods)
+        assert len({pid for pid in runs.read_text().split()}) >= 1
+
+        # A state change: once any worker has answered it, every request asked after that
+        # is answered with it, whichever worker takes it.
+        app.set("disk full")
+        changed = hammer(app.url, 2 * (interval or ttl) + 0.5)
+        seen = min(answered for _, answered, _, status in changed if status == 500)
+        later = [answer for answer in changed if answer[0] > seen]
+        assert {status for _, _, _, status in later} == {500}, later
+        assert len({pid for _, _, pid, _ in later}) == WORKERS

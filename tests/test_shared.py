@@ -1,0 +1,176 @@
+"""Results shared between the processes of a host (``HealthCheck(share=...)``): real processes,
+real file locks."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from healthcheck import HealthCheck
+from healthcheck._engine.shared import SharedResults
+from healthcheck.check import Check
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: A process sharing results through SHARE: its check appends its pid to RUNS and sleeps
+#: SLEEP seconds; it runs the checks ROUNDS times and prints each run's check timestamp.
+WORKER = textwrap.dedent(
+    """
+    import json, os, sys, time
+    from healthcheck import HealthCheck
+
+    share, runs, sleep, rounds = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
+    health = HealthCheck(share=share, success_ttl=1, failed_ttl=1, error_timeout=3)
+
+    def db():
+        with open(runs, "a") as file:
+            file.write(f"{os.getpid()}\\n")
+        time.sleep(sleep)
+        return True, f"run by {os.getpid()}"
+
+    health.add_check(db, name="db")
+    print("ready", flush=True)
+    sys.stdin.readline()  # all start together
+    for _ in range(rounds):
+        body = json.loads(health.run()[0])
+        print(json.dumps(body["results"][0]), flush=True)
+        time.sleep(0.05)
+    """
+)
+
+
+def start(tmp_path: Path, sleep: float, rounds: int) -> subprocess.Popen[str]:
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER)
+    process = subprocess.Popen(
+        [sys.executable, str(script), str(tmp_path / "share"), str(tmp_path / "runs"),
+         str(sleep), str(rounds)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert process.stdout is not None and process.stdout.readline() == "ready\n"
+    return process
+
+
+def go(processes: list[subprocess.Popen[str]]) -> None:
+    for process in processes:
+        assert process.stdin is not None
+        process.stdin.write("\n")
+        process.stdin.flush()
+
+
+def test_four_processes_run_a_check_once_and_answer_the_same_result(tmp_path: Path) -> None:
+    workers = [start(tmp_path, sleep=0.3, rounds=3) for _ in range(4)]
+    go(workers)
+    outputs = [w.communicate(timeout=30)[0].splitlines() for w in workers]
+    runs = (tmp_path / "runs").read_text().split()
+    # Three quick rounds within one 1 s TTL: one run on the host, not one per process.
+    assert len(runs) == 1, runs
+    results = [json.loads(line) for lines in outputs for line in lines]
+    assert len(results) == 12
+    assert len({r["timestamp"] for r in results}) == 1  # the very same result everywhere
+    assert {r["output"] for r in results} == {f"run by {runs[0]}"}
+
+
+def test_a_holder_killed_with_sigkill_is_replaced_within_one_timeout(tmp_path: Path) -> None:
+    holder = start(tmp_path, sleep=60, rounds=1)  # hangs in its check, holding the lock
+    go([holder])
+    deadline = time.monotonic() + 10
+    while not (tmp_path / "runs").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    holder.send_signal(signal.SIGKILL)
+    holder.communicate(timeout=10)
+    other = start(tmp_path, sleep=0, rounds=1)
+    began = time.monotonic()
+    go([other])
+    (line,) = other.communicate(timeout=30)[0].splitlines()
+    result = json.loads(line)
+    # The kernel let go of the dead holder's lock: the other process ran the check itself.
+    assert result["passed"] is True and result["output"] == f"run by {other.pid}"
+    assert time.monotonic() - began < 3 + 5  # one check timeout (3 s), and start-up slack
+    assert (tmp_path / "runs").read_text().split() == [str(holder.pid), str(other.pid)]
+    # Nothing is left behind but each check's lock and latest result.
+    assert sorted(p.suffix or p.name for p in (tmp_path / "share").iterdir()) == [
+        ".json", ".lock", "generation"
+    ]
+
+
+def test_a_process_waiting_for_a_hung_holder_times_out_then_tries_again(
+    tmp_path: Path,
+) -> None:
+    holder = start(tmp_path, sleep=60, rounds=1)
+    go([holder])
+    deadline = time.monotonic() + 10
+    while not (tmp_path / "runs").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        health = HealthCheck(share=tmp_path / "share", error_timeout=0.5)
+        health.add_check(lambda: (True, "here"), name="db")
+        body = json.loads(health.run()[0])
+        assert body["results"][0]["output"] == "timed out after 0.5 s"
+        assert (tmp_path / "runs").read_text().split() == [str(holder.pid)]  # not run here
+    finally:
+        holder.kill()
+        holder.communicate(timeout=10)
+    health.clear_cache()
+    assert json.loads(health.run()[0])["results"][0]["output"] == "here"  # the lock is free
+
+
+def test_a_forked_child_does_not_keep_its_parents_lock(tmp_path: Path) -> None:
+    shared = SharedResults(tmp_path)
+    check = Check(lambda: (True, "ok"), name="db")
+    assert shared.try_lock(check)
+    ready, told = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: forget the parent's lock (as at every fork), then linger
+        shared.after_fork()
+        os.write(told, b"x")
+        time.sleep(2)
+        os._exit(0)
+    try:
+        os.read(ready, 1)
+        shared.unlock(check)
+        other = SharedResults(tmp_path)
+        other_check = Check(lambda: (True, "ok"), name="db")
+        assert other.try_lock(other_check)  # free although the child still lives
+        other.unlock(other_check)
+    finally:
+        os.waitpid(child, 0)
+        os.close(ready)
+        os.close(told)
+
+
+def test_a_damaged_or_foreign_result_file_is_run_again(tmp_path: Path) -> None:
+    health = HealthCheck(share=tmp_path)
+    health.add_check(lambda: (True, "mine"), name="db")
+    health.run()
+    (result_file,) = tmp_path.glob("*.json")
+    for text in ["{", "[]", json.dumps({"checker": "db"}), json.dumps({"checker": "other",
+                 "status": "pass", "output": "x", "timestamp": time.time(),
+                 "expires": time.time() + 60, "response_time": 0})]:  # fmt: skip
+        result_file.write_text(text)
+        health.clear_cache()
+        assert json.loads(health.run()[0])["results"][0]["output"] == "mine"
+
+
+@pytest.mark.parametrize("bad", [42, ["a"]])
+def test_share_must_be_a_path(bad: object) -> None:
+    with pytest.raises(TypeError, match="share must be a directory path"):
+        HealthCheck(share=bad)  # type: ignore[arg-type]
+
+
+def test_share_must_be_a_writable_directory(tmp_path: Path) -> None:
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    with pytest.raises(ValueError, match="share: cannot make the directory"):
+        HealthCheck(share=a_file / "below")
+    with pytest.raises(ValueError, match="is not a directory this process can write"):
+        HealthCheck(share=a_file)
