@@ -80,6 +80,9 @@ MAX_OUTPUT: int = 16_384
 #: The longest log message (or traceback) this package writes, cut before it is masked.
 LOG_LIMIT: int = 65_536
 
+#: How often a process waiting for another's run of a shared check looks again (seconds).
+SHARE_POLL: float = 0.01
+
 #: How many of its last results each check's history keeps (the status page's strip).
 HISTORY_SIZE: int = 30
 
