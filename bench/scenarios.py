@@ -1,4 +1,4 @@
-"""The seven scenarios, driven from the benchmark's own interpreter (standard library only).
+"""The scenarios, driven from the benchmark's own interpreter (standard library only).
 
 Every target runs in a subprocess started with its own virtualenv's interpreter and bench/ as
 its working directory: servers from apps.py (gunicorn or Tornado), in-process measurements
