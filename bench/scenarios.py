@@ -1164,8 +1164,9 @@ def killed_holder(ctx: Context) -> list[Row]:
             other.communicate(timeout=30)
             runs = redis_list(key)
             delays.append(runs[1] - killed if len(runs) > 1 else float("inf"))
+            kept = (".lock", ".json")  # and the marker, "generation"
             leftovers += [p.name for p in Path(folder, "share").iterdir()
-                          if p.suffix not in (".lock", ".json") and p.name != "generation"]  # fmt: skip
+                          if p.suffix not in kept and p.name != "generation"]  # fmt: skip
     worst = max(delays)
     row = Row(
         id="11",

@@ -89,7 +89,7 @@ def make_busy_app() -> Any:
 
     health = HealthCheck(success_ttl=1, failed_ttl=1, error_timeout=1)
     in_flight = InFlight(application, limit=int(os.environ.get("BENCH_THREADS", "2")))
-    health.add_check(in_flight.check, name="saturation", tags=["ready"])
+    health.add_check(in_flight.check, name="saturation", tags=["ready"], shared=False)
     port = int(os.environ["MANAGEMENT_PORT"])
     serve_management(health, port=port, reuse_port=True)
     return HealthWSGI(health, app=in_flight)

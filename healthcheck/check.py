@@ -39,6 +39,9 @@ class Check:
     #: only once failing for ``warn_for`` seconds; ``warn`` until then.
     fail_after: int = 1
     warn_for: float = 0.0
+    #: With ``share=``, whether other processes take up its result; ``False`` for a check
+    #: about the process itself (its busy threads, its memory), which each runs on its own.
+    shared: bool = True
 
     @functools.cached_property
     def is_async(self) -> bool:

@@ -81,7 +81,7 @@ _TYPES = {
 
 #: What ``add_check`` takes besides the checker (``timeout`` goes to the factory, which hands it
 #: on as the check's time limit).
-_CHECK_OPTIONS = ("name", "critical", "tags", "fail_after", "warn_for")
+_CHECK_OPTIONS = ("name", "critical", "tags", "fail_after", "warn_for", "shared")
 #: The ``[healthcheck]`` table: HealthCheck's settings a file can give.
 _SETTINGS = (
     "success_status",

@@ -250,6 +250,7 @@ class HealthCheck(_SettingAttributes):
         tags: Iterable[str] = (),
         fail_after: int = 1,
         warn_for: float = 0,
+        shared: bool = True,
     ) -> F:
         """Register ``func``, a callable returning ``(bool, str)``, a ``(Status, str)`` pair
         or an :class:`Outcome`; returns ``func``.
@@ -260,9 +261,10 @@ class HealthCheck(_SettingAttributes):
         its own. A failing non-``critical`` check makes the whole ``warn``.
         ``tags`` put it in groups (``"live"``, ``"ready"``, ``"startup"`` or your own).
         ``fail_after`` and ``warn_for`` damp flapping: ``warn`` until that many consecutive
-        failures, and until it has been failing for that many seconds.
+        failures, and until it has been failing for that many seconds. With ``share=``,
+        ``shared=False`` runs it in every process: its result is about the process itself.
         """
-        check = self._build(func, name, timeout, critical, tags, fail_after, warn_for)
+        check = self._build(func, name, timeout, critical, tags, fail_after, warn_for, shared)
         with self._registry_lock:
             if name is not None and self.has_check(name):
                 raise DuplicateNameError("check", name)
@@ -278,6 +280,7 @@ class HealthCheck(_SettingAttributes):
         tags: Iterable[str],
         fail_after: int,
         warn_for: float,
+        shared: bool = True,
     ) -> Check:
         """A validated check for ``func`` (add_check's arguments), not registered."""
         if not callable(func):
@@ -287,8 +290,9 @@ class HealthCheck(_SettingAttributes):
             timeout = own if isinstance(own, (int, float)) and not isinstance(own, bool) else None
         if isinstance(fail_after, bool) or not isinstance(fail_after, int) or fail_after < 1:
             raise ValueError(f"fail_after must be a whole number >= 1, got {fail_after!r}")
-        if not isinstance(critical, (bool, int)):  # "false" would be true
-            raise TypeError(f"critical must be True or False, got {critical!r}")
+        for flag, value in (("critical", critical), ("shared", shared)):
+            if not isinstance(value, (bool, int)):  # "false" would be true
+                raise TypeError(f"{flag} must be True or False, got {value!r}")
         tags = [tags] if isinstance(tags, str) else list(tags)
         if not all(isinstance(tag, str) for tag in tags):
             raise TypeError(f"tags must be strings, got {tags!r}")
@@ -303,6 +307,7 @@ class HealthCheck(_SettingAttributes):
             tags=_names(tags),
             fail_after=fail_after,
             warn_for=_seconds("warn_for", warn_for) or 0,
+            shared=bool(shared),
         )
 
     @overload
@@ -318,6 +323,7 @@ class HealthCheck(_SettingAttributes):
         tags: Iterable[str] = (),
         fail_after: int = 1,
         warn_for: float = 0,
+        shared: bool = True,
     ) -> Callable[[F], F]: ...
 
     def checker(  # type: ignore[misc]  # the overloads are the public signature

@@ -148,10 +148,11 @@ class InFlight:
     .. code-block:: python
 
         app.wsgi_app = in_flight = InFlight(app.wsgi_app, limit=4)   # threads per worker
-        health.add_check(in_flight.check, name="saturation", tags=["ready"], critical=True)
+        health.add_check(in_flight.check, name="saturation", tags=["ready"], shared=False)
 
     The check fails once ``limit`` requests are under way in this process (every thread busy),
-    so readiness sends traffic elsewhere while liveness stays alive.
+    so readiness sends traffic elsewhere while liveness stays alive. Its result is about this
+    process: with ``share=``, add it with ``shared=False``.
     """
 
     def __init__(self, app: Any, *, limit: int) -> None:

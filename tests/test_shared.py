@@ -99,7 +99,9 @@ def test_a_holder_killed_with_sigkill_is_replaced_within_one_timeout(tmp_path: P
     assert (tmp_path / "runs").read_text().split() == [str(holder.pid), str(other.pid)]
     # Nothing is left behind but each check's lock and latest result.
     assert sorted(p.suffix or p.name for p in (tmp_path / "share").iterdir()) == [
-        ".json", ".lock", "generation"
+        ".json",
+        ".lock",
+        "generation",
     ]
 
 
@@ -174,3 +176,22 @@ def test_share_must_be_a_writable_directory(tmp_path: Path) -> None:
         HealthCheck(share=a_file / "below")
     with pytest.raises(ValueError, match="is not a directory this process can write"):
         HealthCheck(share=a_file)
+
+
+def test_a_check_about_the_process_itself_runs_in_each(tmp_path: Path) -> None:
+    runs = {"db": 0, "threads": 0}
+
+    def counted(name: str) -> tuple[bool, str]:
+        runs[name] += 1
+        return True, name
+
+    # Two HealthChecks on one directory behave as two processes: their locks are their own.
+    for _ in range(2):
+        health = HealthCheck(share=tmp_path)
+        health.add_check(lambda: counted("db"), name="db")
+        health.add_check(lambda: counted("threads"), name="threads", shared=False)
+        assert health.run()[1] == 200
+    assert runs == {"db": 1, "threads": 2}
+    assert [p.name.split("-")[0] for p in sorted(tmp_path.glob("*.json"))] == ["db"]
+    with pytest.raises(TypeError, match="shared must be True or False"):
+        HealthCheck().add_check(lambda: (True, ""), shared="no")  # type: ignore[arg-type]

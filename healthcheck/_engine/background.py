@@ -115,6 +115,8 @@ class Background:
             return
         self._shared_mark = mark
         for check in self._checks():
+            if not check.shared:
+                continue
             adopted = shared.read(check)
             latest = self._latest.get(check)
             if adopted is not None and (latest is None or adopted[0].timestamp > latest.timestamp):

@@ -162,8 +162,13 @@ class Engine:
             self._warn_unlimited(new)
             if self.shared is None:
                 self.runner.launch_many(new, self._land, self.cache.drop, loop)
-            else:
-                self._launch_shared(self.shared, new, newer_than)
+            else:  # checks about the process itself still run in each
+                own = [(c, f) for c, f in new if not c.shared]
+                if own:
+                    self.runner.launch_many(own, self._land, self.cache.drop, loop)
+                if len(own) < len(new):
+                    shared = [(c, f) for c, f in new if c.shared]
+                    self._launch_shared(self.shared, shared, newer_than)
         answers = dict(zip(asked, got))
         return [
             (check, answers[check] if check in answers else self.runner.reentered(check))

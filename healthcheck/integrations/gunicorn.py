@@ -1,4 +1,5 @@
-"""gunicorn: drain on the master's SIGTERM, the one that means the server is stopping.
+"""gunicorn: drain on the master's SIGTERM, the one that means the server is stopping; remove
+the shared results' directory when it stops.
 
 .. code-block:: python
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import signal
 import threading
 from collections.abc import Callable
@@ -26,7 +28,7 @@ from typing import Any
 
 from ..draining import shared_flag
 
-__all__ = ["drain_on_shutdown"]
+__all__ = ["drain_on_shutdown", "remove_share_on_exit"]
 
 
 def drain_on_shutdown(delay: float = 10.0) -> Callable[[Any], None]:
@@ -55,3 +57,16 @@ def drain_on_shutdown(delay: float = 10.0) -> Callable[[Any], None]:
         server.handle_term = handle_term
 
     return when_ready
+
+
+def remove_share_on_exit(directory: str | os.PathLike[str]) -> Callable[[Any], None]:
+    """An ``on_exit`` hook for gunicorn.conf.py: the directory the workers shared results
+    through (``HealthCheck(share=...)``) is removed when gunicorn stops, so that nothing is
+    left behind (a crash leaves it; the next start uses it as it is)."""
+    if not isinstance(directory, (str, os.PathLike)) or not os.fspath(directory):
+        raise TypeError(f"directory must be a path, got {directory!r}")
+
+    def on_exit(server: Any) -> None:
+        shutil.rmtree(directory, ignore_errors=True)
+
+    return on_exit

@@ -23,7 +23,7 @@ def slow(environ: dict[str, Any], start_response: Any) -> list[bytes]:
 
 health = HealthCheck(success_ttl=0.2, failed_ttl=0.2, error_timeout=1)
 in_flight = InFlight(slow, limit=THREADS)
-health.add_check(in_flight.check, name="saturation", tags=["ready"])
+health.add_check(in_flight.check, name="saturation", tags=["ready"], shared=False)
 # The in-app route: waits for a free thread like any request.
 app = HealthWSGI(health, app=in_flight)
 # Each worker (no --preload) listens on the same port; the kernel spreads connections. With

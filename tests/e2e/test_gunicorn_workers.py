@@ -148,3 +148,28 @@ def test_shared_results_run_each_check_once_per_period_and_workers_agree(
         later = [answer for answer in changed if answer[0] > seen]
         assert {status for _, _, _, status in later} == {500}, later
         assert len({pid for _, _, pid, _ in later}) == WORKERS
+
+
+def test_shared_results_survive_worker_recycling_and_are_removed_on_exit(folder: Path) -> None:
+    runs, share = folder / "runs", folder / "share"
+    config = folder / "gunicorn.conf.py"
+    config.write_text(
+        "from healthcheck.integrations.gunicorn import remove_share_on_exit\n"
+        f"on_exit = remove_share_on_exit({str(share)!r})\n"
+        "max_requests = 40\nmax_requests_jitter = 10\n"
+    )
+    ttl = 0.5
+    with gunicorn_backend(
+        "a", folder, workers=WORKERS, ttl=ttl, config=config,
+        worker_env={"E2E_SHARE": str(share), "E2E_RUNS": str(runs)},
+    ) as app:  # fmt: skip
+        hammer(app.url, 0.5)
+        runs.write_text("")
+        seconds = 4.0
+        answers = hammer(app.url, seconds)
+        # Workers were replaced (each lives 40-50 requests): the new ones share as well.
+        assert len({pid for _, _, pid, _ in answers}) > WORKERS
+        assert len(runs.read_text().splitlines()) <= seconds / ttl + 2
+        assert {status for _, _, _, status in answers} == {200}
+        assert share.is_dir()
+    assert not share.exists()  # gunicorn stopped: nothing left behind
