@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -135,3 +136,30 @@ def test_in_flight_counts_until_the_server_closes_the_body() -> None:
     with pytest.raises(RuntimeError):
         failing({}, None)
     assert failing.busy == 0
+
+
+@pytest.mark.parametrize("server", ["tornado", "uvicorn"])
+def test_the_management_port_answers_while_the_event_loop_is_blocked(server: str) -> None:
+    app_port, management_port = free_port(), free_port()
+    env = {**os.environ, "MANAGEMENT_PORT": str(management_port), "BLOCK": "4",
+           "PYTHONPATH": str(ROOT)}  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.e2e.blocked_loop_app", server, str(app_port)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_for_port(app_port, 30)
+        wait_for_port(management_port, 30)
+        app, management = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{management_port}"
+        assert status_of(app + "/livez", 5) == 200
+        blocker = threading.Thread(target=status_of, args=(app + "/block", 20), daemon=True)
+        blocker.start()
+        time.sleep(0.5)  # the handler now holds the loop
+        with pytest.raises((TimeoutError, urllib.error.URLError, socket.timeout)):
+            status_of(app + "/livez", 1)
+        assert status_of(management + "/livez", 1) == 200
+        assert status_of(management + "/readyz", 1) == 200
+        blocker.join(20)
+    finally:
+        process.terminate()
+        process.wait(10)
