@@ -6,8 +6,6 @@ Screenshots are kept in tests/artifacts/ for a human to look at.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -27,17 +25,6 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 SCRIPT = "<script>document.title='pwned'</script>"
 # Headless Chromium can be slow to start on a loaded CI runner.
 BROWSER_TIMEOUT = 90
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        reason = "chromium not installed (apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return path
 
 
 class Site:
