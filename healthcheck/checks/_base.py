@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import SplitResult, unquote, urlsplit
 
+from .. import defaults
 from ..result import Observed, Outcome, Status
 from ..scrub import Scrubber, mask_url
 
@@ -230,14 +231,37 @@ def refused(
     quote strings); ``got`` as :func:`shown` (URL userinfo, passwords and ``secrets`` never),
     followed by ``note`` (masked too) or, for a ``TypeError`` (``wrong_type``), its type."""
     if isinstance(got, str):  # a driver's note may repeat the password bare
-        secrets = [*secrets, url_password(got)]
+        secrets = [*secrets, url_password(got), *userinfo_parts(got)]
     said = shown(got, secrets)
     if wrong_type and not note:
-        said += f" ({type(got).__name__})"
+        said += f" ({got.kind if isinstance(got, Hidden) else type(got).__name__})"
     if note:  # on one line: a driver's message may end with a line break
         said += f" ({_masked(' '.join(note.split()), secrets)})"
     message = f"{factory} {parameter}: expected {expected} such as {example}, got {said}"
     return TypeError(message) if wrong_type else ValueError(message)
+
+
+class Hidden:
+    """What an error shows instead of a value that may hold secrets (header values, a command
+    line): its type, and what may be said of it."""
+
+    def __init__(self, value: object, said: str = "not shown") -> None:
+        self.kind = type(value).__name__
+        self.said = said
+
+    def __repr__(self) -> str:
+        return f"<{self.kind}: {self.said}>"
+
+
+def userinfo_parts(url: str) -> list[str]:
+    """What a driver's message may repeat of ``url``'s userinfo when it holds an unencoded
+    ``/``, ``?``, ``#`` or ``@`` (urlsplit then finds no password): the userinfo, what
+    follows its first ``:``, and each piece between those characters."""
+    _, separator, rest = url.partition("://")
+    if not separator or "@" not in rest:
+        return []
+    userinfo = rest.rpartition("@")[0]
+    return [userinfo, userinfo.partition(":")[2], *re.split(r"[/?#:@]", userinfo)]
 
 
 def check_name(factory: str, name: object, default: str) -> str:
@@ -257,12 +281,15 @@ def number(value: object) -> bool:
 
 
 def seconds(factory: str, timeout: object) -> float:
-    """``timeout`` as a float: a finite number of seconds above zero."""
-    expected = "a number of seconds above 0"
+    """``timeout`` as a float: a number of seconds above zero, at most a year."""
+    expected = f"a number of seconds above 0, at most {defaults.MAX_SECONDS:g}"
     if not number(timeout):
         raise refused(factory, "timeout", expected, "2", timeout, wrong_type=True)
-    value = float(timeout)  # type: ignore[arg-type]  # a number, checked above
-    if not (math.isfinite(value) and value > 0):
+    try:
+        value = float(timeout)  # type: ignore[arg-type]  # a number, checked above
+    except OverflowError:  # 10**400
+        raise refused(factory, "timeout", expected, "2", timeout) from None
+    if not (math.isfinite(value) and 0 < value <= defaults.MAX_SECONDS):
         raise refused(factory, "timeout", expected, "2", timeout)
     return value
 

@@ -16,7 +16,7 @@ from typing import IO
 from .. import defaults
 from ..result import Outcome, Status
 from ..scrub import DEFAULT
-from ._base import BuiltinCheck, check_name, failure, flag, refused, seconds, slug
+from ._base import BuiltinCheck, Hidden, check_name, failure, flag, refused, seconds, slug
 
 __all__ = ["CommandCheck", "command_check"]
 
@@ -157,17 +157,21 @@ def _argv(argv: object) -> tuple[str, ...]:
     """``argv`` checked: a list of strings, the first a program that can be run."""
     expected = "a list of arguments, the program first (no shell runs it)"
     example = "['pg_isready', '-h', 'db']"
-    if isinstance(argv, str):  # the words it would be, as the example
-        example = repr(argv.split()) if argv.split() else example
-        raise refused("command_check", "argv", expected, example, argv, wrong_type=True)
+    # Only the program is ever shown: the arguments may hold passwords (redis-cli -a ...).
+    if isinstance(argv, str):
+        got = Hidden(argv, f"{argv.split()[0] if argv.split() else ''!r} and its arguments")
+        note = "one string; give the words as a list"
+        raise refused("command_check", "argv", expected, example, got, note, wrong_type=True)
     if isinstance(argv, bytes) or not isinstance(argv, Iterable):
         raise refused("command_check", "argv", expected, example, argv, wrong_type=True)
     words = tuple(argv)
+    got = Hidden(argv, f"{words[0] if words else ''!r} and {max(0, len(words) - 1)} arguments")
     if not all(isinstance(word, str) for word in words):
-        raise refused("command_check", "argv", expected, example, argv, wrong_type=True)
+        note = "every word must be a string"
+        raise refused("command_check", "argv", expected, example, got, note, wrong_type=True)
     if not words or not words[0] or any("\x00" in word for word in words):
-        raise refused("command_check", "argv", expected, example, argv)
+        raise refused("command_check", "argv", expected, example, got)
     if shutil.which(words[0]) is None:
         note = f"{words[0]!r}: not executable, or not on PATH"
-        raise refused("command_check", "argv", expected, example, argv, note)
+        raise refused("command_check", "argv", expected, example, got, note)
     return words

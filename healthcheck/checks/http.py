@@ -20,6 +20,7 @@ from ..result import Outcome, Status, as_status
 from ..scrub import is_secret_key
 from ._base import (
     BuiltinCheck,
+    Hidden,
     check_name,
     checked_url,
     display_url,
@@ -304,12 +305,12 @@ def _headers(factory: str, headers: object) -> dict[str, str]:
     example = "{'Authorization': 'Bearer <token>'}"
     if headers is None:
         return {}
-    if not isinstance(headers, Mapping):
-        raise refused(factory, "headers", expected, example, headers, wrong_type=True)
+    if not isinstance(headers, Mapping):  # its values are never shown, even in an error
+        raise refused(factory, "headers", expected, example, Hidden(headers), wrong_type=True)
     checked = {}
     for key, value in headers.items():
-        # A secret's value is never shown, even in an error.
-        one = {key: "***" if is_secret_key(key) else value}
+        # A value is never shown, even in an error: any header may carry a credential.
+        one = {key: "***"}
         if not isinstance(key, str) or not isinstance(value, str):
             if isinstance(key, str):
                 note = f"the value of {key!r} is of type {type(value).__name__}"

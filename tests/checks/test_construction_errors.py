@@ -514,3 +514,70 @@ def test_a_name_given_is_kept_as_it_is(factory: str) -> None:
 )
 def test_slug(parts: tuple[object, ...], made: str) -> None:
     assert slug(*parts) == made
+
+
+#: Each URL factory and a URL whose password holds an unencoded ``/``, ``?``, ``#`` or ``@``
+#: (urlsplit then sees no password, and a driver's message repeats a piece of it).
+URL_FACTORIES = {
+    "redis_check": "redis://:{p}@cache:6379/0",
+    "postgresql_check": "postgresql://app:{p}@db/app",
+    "mysql_check": "mysql://app:{p}@db/app",
+    "rabbitmq_check": "amqp://app:{p}@mq/",
+    "http_check": "http://app:{p}@billing:99999/",
+    "nats_check": "nats://app:{p}@nats:x",
+    "smtp_check": "smtp://app:{p}@mail:x",
+    "memcached_check": "memcache://app:{p}@cache:x",
+    "mqtt_check": "mqtt://app:{p}@broker:x",
+}
+
+
+@pytest.mark.parametrize("factory", sorted(URL_FACTORIES))
+@pytest.mark.parametrize("separator", ["/", "?", "#", "@", ":"])
+def test_no_piece_of_a_password_with_url_delimiters_is_ever_shown(
+    factory: str, separator: str
+) -> None:
+    password = f"Tr0ub4dor{separator}AndThree{separator}x"
+    url = URL_FACTORIES[factory].format(p=password)
+    try:
+        factory_named(factory)(url)
+    except (TypeError, ValueError) as exc:
+        message = str(exc)
+    else:
+        return  # a driver that took it as it is: nothing was said
+    for piece in ("Tr0ub4dor", "AndThree"):
+        assert piece not in message, message
+
+
+@pytest.mark.parametrize(
+    "argv",
+    ["redis-cli -a hunter2secret ping", ["no-such-program", "--password", "hunter2secret"],
+     ["no-such-program", "-a", "hunter2secret"], ["redis-cli", 5, "hunter2secret"]],
+)  # fmt: skip
+def test_a_command_lines_arguments_are_never_shown(argv: Any) -> None:
+    from healthcheck.checks import command_check
+
+    with pytest.raises((TypeError, ValueError)) as raised:
+        command_check(argv)
+    message = str(raised.value)
+    assert "hunter2secret" not in message and message.startswith("command_check argv: ")
+    assert "such as ['pg_isready', '-h', 'db']" in message
+
+
+@pytest.mark.parametrize(
+    "headers", [[("X-Api-Key", "hunter2secret")], {"X-Api-Key": 5, "X-Token": "hunter2secret"},
+                {"X-Custom": "hunter2secret\nX-Injected: 1"}]
+)  # fmt: skip
+def test_header_values_are_never_shown(headers: Any) -> None:
+    from healthcheck.checks import http_check
+
+    with pytest.raises((TypeError, ValueError)) as raised:
+        http_check("http://billing/", headers=headers)
+    assert "hunter2secret" not in str(raised.value)
+
+
+@pytest.mark.parametrize("timeout", [1e308, 10**400, 366 * 24 * 3600])
+def test_a_timeout_beyond_a_year_is_refused_in_the_same_shape(timeout: Any) -> None:
+    from healthcheck.checks import tcp_check
+
+    with pytest.raises(ValueError, match=r"^tcp_check timeout: expected a number of seconds"):
+        tcp_check("127.0.0.1", 5432, timeout=timeout)
