@@ -632,8 +632,10 @@ class HealthCheck(_SettingAttributes):
         return self._made(checks, await self._source_started().results_async(checks))
 
     def _made(self, checks: tuple[Check, ...], results: Sequence[CheckResult]) -> Report:
-        histories = self._engine.histories
-        return Report(checks, tuple(results), histories=tuple(histories.get(c) for c in checks))
+        engine = self._engine
+        histories = tuple(engine.histories.get(c) for c in checks)
+        whole = engine.board.overall() if checks is self._checks else None
+        return Report(checks, tuple(results), histories=histories, whole=whole)
 
     def _background_running(self) -> Background | None:
         background = self._background

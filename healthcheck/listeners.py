@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ class StatusBoard:
         self._weights: dict[Hashable, Status] = {}
         self._counts: Counter[Status] = Counter()
         self._overall: Status | None = None
+        #: When the overall state last changed (the Unix time of the result that changed it).
+        self._overall_since: float | None = None
         self._lock = threading.Lock()
         self._queue: queue.SimpleQueue[StatusChange | CheckResult | threading.Event | None] = (
             queue.SimpleQueue()
@@ -72,7 +75,7 @@ class StatusBoard:
             if old is not result.status:
                 changes.append(StatusChange(name, old, result.status, result))
             self._weigh(key, weight)
-            self._changed_overall(changes)
+            self._changed_overall(changes, result.timestamp)
         self._tell(changes)
 
     def forget(self, keys: Iterable[Hashable]) -> None:
@@ -83,7 +86,7 @@ class StatusBoard:
                 self._states.pop(key, None)
                 self._weigh(key, None)
             if self._overall is not None:
-                self._changed_overall(changes)
+                self._changed_overall(changes, time.time())
         self._tell(changes)
 
     def _weigh(self, key: Hashable, weight: Status | None) -> None:
@@ -94,11 +97,17 @@ class StatusBoard:
             self._weights[key] = weight
             self._counts[weight] += 1
 
-    def _changed_overall(self, changes: list[StatusChange | CheckResult]) -> None:
+    def _changed_overall(self, changes: list[StatusChange | CheckResult], moment: float) -> None:
         whole = Status.worst(status for status, count in self._counts.items() if count > 0)
         if whole is not self._overall:
             changes.append(StatusChange(None, self._overall, whole))
             self._overall = whole
+            self._overall_since = moment
+
+    def overall(self) -> tuple[Status, float] | None:
+        """The overall state of every check with a result, and since when it has held."""
+        overall, since = self._overall, self._overall_since
+        return None if overall is None or since is None else (overall, since)
 
     def _tell(self, changes: list[StatusChange | CheckResult]) -> None:
         if (self._listeners or self._result_listeners) and changes:

@@ -150,6 +150,9 @@ class Report:
     #: Each check's history, same order; ``None`` for a check with none yet (or empty, when
     #: the report was made without them).
     histories: tuple[CheckHistory | None, ...] = ()
+    #: For a report of every registered check: the overall state as the engine followed it,
+    #: result by result, and since when it has held (exact, where histories only bound it).
+    whole: tuple[Status, float] | None = None
 
     @cached_property
     def weights(self) -> tuple[Status, ...]:
@@ -176,7 +179,10 @@ class Report:
     def overall_since(self) -> float | None:
         """Since when the overall state has held, at least: a failure since the earliest of
         the present failures began (each has lasted since); any other state since the last
-        change of any check. ``None`` when a check has no history."""
+        change of any check. ``None`` when a check has no history. Exact for a report of every
+        check (see :attr:`whole`)."""
+        if self.whole is not None and self.whole[0] is self.status:
+            return self.whole[1]
         begun = [self.since(i) for i in range(len(self.results))]
         if not begun or any(moment is None for moment in begun):
             return None

@@ -4,6 +4,7 @@ and the overall state's since, in every format that carries them."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -123,3 +124,41 @@ def test_since_is_in_compat_results_and_health_json_checks() -> None:
     since = report.since(0)
     assert since is not None
     assert document["checks"]["db:status"][0]["since"] == rfc3339(since)
+
+
+def test_the_whole_services_since_is_exact_not_the_last_change_of_any_check() -> None:
+    health = HealthCheck(success_ttl=0, failed_ttl=0)
+    state = {"a": "warn", "b": "warn"}
+    health.add_check(lambda: Outcome(state["a"], "a"), name="a")
+    health.add_check(lambda: Outcome(state["b"], "b"), name="b")
+    began = health.report().results[0].timestamp
+    state["b"] = "pass"  # one warning less: still warn, since the beginning
+    report = health.report()
+    assert report.status is Status.WARN and report.overall_since == began
+    # A selection (no engine-followed whole) still bounds it from below.
+    part = health.report(tags=None, exclude=["a"])
+    assert part.overall_since == report.results[1].timestamp  # b has passed since then
+
+
+def test_a_removed_checks_late_result_counts_nowhere() -> None:
+    import threading
+
+    from healthcheck import StatusChange
+
+    release = threading.Event()
+    health = HealthCheck(error_timeout=0.2)
+    health.add_check(lambda: (not release.wait(5), "failed late"), name="slow")
+    health.add_check(lambda: (True, "ok"), name="ok")
+    assert health.report().results[0].timed_out  # its run goes on, in flight
+    changes: list[StatusChange] = []
+    health.checkers = []  # both removed ...
+    health.add_check(lambda: (True, "ok"), name="ok")  # ... one added back
+    assert health.report().status is Status.PASS
+    health.add_listener(changes.append)
+    release.set()  # the removed check's run lands now, failing
+    time.sleep(0.3)
+    health.flush_listeners(5)
+    assert [c.check for c in changes] == []  # neither its state nor the whole's moved
+    report = health.report()
+    assert report.status is Status.PASS and report.histories[0] is not None
+    assert len(report.histories[0].marks) == 1  # the new check's own, cached since

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..check import Check
@@ -29,6 +30,12 @@ class Damper:
 
     def after_fork(self) -> None:
         self._lock = threading.Lock()  # another thread may have held it at the fork
+
+    def forget(self, checks: Iterable[Check]) -> None:
+        """Checks no longer registered: their counts go with them."""
+        with self._lock:
+            for check in checks:
+                self._history.pop(check, None)
 
     def apply(self, check: Check, result: CheckResult, repeat: bool = False) -> CheckResult:
         """Record ``result`` in the check's history; return it, damped if need be.

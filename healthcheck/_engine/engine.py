@@ -58,6 +58,9 @@ class Engine:
         self._waits = Waits()
         #: Checks already said to run without a time limit (see _warn_unlimited).
         self._unlimited: weakref.WeakSet[Check] = weakref.WeakSet()
+        #: Checks removed from the registry: a run of one still under way lands for its
+        #: waiters only, never again in the state, the history or the damping counts.
+        self._forgotten: weakref.WeakSet[Check] = weakref.WeakSet()
 
     # -- as a report source (see source.ReportSource) ------------------------------------
 
@@ -80,11 +83,14 @@ class Engine:
 
     def forget(self, checks: Sequence[Check]) -> None:
         """``checks`` are no longer registered: drop their results and their state."""
-        self.board.forget(checks)
+        with self.cache.lock:  # no landing in between: it would count them again
+            self._forgotten.update(checks)
+            self.board.forget(checks)
+            self.histories.forget(checks)
+            self.damper.forget(checks)
+            for check in checks:
+                self.last.pop(check, None)
         self.cache.forget(checks)
-        self.histories.forget(checks)
-        for check in checks:
-            self.last.pop(check, None)
 
     def after_fork(self) -> None:
         self._waits = Waits()
@@ -107,6 +113,8 @@ class Engine:
         """Every fresh result passes here once, under the cache's lock: damping, then the
         listeners. ``repeat`` marks the late real result of an execution already reported
         as timed out (damping counts one failure per execution)."""
+        if check in self._forgotten:
+            return result
         result = self.damper.apply(check, result, repeat)
         self.last[check] = result
         self.histories.record(check, result)
