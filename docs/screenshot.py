@@ -27,7 +27,7 @@ PICTURES = (("status-page.png", 1280), ("status-page-narrow.png", 400))
 
 
 def scene(rounds: int = 24, pause: float = 0.05) -> HealthCheck:
-    """Twelve checks after ``rounds`` runs: payments down for the last third, the queue
+    """Thirteen checks after ``rounds`` runs: payments down for the last third, the queue
     flapping, a disk filling up, the rest steady."""
     health = HealthCheck(success_ttl=0, failed_ttl=0, error_timeout=2)
     now = {"round": 0}
@@ -44,6 +44,8 @@ def scene(rounds: int = 24, pause: float = 0.05) -> HealthCheck:
         used = 78 + now["round"] // 6
         return Outcome("warn" if used >= 80 else "pass", f"{used}% of 200 GiB used", used, "%")
 
+    from healthcheck.checks import disk_check
+
     health.add_check(payments, name="payments")
     health.add_check(queue, name="orders-queue", critical=False)
     health.add_check(disk, name="disk-data", critical=False)
@@ -59,6 +61,7 @@ def scene(rounds: int = 24, pause: float = 0.05) -> HealthCheck:
         ("certificates", "expires in 61 days"),
     ]:
         health.add_check(lambda output=output: (True, output), name=name)
+    health.add_check(disk_check("/", warn_percent=99, fail_percent=100))  # a target, under its name
     for number in range(rounds):
         now["round"] = number
         health.report()

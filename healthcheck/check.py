@@ -43,6 +43,12 @@ class Check:
     #: about the process itself (its busy threads, its memory), which each runs on its own.
     shared: bool = True
 
+    @property
+    def target(self) -> str | None:
+        """What a built-in check checks (credentials masked): its name is made from it."""
+        target = getattr(self.func, "target", None)
+        return target if isinstance(target, str) else None
+
     @functools.cached_property
     def is_async(self) -> bool:
         return is_async_checker(self.func)

@@ -3,7 +3,7 @@
 Standard library only, so it works in slim images with neither curl nor requests: Docker
 ``HEALTHCHECK``, Kubernetes exec probes, cron, monit and Nagios.
 
-Exit codes: 0 healthy (warnings included), 1 unhealthy, 2 unreachable, timed out or misused.
+Exit codes: 0 passing (warnings included), 1 failing, 2 unreachable, timed out or misused.
 With ``--format nagios`` the plugin convention instead: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
 """
 
@@ -314,13 +314,14 @@ def _json_checks(data: dict[str, Any]) -> list[CheckLine]:
                 if isinstance(entry, dict):
                     state = _STATES.get(str(entry.get("status", "")).lower(), "fail")
                     checks.append(CheckLine(str(key), state, _text(entry.get("output"))))
-    elif isinstance(detail, list):  # healthcheckx
+    elif isinstance(detail, list):  # healthcheckx, or our ?format=history
         for entry in detail:
             if isinstance(entry, dict):
                 state = _STATES.get(str(entry.get("status", "")).lower(), "fail")
                 ms = entry.get("duration_ms")
                 seconds = ms / 1000 if isinstance(ms, (int, float)) else None
-                name, message = str(entry.get("name", "?")), _text(entry.get("message"))
+                name = str(entry.get("name", entry.get("checker", "?")))
+                message = _text(entry.get("message"))
                 checks.append(CheckLine(name, state, message, seconds))
     components = data.get("components")
     if isinstance(components, dict):  # Spring Boot Actuator
@@ -573,7 +574,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="healthcheck",
         description="Probe a health endpoint, run checks in-process, or start the demo.",
-        epilog="Exit codes: 0 healthy, 1 unhealthy, 2 unreachable or misused "
+        epilog="Exit codes: 0 passing (warnings included), 1 failing, 2 unreachable or misused "
         "(Nagios format: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).",
     )
     parser.add_argument("--version", action=_Version)
@@ -583,8 +584,9 @@ def _parser() -> argparse.ArgumentParser:
     probe_cmd = commands.add_parser(
         "probe",
         help="GET a health URL and exit 0, 1 or 2",
-        description="GET URL; exit 0 for a 2xx/3xx answer whose body is not failing, 1 for an "
-        "unhealthy answer, 2 when the service is unreachable or too slow.",
+        description="GET URL; exit 0 for a 2xx answer whose body is not failing, 1 for a "
+        "failing answer (another status included), 2 when the service is unreachable or too "
+        "slow.",
     )
     probe_cmd.add_argument("url", metavar="URL")
     probe_cmd.add_argument(

@@ -10,6 +10,7 @@ import os
 import signal
 import threading
 import time
+import warnings
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar, overload
 
@@ -268,6 +269,14 @@ class HealthCheck(_SettingAttributes):
         with self._registry_lock:
             if name is not None and self.has_check(name):
                 raise DuplicateNameError("check", name)
+            if name is None and check.target is not None and self.has_check(check.name):
+                # Allowed, as in py-healthcheck; but /healthcheck/<name>, exclude= and the
+                # metrics would then mean both.
+                warnings.warn(
+                    f"two checks are named {check.name!r} (the second checks {check.target}): "
+                    "give each a name= to tell them apart",
+                    stacklevel=2,
+                )
             self._checks = (*self._checks, check)
         return func
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple, Union, overload
 
+from . import defaults
 from .core import HealthCheck
 from .environment import EnvironmentDump
 from .exceptions import MissingDependencyError
@@ -276,13 +277,17 @@ class Endpoints:
         metrics: bool = True,
         service_id: str | None = None,
         description: str | None = None,
-        refresh: int = 10,
+        refresh: float = 10,
     ) -> None:
         for name, value in (("details", details), ("environment_details", environment_details)):
             if value not in ("always", "when_authorized", "never"):
                 raise ValueError(f"{name} must be always, when_authorized or never: {value!r}")
         if cache_control not in ("no-store", "max-age"):
             raise ValueError(f"cache_control must be no-store or max-age: {cache_control!r}")
+        if isinstance(refresh, bool) or not isinstance(refresh, (int, float)):
+            raise TypeError(f"refresh must be a number of seconds (0: never), got {refresh!r}")
+        if not (refresh == 0 or 1 <= refresh <= defaults.MAX_SECONDS):
+            raise ValueError(f"refresh must be 0 (never) or 1 s to a year, got {refresh!r}")
         if authorize is not None and not callable(authorize):
             raise TypeError(
                 f"authorize must be a callable taking the request, got {type(authorize).__name__}"
@@ -298,7 +303,7 @@ class Endpoints:
         self.metrics = metrics
         self.service_id = service_id
         self.description = description
-        self.refresh = refresh
+        self.refresh = round(refresh)  # whole seconds: what the page's meta tag takes
         self._table = _route_table(health, environment, metrics, paths, routes)
         #: The last rendering of each face: (moment, results, checks, reply) by (path,
         #: format, details, check); valid while the results are the very same objects.
@@ -711,10 +716,7 @@ class Endpoints:
         elif self.authorize is not None:
             how = "sign in as the application asks to see which checks fail"
         else:
-            how = (
-                "open this page from the service's own host (or through one of its trusted "
-                "proxies) to see which checks fail"
-            )
+            how = "open this page on the service's own host to see which checks fail"
         return f"Check details are hidden from this client: {how}."
 
     def _environment_reply(self, job: _Job, data: dict[str, JSON]) -> Reply:

@@ -87,8 +87,14 @@ def warn_if_misspelt(owner: Callable[..., Any], names: Iterable[str]) -> None:
 
 def _one_slip(typed: str, meant: str) -> bool:
     """Whether ``typed`` is ``meant`` with one letter missing, added, changed or two adjacent
-    letters swapped (and not ``meant`` itself)."""
-    if typed == meant or abs(len(typed) - len(meant)) > 1:
+    letters swapped, in other case, in the plural or with a unit after it (``error_timeout_s``),
+    and not ``meant`` itself."""
+    if typed == meant:
+        return False
+    typed = typed.lower()
+    if typed in (meant, f"{meant}es") or typed.startswith(f"{meant}_"):
+        return True
+    if abs(len(typed) - len(meant)) > 1:
         return False
     if len(typed) == len(meant):
         different = [i for i, (a, b) in enumerate(zip(typed, meant)) if a != b]

@@ -150,6 +150,10 @@ def test_the_file_is_found_through_the_environment(tmp_path: Path) -> None:
         ),
         ("[checks]\n", "health.toml, line 1: checks: unknown table"),
         (
+            "[endpoints]\nrefresh = 0.5\n",
+            "health.toml, line 2: [endpoints] refresh: refresh must be",
+        ),
+        (
             '[[check]]\ntype = "disk"\npath = "/"\nwarn_percent = "90"\n',
             "health.toml, line 4: [[check]] #1: warn_percent: expected a percentage from 0 to 100 "
             "(or None) such as 80, got '90' (str)",

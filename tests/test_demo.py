@@ -159,3 +159,29 @@ def _answers(port: int) -> bool:
     except OSError:
         return False
     return True
+
+
+def test_a_real_service_that_refuses_is_said_and_only_warns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from healthcheck import demo as demo_module
+
+    if not _answers(6379):
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    # Redis answers, but this database does not exist: as a server wanting a password would.
+    monkeypatch.setattr(
+        demo_module, "SERVICES", (("redis", 6379, "redis_check", "redis://127.0.0.1:6379/9999"),)
+    )
+    health, _, notes = demo_module.build()
+    assert notes[0].startswith("  redis: checked on 127.0.0.1:6379, failing for now: ")
+    (check,) = [c for c in health.checks if c.name == "redis"]
+    assert check.critical is False  # the demo's red comes from the payments outage only
+
+
+def test_the_simulated_upstream_failure_is_an_answer_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from healthcheck import demo as demo_module
+
+    monkeypatch.setattr(demo_module.random, "random", lambda: 0.0)
+    assert demo_module.flaky_upstream() == (False, "upstream refused the connection (simulated)")

@@ -162,3 +162,26 @@ def test_a_removed_checks_late_result_counts_nowhere() -> None:
     report = health.report()
     assert report.status is Status.PASS and report.histories[0] is not None
     assert len(report.histories[0].marks) == 1  # the new check's own, cached since
+
+
+def test_two_built_in_checks_with_one_default_name_warn() -> None:
+    from healthcheck.checks import disk_check
+
+    health = HealthCheck()
+    health.add_check(disk_check("/"))
+    said = r"two checks are named 'disk-root' \(the second checks /root\)"
+    with pytest.warns(UserWarning, match=said):
+        health.add_check(disk_check("/root"))
+    health.add_check(disk_check("/root"), name="disk-root-home")  # named: no warning
+
+
+def test_the_command_line_reads_the_history_format() -> None:
+    from healthcheck.cli import judge
+
+    health, state = flipping()
+    state["db"] = False
+    status, body = get(HealthWSGI(health), "format=history")
+    verdict = judge(int(status[:3]), body.decode(), "http://127.0.0.1/healthcheck")
+    assert [(c.name, c.state) for c in verdict.checks] == [
+        ("db", "fail"), ("cache", "pass"), ("search", "warn")
+    ]  # fmt: skip

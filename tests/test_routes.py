@@ -332,3 +332,17 @@ def test_a_probe_stays_kept_while_a_check_it_does_not_read_has_expired(
     health.close()
     assert {r.status for r in replies if r is not None} == {200}
     assert len(probes) <= 2  # the run that refreshed the live check, then kept
+
+
+@pytest.mark.parametrize(
+    ("refresh", "error"),
+    [(0.5, ValueError), (-1, ValueError), (float("nan"), ValueError), ("10", TypeError),
+     (None, TypeError), (True, TypeError)],
+)  # fmt: skip
+def test_refresh_is_checked_when_the_endpoints_are_made(refresh: object, error: type) -> None:
+    from healthcheck.endpoints import Endpoints
+
+    with pytest.raises(error, match="refresh must be"):
+        Endpoints(HealthCheck(), refresh=refresh)  # type: ignore[arg-type]
+    assert Endpoints(HealthCheck(), refresh=0).refresh == 0
+    assert Endpoints(HealthCheck(), refresh=2.4).refresh == 2

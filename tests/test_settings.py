@@ -350,6 +350,9 @@ def test_an_exception_handler_that_is_not_callable_is_refused(health: HealthChec
         (lambda: HealthCheck(sucess_ttl=5), "success_ttl"),
         (lambda: HealthCheck(failed_tll=5), "failed_ttl"),
         (lambda: EnvironmentDump(include_proces=False), "include_process"),
+        (lambda: HealthCheck(Error_Timeout=2), "error_timeout"),
+        (lambda: HealthCheck(error_timeout_s=2), "error_timeout"),
+        (lambda: EnvironmentDump(include_processes=False), "include_process"),
     ],
 )
 def test_a_misspelt_parameter_warns_and_stays_a_section(make: Any, meant: str) -> None:
@@ -358,7 +361,8 @@ def test_a_misspelt_parameter_warns_and_stays_a_section(make: Any, meant: str) -
         made = make()
     if isinstance(made, HealthCheck):
         body = json.loads(made.run()[0])
-        assert set(body) & {"error_timout", "sucess_ttl", "failed_tll"}
+        assert set(body) & {"error_timout", "sucess_ttl", "failed_tll", "Error_Timeout",
+                            "error_timeout_s"}  # fmt: skip
 
 
 def test_a_section_name_far_from_every_parameter_does_not_warn() -> None:

@@ -53,6 +53,8 @@ def health_document(
             document["notes"] = [f"commit {build.commit}"]
     _put(document, "serviceId", service_id)
     _put(document, "description", description)
+    if report.overall_since is not None:  # not in the draft: since when "status" has held
+        document["since"] = rfc3339(report.overall_since)
     checks: dict[str, list[JSON]] = {}
     for index, (check, result) in enumerate(zip(report.checks, report.results)):
         # Names derived from callables may repeat; the draft's lists keep every reading.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import time
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -87,7 +88,10 @@ font-size:13px;font-weight:600;white-space:nowrap}
 tbody tr.row-pass>th{box-shadow:inset 4px 0 var(--pass)}
 tbody tr.row-warn>th{box-shadow:inset 4px 0 var(--warn)}
 tbody tr.row-fail>th{box-shadow:inset 4px 0 var(--fail)}
-tbody th{font-weight:600;overflow-wrap:break-word;min-width:7em}
+tbody th{font-weight:600;overflow-wrap:anywhere;min-width:9em;max-width:22em}
+.target{display:block;font-weight:400;font-size:12px;color:var(--muted)}
+.stale{margin:0 0 16px;padding:10px 14px;border-radius:8px;background:var(--warn-soft);
+color:var(--warn-ink)}
 .output{width:36%;min-width:12em}
 .wrap{overflow-wrap:anywhere}
 .observed{display:block;margin-top:2px;color:var(--muted);font-size:13px}
@@ -164,10 +168,13 @@ def render_html(
     while it is hidden. Without ``details`` it says ``hidden_hint``: how to see them."""
     now = time.time() if now is None else now
     status = report.status
+    # Which process answered: under a prefork server each keeps its own history.
+    process = f" &middot; process {os.getpid()}" if details else ""
     parts = [
-        f'<header><h1>{escape(title)}</h1><p class="meta">Updated {_utc(now)}'
+        f'<header><h1>{escape(title)}</h1><p class="meta">Updated {_utc(now)}{process}'
         + (f" &middot; refreshes every {int(refresh)} s" if refresh > 0 else "")
         + "</p></header>",
+        '<p class="stale" id="stale" role="alert" hidden></p>',
         _banner(report, details, now),
     ]
     if details:
@@ -181,7 +188,9 @@ def render_html(
             f'<noscript><meta http-equiv="refresh" content="{int(refresh)}"></noscript>'
             f'<script data-refresh="{int(refresh)}">{_REFRESH_SCRIPT}</script>'
         )
-    return _page(f"{title}: {status.value}", _CSS + _STATUS_CSS, "".join(parts), head)
+    return _page(
+        f"{title}: {status.value}", _CSS + _STATUS_CSS, "".join(parts), head, "data-status-page"
+    )
 
 
 def render_environment_html(data: Mapping[str, object], *, title: str = "Environment") -> str:
@@ -218,13 +227,26 @@ def span_text(seconds: float) -> str:
 
 # -- the status page ------------------------------------------------------------------------
 
-#: Reloads the page every ``data-refresh`` seconds while it is visible; a page hidden past
-#: its time reloads when shown again. Fixed text: the Content-Security-Policy allows it by hash.
+#: Every ``data-refresh`` seconds while the page is seen (a page hidden past its time catches up
+#: when shown again), fetches the page anew and puts its body in place: a reload that met a
+#: dead server or a proxy's error page would leave the tab there for good, while this keeps the
+#: last good page, says it could not refresh, and tries again. Fixed text: the
+#: Content-Security-Policy allows it by hash.
 _REFRESH_SCRIPT = (
-    "(function(){var n=1000*document.currentScript.dataset.refresh,due=Date.now()+n;"
-    "function tick(){if(document.visibilityState!=='hidden'&&Date.now()>=due){due=Infinity;"
-    "location.reload();}}setInterval(tick,1000);"
-    "document.addEventListener('visibilitychange',tick);})();"
+    "(function(){var n=1000*document.currentScript.dataset.refresh,due=Date.now()+n,busy=0;"
+    "function swap(html){var page=new DOMParser().parseFromString(html,'text/html');"
+    "if(!page.querySelector('main[data-status-page]'))throw Error('not the status page');"
+    "document.title=page.title;document.body.replaceWith(page.body);"
+    "var icon=page.querySelector('link[rel=icon]'),mine=document.querySelector('link[rel=icon]');"
+    "if(icon&&mine)mine.href=icon.href;}"
+    "function stale(){var note=document.getElementById('stale');if(note){note.hidden=false;"
+    "note.textContent='Could not refresh at '+new Date().toLocaleTimeString()+"
+    "': this page may be out of date. Trying again.';}}"
+    "function tick(){if(busy||document.visibilityState==='hidden'||Date.now()<due)return;"
+    "busy=1;due=Date.now()+n;fetch(location.href,{cache:'no-store',headers:{Accept:'text/html'}})"
+    ".then(function(r){return r.text();}).then(swap).catch(stale)"
+    ".then(function(){busy=0;});}"
+    "setInterval(tick,1000);document.addEventListener('visibilitychange',tick);})();"
 )
 
 
@@ -248,7 +270,7 @@ def _banner(report: Report, details: bool, now: float) -> str:
             for i in _order(report)
             if report.weights[i].rank >= rank or report.results[i].status.rank >= rank
         ]
-        shown = ", ".join(escape(name) for name in names[:_NAMED])
+        shown = ", ".join(f"<bdi>{escape(name)}</bdi>" for name in names[:_NAMED])
         if len(names) > _NAMED:
             shown += f" and {len(names) - _NAMED} more"
         headline += f": {shown}"
@@ -321,8 +343,11 @@ def _check_row(report: Report, index: int, now: float) -> str:
             f'<span class="observed">observed: {escape(f"{result.observed_value}{unit}")}</span>'
         )
     history = report.histories[index] if index < len(report.histories) else None
+    target = ""
+    if check.target is not None:  # a built-in check's: what its name was made from
+        target = f'<span class="target"><bdi>{escape(check.target)}</bdi></span>'
     return (
-        f'<tr class="row-{state}"><th scope="row">{escape(check.name)}</th>'
+        f'<tr class="row-{state}"><th scope="row"><bdi>{escape(check.name)}</bdi>{target}</th>'
         f'<td><span class="pill pill-{state}"><span aria-hidden="true">'
         f"{_ICONS[result.status]}</span>{state}</span>{flags}{held}</td>"
         f'<td><span class="wrap">{_output(result.output)}</span>{observed}</td>'
@@ -441,15 +466,16 @@ def _hash(text: str) -> str:
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; "
     f"style-src {_hash(_CSS + _STATUS_CSS)} {_hash(_CSS + _ENVIRONMENT_CSS)}; "
-    f"script-src {_hash(_REFRESH_SCRIPT)}; img-src data:; "
+    f"script-src {_hash(_REFRESH_SCRIPT)}; connect-src 'self'; img-src data:; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 
 
-def _page(title: str, css: str, body: str, head: str = "") -> str:
+def _page(title: str, css: str, body: str, head: str = "", marker: str = "") -> str:
+    main = f"<main {marker}>" if marker else "<main>"
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"{head}<title>{escape(title)}</title><style>{css}</style></head>"
-        f"<body><main>{body}</main></body></html>\n"
+        f"<body>{main}{body}</main></body></html>\n"
     )

@@ -134,7 +134,7 @@ def test_status_page_renders_in_chromium(chromium: str, tmp_path: Path, site: Si
     site.pages["/health"] = render_html(report, now=report.results[0].timestamp + 12)
     dom, _ = shoot(chromium, tmp_path, site, "/health", "status-failing")
     for name in ("postgres", "disk", "redis", "queue"):
-        assert f">{name}</th>" in dom
+        assert f"<bdi>{name}</bdi></th>" in dom
     for state in ("pass", "warn", "fail"):
         assert f'class="pill pill-{state}"' in dom
     assert 'class="banner banner-fail"' in dom and "Failing" in dom

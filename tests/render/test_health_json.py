@@ -132,7 +132,15 @@ def test_unset_fields_are_omitted() -> None:
     assert data["version"] == "2.0"
     for absent in ("releaseId", "notes", "serviceId", "description"):
         assert absent not in data
-    assert set(body(mixed_report())) == {"status", "checks"}
+    assert set(body(mixed_report())) == {"status", "since", "checks"}
+    bare = mixed_report()
+    assert set(body(type(bare)(bare.checks, bare.results))) == {"status", "checks"}
+
+
+def test_since_when_the_status_has_held_is_top_level() -> None:
+    report = mixed_report()
+    since = report.overall_since
+    assert since is not None and body(report)["since"] == rfc3339(since)
 
 
 def test_without_details_only_the_status() -> None:

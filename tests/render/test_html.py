@@ -272,8 +272,10 @@ def test_age_text(seconds: float, text: str) -> None:
 
 def test_without_details_only_the_banner_and_how_to_see_them() -> None:
     html = render_html(mixed_report(), details=False, hidden_hint="Sign in to see more.")
-    assert "<table" not in html
-    assert "cache" not in html and "connected" not in html and "3 checks" not in html
+    body = html.split("</head>", 1)[1]
+    assert "<table" not in body
+    assert "cache" not in body and "connected" not in body and "3 checks" not in body
+    assert "process" not in body  # which process answered is a detail too
     assert 'class="banner banner-fail"' in html
     assert '<p class="hint">Sign in to see more.</p>' in html
 
@@ -398,3 +400,17 @@ def test_status_states_use_pills() -> None:
     page = Page(render_html(mixed_report()))
     pills = [a["class"] for t, a in page.tags if t == "span" and "pill" in (a.get("class") or "")]
     assert pills == [f"pill pill-{s.value}" for s in (Status.FAIL, Status.WARN, Status.PASS)]
+
+
+def test_a_built_in_checks_target_shows_under_its_name_and_names_are_isolated() -> None:
+    from healthcheck.checks import disk_check
+
+    health = HealthCheck()
+    health.add_check(disk_check("/"))
+    health.add_check(lambda: (False, "x"), name="\u202eevil")  # a right-to-left override
+    page = Page(render_html(health.report()))
+    rows = rows_by_check(page)
+    assert "disk-root/" in rows  # the name, then its target, in one cell
+    assert page.find("span", **{"class": "target"})
+    # Each name in its own bidi context: an override in one cannot turn the banner around.
+    assert "<bdi>\u202eevil</bdi>" in render_html(health.report())
