@@ -129,7 +129,12 @@ class HealthCheck(_SettingAttributes):
         self._groups: dict[str, Group] = {}
         if not callable(timer):
             raise _not_a_field("timer", f"timer must be a callable, got {type(timer).__name__}")
-        self._engine = Engine(settings, exception_handler=_handler(exception_handler), timer=timer)
+        self._engine = Engine(
+            settings,
+            exception_handler=_handler(exception_handler),
+            timer=timer,
+            registry=lambda: self._checks,
+        )
         self._background: Background | None = None
         self._background_lock = threading.Lock()
         # What background mode knew in the parent process, to serve in a forked child until
@@ -366,8 +371,9 @@ class HealthCheck(_SettingAttributes):
         return self._engine.board.flush(timeout)
 
     def clear_cache(self) -> None:
-        """Forget cached results, so the next run executes every check."""
-        self._engine.cache.clear()
+        """Forget cached results, so the next run executes every check (with ``share=``, takes
+        up no result another process published before now)."""
+        self._engine.clear()
 
     # -- draining ------------------------------------------------------------------------
 

@@ -81,7 +81,9 @@ MAX_OUTPUT: int = 16_384
 LOG_LIMIT: int = 65_536
 
 #: How often a process waiting for another's run of a shared check looks again (seconds).
-SHARE_POLL: float = 0.01
+SHARE_POLL: float = 0.005
+#: ... growing by half each look to at most this: a long run is not polled 100 times a second.
+SHARE_POLL_MAX: float = 0.1
 
 #: How many of its last results each check's history keeps (the status page's strip).
 HISTORY_SIZE: int = 30

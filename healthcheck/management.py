@@ -32,19 +32,48 @@ logger = logging.getLogger("healthcheck")
 __all__ = ["InFlight", "ManagementServer", "serve_management"]
 
 
+#: Seconds a connection may stay silent (a client that connects and sends nothing).
+READ_TIMEOUT = 2.0
+#: Connections served at once; more are closed at once, so idle ones cannot use up the
+#: process's file descriptors (and with them its checks' connections).
+MAX_CONNECTIONS = 256
+
+
 class _Handler(WSGIRequestHandler):
+    timeout = READ_TIMEOUT
+
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("management: %s - %s", self.address_string(), format % args)
 
 
 class _Server(socketserver.ThreadingMixIn, WSGIServer):
     daemon_threads = True  # a stuck client never holds the process open
+    request_queue_size = 128  # a burst of probes waits in the backlog, not refused
     reuse_port = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.connections = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self.admitted: set[int] = set()  # ids of the sockets that hold a place
+        super().__init__(*args, **kwargs)
 
     def server_bind(self) -> None:
         if self.reuse_port:
             self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         super().server_bind()
+
+    def verify_request(self, request: Any, client_address: Any) -> bool:
+        if not self.connections.acquire(blocking=False):
+            return False  # closed at once
+        self.admitted.add(id(request))
+        return True
+
+    def shutdown_request(self, request: Any) -> None:
+        try:
+            super().shutdown_request(request)
+        finally:
+            if id(request) in self.admitted:
+                self.admitted.discard(id(request))
+                self.connections.release()
 
 
 class ManagementServer:
@@ -91,6 +120,7 @@ class ManagementServer:
         self._server = server
         self._server.set_app(self.app)
         self._thread: threading.Thread | None = None
+        self._closed = False
 
     @property
     def port(self) -> int:
@@ -104,6 +134,8 @@ class ManagementServer:
 
     def start(self) -> ManagementServer:
         """Start answering, from a daemon thread."""
+        if self._closed:
+            raise RuntimeError("this management listener is closed: make a new one")
         if self._thread is None:
             self._thread = threading.Thread(
                 target=self._server.serve_forever, name="healthcheck-management", daemon=True
@@ -117,7 +149,9 @@ class ManagementServer:
         if thread is not None:
             self._server.shutdown()
             thread.join(timeout)
-        self._server.server_close()
+        if not self._closed:
+            self._closed = True
+            self._server.server_close()
 
     def __enter__(self) -> ManagementServer:
         return self.start()

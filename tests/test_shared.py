@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 
 from healthcheck import HealthCheck
-from healthcheck._engine.shared import SharedResults
-from healthcheck.check import Check
+from healthcheck._engine.shared import Lock, SharedResults
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -128,8 +127,7 @@ def test_a_process_waiting_for_a_hung_holder_times_out_then_tries_again(
 
 def test_a_forked_child_does_not_keep_its_parents_lock(tmp_path: Path) -> None:
     shared = SharedResults(tmp_path)
-    check = Check(lambda: (True, "ok"), name="db")
-    assert shared.try_lock(check)
+    assert shared.try_lock("db") is Lock.TAKEN
     ready, told = os.pipe()
     child = os.fork()
     if child == 0:  # the child: forget the parent's lock (as at every fork), then linger
@@ -139,11 +137,10 @@ def test_a_forked_child_does_not_keep_its_parents_lock(tmp_path: Path) -> None:
         os._exit(0)
     try:
         os.read(ready, 1)
-        shared.unlock(check)
+        shared.unlock("db")
         other = SharedResults(tmp_path)
-        other_check = Check(lambda: (True, "ok"), name="db")
-        assert other.try_lock(other_check)  # free although the child still lives
-        other.unlock(other_check)
+        assert other.try_lock("db") is Lock.TAKEN  # free although the child still lives
+        other.unlock("db")
     finally:
         os.waitpid(child, 0)
         os.close(ready)
@@ -167,6 +164,23 @@ def test_a_damaged_or_foreign_result_file_is_run_again(tmp_path: Path) -> None:
 def test_share_must_be_a_path(bad: object) -> None:
     with pytest.raises(TypeError, match="share must be a directory path"):
         HealthCheck(share=bad)  # type: ignore[arg-type]
+
+
+def test_share_must_be_this_users_and_writable_by_no_one_else(tmp_path: Path) -> None:
+    open_to_all = tmp_path / "open"
+    open_to_all.mkdir()
+    open_to_all.chmod(0o777)
+    with pytest.raises(ValueError, match="must belong to this user and be writable by no one"):
+        HealthCheck(share=open_to_all)
+    # The marker is never followed through a link a local user planted.
+    planted = tmp_path / "planted"
+    planted.mkdir(mode=0o700)
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    (planted / "generation").symlink_to(victim)
+    with pytest.raises(OSError):
+        HealthCheck(share=planted)
+    assert victim.read_text() == "precious"
 
 
 def test_share_must_be_a_writable_directory(tmp_path: Path) -> None:
@@ -195,3 +209,123 @@ def test_a_check_about_the_process_itself_runs_in_each(tmp_path: Path) -> None:
     assert [p.name.split("-")[0] for p in sorted(tmp_path.glob("*.json"))] == ["db"]
     with pytest.raises(TypeError, match="shared must be True or False"):
         HealthCheck().add_check(lambda: (True, ""), shared="no")  # type: ignore[arg-type]
+
+
+def two_processes(tmp_path: Path, **options: object) -> tuple[HealthCheck, HealthCheck]:
+    """Two HealthChecks on one directory behave as two processes: their locks are their own."""
+    made = []
+    for _ in range(2):
+        made.append(HealthCheck(share=tmp_path, **options))  # type: ignore[arg-type]
+    return made[0], made[1]
+
+
+def test_checks_of_one_name_share_nothing_with_each_other(tmp_path: Path) -> None:
+    first, second = two_processes(tmp_path)
+    for health in (first, second):
+        health.add_check(lambda: (True, "up"))
+        health.add_check(lambda: (False, "down"))  # another <lambda>: its own result
+    assert first.run()[1] == 500 and second.run()[1] == 500
+    outputs = [r["output"] for r in json.loads(second.run()[0])["results"]]
+    assert outputs == ["up", "down"]
+
+
+def test_a_result_lives_no_longer_here_than_this_processs_ttl(tmp_path: Path) -> None:
+    first, second = two_processes(tmp_path, success_ttl=1)
+    runs = []
+    for health in (first, second):
+        health.add_check(lambda: (runs.append(1) or True, "ok"), name="db")
+    first.run()
+    (published,) = tmp_path.glob("*.json")
+    data = json.loads(published.read_text())
+    data["expires"] = data["timestamp"] + 3600  # a writer's clock, or a forger, says an hour
+    published.write_text(json.dumps(data))
+    second.run()
+    assert len(runs) == 1  # taken up while fresh...
+    time.sleep(1.1)
+    second.clear_cache()
+    second.run()
+    assert len(runs) == 2  # ...for this process's 1 s, not the file's hour
+
+
+def test_a_result_from_the_future_is_not_believed(tmp_path: Path) -> None:
+    first, second = two_processes(tmp_path)
+    runs = []
+    for health in (first, second):
+        health.add_check(lambda: (runs.append(1) or True, "ok"), name="db")
+    first.run()
+    (published,) = tmp_path.glob("*.json")
+    data = json.loads(published.read_text())
+    data["timestamp"] += 3600  # the clock stepped back an hour since it was written
+    data["expires"] += 3600
+    published.write_text(json.dumps(data))
+    second.run()
+    assert len(runs) == 2
+
+
+@pytest.mark.parametrize(
+    "content", ["[" * 100_000, '{"checker": "db", "output": NaN}', "x" * 5_000_000]
+)
+def test_a_malformed_result_file_never_wedges_a_check(tmp_path: Path, content: str) -> None:
+    health = HealthCheck(share=tmp_path, error_timeout=1)
+    health.add_check(lambda: (True, "mine"), name="db")
+    health.run()
+    (published,) = tmp_path.glob("*.json")
+    published.write_text(content)
+    health.clear_cache()
+    assert json.loads(health.run()[0])["results"][0]["output"] == "mine"
+
+
+def test_clear_cache_runs_shared_checks_again(tmp_path: Path) -> None:
+    first, second = two_processes(tmp_path)
+    runs = []
+    for health in (first, second):
+        health.add_check(lambda: (runs.append(1) or True, "ok"), name="db")
+    first.run()
+    second.run()
+    assert len(runs) == 1
+    second.clear_cache()
+    second.run()
+    assert len(runs) == 2
+
+
+def test_a_vanished_directory_is_made_again_or_the_checks_run_unshared(tmp_path: Path) -> None:
+    import shutil
+
+    share = tmp_path / "share"
+    health = HealthCheck(share=share, error_timeout=1)
+    health.add_check(lambda: (True, "ok"), name="db")
+    health.run()
+    shutil.rmtree(share)  # a tmp cleaner, or an old master's on_exit
+    health.clear_cache()
+    assert health.run()[1] == 200 and share.is_dir()  # made again
+    share_parent = tmp_path / "gone"
+    blocked = HealthCheck(share=share_parent / "share", error_timeout=0)  # no time limit at all
+    blocked.add_check(lambda: (True, "ok"), name="db")
+    shutil.rmtree(share_parent)
+    share_parent.write_text("a file where the directory was: it cannot be made again")
+    done: list[int] = []
+    thread = __import__("threading").Thread(target=lambda: done.append(blocked.run()[1]))
+    thread.start()
+    thread.join(5)
+    assert done == [200]  # ran here, unshared, instead of waiting for ever
+
+
+def test_remove_share_on_exit_removes_only_what_healthcheck_made(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from healthcheck.integrations.gunicorn import remove_share_on_exit
+
+    share = tmp_path / "run"
+    health = HealthCheck(share=share)
+    health.add_check(lambda: (True, "ok"), name="db")
+    health.run()
+    hook = remove_share_on_exit(share)
+    upgrading = SimpleNamespace(reexec_pid=1234, master_pid=0)
+    hook(upgrading)  # the old master of a USR2 upgrade: the new one goes on using it
+    assert any(share.iterdir())
+    (share / "notes.txt").write_text("not healthcheck's")
+    hook(SimpleNamespace(reexec_pid=0, master_pid=0))
+    assert [p.name for p in share.iterdir()] == ["notes.txt"]  # the rest stays, and the dir
+    (share / "notes.txt").unlink()
+    hook(SimpleNamespace(reexec_pid=0, master_pid=0))
+    assert not share.exists()

@@ -117,7 +117,7 @@ class Background:
         for check in self._checks():
             if not check.shared:
                 continue
-            adopted = shared.read(check)
+            adopted = self._engine.published(shared, self._engine.share_key(check), check)
             latest = self._latest.get(check)
             if adopted is not None and (latest is None or adopted[0].timestamp > latest.timestamp):
                 self._keep(check, self._engine.adopt(check, adopted[0]))
@@ -147,16 +147,29 @@ class Background:
                 self._round()
             except Exception:  # e.g. no thread could be started: try again next round
                 logger.exception("healthcheck: a background round failed")
+            interval, due = self.interval, self._due(started)
             while not self._stopping.is_set():  # until the round is due (interval may change)
-                remaining = started + self.interval - time.monotonic()
+                if self.interval != interval:
+                    interval, due = self.interval, self._due(started)
+                remaining = due - time.monotonic()
                 if remaining <= 0:
                     break
                 self._wake.wait(remaining)
                 self._wake.clear()
 
+    def _due(self, started: float) -> float:
+        """When the next round starts (monotonic clock): ``interval`` after this one's start;
+        sharing results, at the next multiple of ``interval`` of the wall clock, the same moment
+        in every process, so that one of them runs each check and the others take it up."""
+        if self._engine.shared is None:
+            return started + self.interval
+        now = time.time()
+        return time.monotonic() + (math.floor(now / self.interval) + 1) * self.interval - now
+
     def _round(self) -> None:
-        # Shared with other processes: a result one of them made within this round counts.
-        newer_than = time.time() - self.interval
+        # Shared with other processes: a result one of them made in this round counts (rounds
+        # start together, so within half an interval: the last round's is older).
+        newer_than = time.time() - self.interval / 2
         fetched = self._engine.fetch(self._checks(), fresh=True, newer_than=newer_than)
         for check, got in fetched:
             if isinstance(got, CheckResult):

@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import math
 import threading
 import time
 import weakref
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from typing import Union
@@ -18,12 +20,12 @@ from .. import defaults
 from ..check import Check
 from ..history import Histories
 from ..listeners import StatusBoard
-from ..result import CheckResult, effective_status
+from ..result import CheckResult, Outcome, Status, effective_status
 from ..settings import Settings
 from .cache import Flight, ResultCache, Timer
 from .damping import Damper
 from .runner import RUNNING, ExceptionHandler, Runner
-from .shared import SharedResults
+from .shared import Lock, SharedResults
 
 logger = logging.getLogger("healthcheck")
 
@@ -40,7 +42,12 @@ class Engine:
     """
 
     def __init__(
-        self, settings: Settings, *, exception_handler: ExceptionHandler, timer: Timer
+        self,
+        settings: Settings,
+        *,
+        exception_handler: ExceptionHandler,
+        timer: Timer,
+        registry: Callable[[], tuple[Check, ...]] = tuple,
     ) -> None:
         self.settings = settings
         self.cache = ResultCache(timer=timer)
@@ -55,6 +62,12 @@ class Engine:
         self.histories = Histories()
         #: Results shared with the other processes of the host, if ``settings.share`` is set.
         self.shared = SharedResults(settings.share) if settings.share is not None else None
+        #: The registered checks (their order names checks of one name apart when shared).
+        self._registry = registry
+        self._share_keys: tuple[object, dict[Check, str]] = (None, {})
+        #: When clear_cache() last ran: results published before then are not taken up.
+        self._cleared = 0.0
+        self._unavailable_said = -math.inf
         self._waits = Waits()
         #: Checks already said to run without a time limit (see _warn_unlimited).
         self._unlimited: weakref.WeakSet[Check] = weakref.WeakSet()
@@ -215,31 +228,81 @@ class Engine:
     ) -> None:
         """On a pool thread: adopt what another process made, or run the check here under its
         lock, or wait for the process that holds it. Waiting counts against the check's time
-        limit; past it, the flight ends as timed out and the next caller tries again."""
+        limit; past it, the flight ends as timed out and the next caller tries again. With the
+        directory gone or unusable, the check runs here, unshared."""
         flight.start()
-        while True:
-            adopted = shared.read(check, newer_than)
-            if adopted is None and shared.try_lock(check):
-                adopted = shared.read(check, newer_than)  # written between the two looks
+        key = self.share_key(check)
+        pause = defaults.SHARE_POLL
+        try:
+            while True:
+                adopted = self.published(shared, key, check, newer_than)
                 if adopted is None:
-                    self.runner.launch_many(
-                        [(check, flight)],
-                        partial(self._land_shared, shared),
-                        partial(self._drop_shared, shared),
-                        None,
-                    )
+                    lock = shared.try_lock(key)
+                    if lock is Lock.UNAVAILABLE:
+                        self._unavailable(shared)
+                        self.runner.launch_many([(check, flight)], self._land, self.cache.drop)
+                        return
+                    if lock is Lock.TAKEN:
+                        adopted = self.published(shared, key, check, newer_than)  # meanwhile?
+                        if adopted is None:
+                            self.runner.launch_many(
+                                [(check, flight)],
+                                partial(self._land_shared, shared, key),
+                                partial(self._drop_shared, shared, key),
+                            )
+                            return
+                        shared.unlock(key)
+                if adopted is not None:
+                    result, life = adopted
+                    self.cache.land(check, flight, result, partial(self._settled, check), life)
                     return
-                shared.unlock(check)
-            if adopted is not None:
-                result, life = adopted
-                self.cache.land(check, flight, result, partial(self._settled, check), life)
-                return
-            left = self.remaining(flight)
-            if left is not None and left <= 0:
-                limit = flight.timeout or 0.0
-                self.cache.drop(check, flight, self.runner.timeout_result(check, limit))
-                return
-            time.sleep(defaults.SHARE_POLL if left is None else min(defaults.SHARE_POLL, left))
+                left = self.remaining(flight)
+                if left is not None and left <= 0:
+                    limit = flight.timeout or 0.0
+                    self.cache.drop(check, flight, self.runner.timeout_result(check, limit))
+                    return
+                time.sleep(pause if left is None else min(pause, left))
+                pause = min(pause * 1.5, defaults.SHARE_POLL_MAX)  # a long run: look less often
+        except Exception:  # never leave the flight unfinished: its waiters would hang
+            logger.exception('healthcheck: sharing the result of "%s" failed', check.name)
+            failed = Outcome(Status.FAIL, "sharing its result with other processes failed")
+            self.cache.drop(check, flight, self.runner.result(check, failed, 0.0, log=False))
+
+    def published(
+        self, shared: SharedResults, key: str, check: Check, newer_than: float | None = None
+    ) -> tuple[CheckResult, float] | None:
+        """What another process (or this one) published for ``check``, if still fresh here."""
+        ttls = (self.settings.success_ttl, self.settings.failed_ttl)
+        return shared.read(key, check, ttls, max(newer_than or 0.0, self._cleared))
+
+    def share_key(self, check: Check) -> str:
+        """The name a check shares its result under: its own, and for the second, third...
+        check of one name (two lambdas) ``name#2``, ``name#3``, by registration order, which
+        is the same in every worker of an application."""
+        registry = self._registry()
+        made, keys = self._share_keys
+        if made is not registry:
+            keys, seen = {}, Counter[str]()
+            for each in registry:
+                seen[each.name] += 1
+                keys[each] = each.name if seen[each.name] == 1 else f"{each.name}#{seen[each.name]}"
+            self._share_keys = (registry, keys)
+        return keys.get(check, check.name)
+
+    def _unavailable(self, shared: SharedResults) -> None:
+        now = time.monotonic()
+        if now - self._unavailable_said > 60:  # once a minute, not once a check
+            self._unavailable_said = now
+            logger.warning(
+                "healthcheck: the shared directory %s is gone or unusable: checks run in each "
+                "process until it is back",
+                shared.directory,
+            )
+
+    def clear(self) -> None:
+        """Forget every result, here and, for this process, what others published before now."""
+        self._cleared = time.time()
+        self.cache.clear()
 
     def adopt(self, check: Check, result: CheckResult) -> CheckResult:
         """``result``, which another process published, settled as if it had landed here."""
@@ -255,18 +318,18 @@ class Engine:
         return self._settle(check, result, repeat)
 
     def _land_shared(
-        self, shared: SharedResults, check: Check, flight: Flight, result: CheckResult
+        self, shared: SharedResults, key: str, check: Check, flight: Flight, result: CheckResult
     ) -> None:
         try:
-            shared.write(check, result)  # before the lock goes: whoever waits reads it
+            shared.write(key, result)  # before the lock goes: whoever waits reads it
         finally:
-            shared.unlock(check)
+            shared.unlock(key)
         self._land(check, flight, result)
 
     def _drop_shared(
-        self, shared: SharedResults, check: Check, flight: Flight, result: CheckResult
+        self, shared: SharedResults, key: str, check: Check, flight: Flight, result: CheckResult
     ) -> None:
-        shared.unlock(check)
+        shared.unlock(key)
         self.cache.drop(check, flight, result)
 
     def _wait(self, check: Check, got: CheckResult | Flight) -> CheckResult:

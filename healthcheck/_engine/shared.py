@@ -6,17 +6,21 @@ runs it and writes the result; the others wait for the lock, then read it. The k
 the lock of a process that dies, even by SIGKILL, so the next one takes over. Results are
 written whole and renamed into place: a reader never sees half of one. What is written is the
 raw result, before damping: every process settles it as its own.
+
+The directory must be this user's and no one else's to write: what is in it is believed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import enum
 import hashlib
 import json
 import mmap
 import os
 import re
 import secrets
+import stat
 import struct
 import threading
 import time
@@ -30,46 +34,88 @@ try:
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-#: How often a process waiting for another's run looks again.
-POLL = 0.01
+#: The most a result file may weigh: outputs are bounded long before (max_output).
+MAX_RESULT_BYTES = 4 * 1024 * 1024
+#: Partial files older than this are a writer's that died: removed when a process starts.
+STALE_PARTIAL = 60.0
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+class Lock(enum.Enum):
+    """What :meth:`SharedResults.try_lock` found."""
+
+    TAKEN = "taken"  # by this call: run the check, then write and unlock
+    HELD = "held"  # by another process (or another flight here): wait for it
+    UNAVAILABLE = "unavailable"  # the directory is gone or unusable: run it unshared
 
 
 class SharedResults:
-    """A directory of results and locks, one pair per check name."""
+    """A directory of results and locks, one pair per check key."""
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         if fcntl is None:  # pragma: no cover - Windows
             raise ValueError("share needs file locks (fcntl), which this platform lacks")
-        self.directory = Path(directory)
-        shown = repr(str(directory))
+        self.directory = Path(os.path.abspath(os.path.expanduser(os.fspath(directory))))
+        self._shown = repr(str(directory))
+        self._prepare()
+        self._generation = _Generation(self.directory / "generation")
+        #: Lock descriptors held by this process, by key: closed in a forked child, whose
+        #: copies would otherwise keep the parent's locks alive after it lets go.
+        self._held: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._sweep()
+
+    def _prepare(self) -> None:
+        """Make the directory if need be, and refuse one that others may write."""
         if not self.directory.exists():
             try:
                 self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             except OSError as exc:
-                raise ValueError(f"share: cannot make the directory {shown}: {exc}") from None
-        if not self.directory.is_dir() or not os.access(self.directory, os.W_OK | os.X_OK):
-            raise ValueError(f"share: {shown} is not a directory this process can write")
-        self._generation = _Generation(self.directory / "generation")
-        #: Lock descriptors held by this process, by check name: closed in a forked child, whose
-        #: copies would otherwise keep the parent's locks alive after it lets go.
-        self._held: dict[str, int] = {}
-        self._lock = threading.Lock()
+                raise ValueError(f"share: cannot make the directory {self._shown}: {exc}") from None
+        info = os.lstat(self.directory)
+        if not stat.S_ISDIR(info.st_mode) or not os.access(self.directory, os.W_OK | os.X_OK):
+            raise ValueError(f"share: {self._shown} is not a directory this process can write")
+        if info.st_uid != os.geteuid() or info.st_mode & 0o022:
+            raise ValueError(
+                f"share: {self._shown} must belong to this user and be writable by no one else "
+                "(what it holds is believed): chmod go-w, or give a directory of its own"
+            )
 
-    def _path(self, check: Check, suffix: str) -> Path:
-        # Readable and safe whatever the name; the digest keeps distinct names apart.
-        slug = re.sub(r"[^A-Za-z0-9._-]+", "-", check.name)[:40].strip(".-") or "check"
-        digest = hashlib.sha256(check.name.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    def _sweep(self) -> None:
+        """Remove partial files of writers that died (a crash between write and rename)."""
+        cutoff = time.time() - STALE_PARTIAL
+        with contextlib.suppress(OSError):
+            for partial in self.directory.glob("*.tmp"):
+                with contextlib.suppress(OSError):
+                    if partial.lstat().st_mtime < cutoff:
+                        partial.unlink()
+
+    def _path(self, key: str, suffix: str) -> Path:
+        # Readable and safe whatever the name; the digest keeps distinct keys apart.
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "-", key)[:40].strip(".-") or "check"
+        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
         return self.directory / f"{slug}-{digest}{suffix}"
 
     # -- results -------------------------------------------------------------------------
 
     def read(
-        self, check: Check, newer_than: float | None = None
+        self,
+        key: str,
+        check: Check,
+        ttls: tuple[float, float],
+        newer_than: float | None = None,
     ) -> tuple[CheckResult, float] | None:
-        """The result another process (or this one) wrote for ``check``, and the seconds it
-        has left to live, if it is still fresh (and made after ``newer_than``, a Unix time)."""
+        """The result published for ``key`` and the seconds it has left to live, if it is still
+        fresh: within its own life and this process's TTL for its state (``ttls``: success's
+        and failure's), made after ``newer_than`` (a Unix time), and not in the future (a
+        clock stepped back)."""
         try:
-            data = json.loads(self._path(check, ".json").read_bytes())
+            descriptor = os.open(self._path(key, ".json"), os.O_RDONLY | _NO_FOLLOW)
+            with os.fdopen(descriptor, "rb") as file:
+                text = file.read(MAX_RESULT_BYTES + 1)
+            if len(text) > MAX_RESULT_BYTES:
+                return None
+            data = json.loads(text, parse_constant=_no_constant)
             result = CheckResult(
                 checker=str(data["checker"]),
                 status=Status(data["status"]),
@@ -77,21 +123,22 @@ class SharedResults:
                 timestamp=float(data["timestamp"]),
                 expires=float(data["expires"]),
                 response_time=float(data["response_time"]),
-                observed_value=data.get("observed_value"),
-                observed_unit=data.get("observed_unit"),
-                timed_out=bool(data.get("timed_out", False)),
+                observed_value=_observed(data.get("observed_value")),
+                observed_unit=_text_or_none(data.get("observed_unit")),
+                timed_out=data.get("timed_out") is True,
             )
-        except (OSError, ValueError, KeyError, TypeError):  # none yet, or not ours: run it
+        except Exception:  # none yet, damaged, nested past the parser's depth: run it
             return None
         now = time.time()
-        life = result.expires - now
-        if life <= 0 or (newer_than is not None and result.timestamp <= newer_than):
+        if result.checker != check.name or result.timestamp > now + 1:
             return None
-        if result.checker != check.name:
+        cap = ttls[1] if result.status is Status.FAIL else ttls[0]
+        life = min(result.expires, result.timestamp + cap) - now
+        if life <= 0 or (newer_than is not None and result.timestamp <= newer_than):
             return None
         return result, life
 
-    def write(self, check: Check, result: CheckResult) -> None:
+    def write(self, key: str, result: CheckResult) -> None:
         """Publish ``result``: written to a file of its own, then renamed over the last one."""
         data = {
             "checker": result.checker,
@@ -104,12 +151,13 @@ class SharedResults:
             "observed_unit": result.observed_unit,
             "timed_out": result.timed_out,
         }
-        target = self._path(check, ".json")
+        target = self._path(key, ".json")
         partial = target.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         try:
-            descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_EXCL | _NO_FOLLOW
+            descriptor = os.open(partial, flags, 0o600)
             with os.fdopen(descriptor, "wb") as file:
-                file.write(json.dumps(data).encode())
+                file.write(json.dumps(data, allow_nan=False).encode())
             os.replace(partial, target)
             self._generation.bump()  # after the file: whoever sees the change reads it
         except (OSError, TypeError, ValueError):
@@ -123,27 +171,38 @@ class SharedResults:
 
     # -- locks ---------------------------------------------------------------------------
 
-    def try_lock(self, check: Check) -> bool:
-        """Take ``check``'s lock if no process holds it."""
-        path = self._path(check, ".lock")
+    def try_lock(self, key: str) -> Lock:
+        """Take ``key``'s lock if no process holds it."""
         with self._lock:
-            if check.name in self._held:  # another flight of this process: wait for it
-                return False
+            if key in self._held:  # another flight of this process: wait for it
+                return Lock.HELD
             try:
-                descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                descriptor = self._open_lock(key)
             except OSError:
-                return False
+                return Lock.UNAVAILABLE
             try:
                 fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:  # held by another process (or locks unsupported there)
+            except BlockingIOError:
                 os.close(descriptor)
-                return False
-            self._held[check.name] = descriptor
-            return True
+                return Lock.HELD
+            except OSError:
+                os.close(descriptor)
+                return Lock.UNAVAILABLE
+            self._held[key] = descriptor
+            return Lock.TAKEN
 
-    def unlock(self, check: Check) -> None:
+    def _open_lock(self, key: str) -> int:
+        flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | _NO_FOLLOW
+        try:
+            return os.open(self._path(key, ".lock"), flags, 0o600)
+        except FileNotFoundError:  # the directory went (a tmp cleaner): make it again once
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._generation = _Generation(self.directory / "generation")
+            return os.open(self._path(key, ".lock"), flags, 0o600)
+
+    def unlock(self, key: str) -> None:
         with self._lock:
-            descriptor = self._held.pop(check.name, None)
+            descriptor = self._held.pop(key, None)
         if descriptor is not None:
             os.close(descriptor)  # closing the only descriptor releases the lock
 
@@ -156,15 +215,35 @@ class SharedResults:
                 os.close(descriptor)
 
 
+def _no_constant(name: str) -> None:
+    raise ValueError(f"not JSON: {name}")  # NaN, Infinity: no writer of ours makes them
+
+
+def _observed(value: object) -> int | float | str | None:
+    if value is None or (isinstance(value, (int, float, str)) and not isinstance(value, bool)):
+        return value
+    raise ValueError("not an observed value")
+
+
+def _text_or_none(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError("not a unit")
+
+
 class _Generation:
     """Eight bytes in a file every process maps: a random value written after each result is
     published. A change means "read the results again"; a torn read only means an extra read.
     Random, not a counter: two writers can never leave it where a reader last saw it."""
 
     def __init__(self, path: Path) -> None:
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | _NO_FOLLOW
+        descriptor = os.open(path, flags, 0o600)
         try:
-            if os.fstat(descriptor).st_size < 8:
+            info = os.fstat(descriptor)
+            if not stat.S_ISREG(info.st_mode):
+                raise ValueError(f"share: {str(path)!r} is not a regular file")
+            if info.st_size < 8:
                 os.ftruncate(descriptor, 8)
             self._map = mmap.mmap(descriptor, 8)
         finally:

@@ -18,12 +18,13 @@ second SIGTERM) gunicorn stops as it always does. SIGINT and SIGQUIT stop at onc
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
-import shutil
 import signal
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from ..draining import shared_flag
@@ -60,13 +61,24 @@ def drain_on_shutdown(delay: float = 10.0) -> Callable[[Any], None]:
 
 
 def remove_share_on_exit(directory: str | os.PathLike[str]) -> Callable[[Any], None]:
-    """An ``on_exit`` hook for gunicorn.conf.py: the directory the workers shared results
-    through (``HealthCheck(share=...)``) is removed when gunicorn stops, so that nothing is
-    left behind (a crash leaves it; the next start uses it as it is)."""
+    """An ``on_exit`` hook for gunicorn.conf.py: what the workers shared results through
+    (``HealthCheck(share=...)``) is removed when gunicorn stops, so that nothing is left behind:
+    the files healthcheck makes there, then the directory if that leaves it empty (anything
+    else in it stays). Not at the end of an upgrade (USR2), whose new master goes on using it."""
     if not isinstance(directory, (str, os.PathLike)) or not os.fspath(directory):
         raise TypeError(f"directory must be a path, got {directory!r}")
+    path = Path(os.path.abspath(os.path.expanduser(os.fspath(directory))))
 
     def on_exit(server: Any) -> None:
-        shutil.rmtree(directory, ignore_errors=True)
+        # As gunicorn decides whether to unlink its sockets: not while an upgrade's other
+        # master (the new one, or the old one not yet gone) goes on.
+        if getattr(server, "reexec_pid", 0) or getattr(server, "master_pid", 0):
+            return
+        for pattern in ("*.lock", "*.json", "*.tmp", "generation"):
+            for made in path.glob(pattern):
+                with contextlib.suppress(OSError):
+                    made.unlink()
+        with contextlib.suppress(OSError):
+            path.rmdir()  # only if empty: nothing of anyone else's goes
 
     return on_exit

@@ -163,3 +163,44 @@ def test_the_management_port_answers_while_the_event_loop_is_blocked(server: str
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_idle_connections_neither_block_probes_nor_stay_open() -> None:
+    from healthcheck import management
+
+    with serve_management(HealthCheck(), port=0) as server:
+        idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(50)]
+        try:
+            assert status_of(server.url + "/livez", 1) == 200  # answered beside them
+            idle[0].settimeout(management.READ_TIMEOUT + 5)
+            assert idle[0].recv(1) == b""  # closed once silent for READ_TIMEOUT
+        finally:
+            for connection in idle:
+                connection.close()
+
+
+def test_connections_past_the_cap_are_closed_at_once_and_the_cap_frees_up() -> None:
+    from healthcheck import management
+
+    with serve_management(HealthCheck(), port=0) as server:
+        idle = [socket.create_connection(("127.0.0.1", server.port))
+                for _ in range(management.MAX_CONNECTIONS)]  # fmt: skip
+        try:
+            time.sleep(0.3)
+            extra = socket.create_connection(("127.0.0.1", server.port))
+            extra.settimeout(2)
+            assert extra.recv(1) == b""  # closed, not left to use up file descriptors
+            extra.close()
+        finally:
+            for connection in idle:
+                connection.close()
+        time.sleep(0.3)
+        assert status_of(server.url + "/livez", 1) == 200
+
+
+def test_a_closed_listener_cannot_start_again() -> None:
+    server = serve_management(HealthCheck(), port=0)
+    server.close()
+    server.close()  # twice: nothing more
+    with pytest.raises(RuntimeError, match="closed"):
+        server.start()
