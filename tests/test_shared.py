@@ -219,6 +219,15 @@ def two_processes(tmp_path: Path, **options: object) -> tuple[HealthCheck, Healt
     return made[0], made[1]
 
 
+def counted_pair(tmp_path: Path, **options: object) -> tuple[HealthCheck, HealthCheck, list[int]]:
+    """Two "processes" with one check, ``db``, whose runs (in either) are counted."""
+    first, second = two_processes(tmp_path, **options)
+    runs: list[int] = []
+    for health in (first, second):
+        health.add_check(lambda: (runs.append(1) or True, "ok"), name="db")
+    return first, second, runs
+
+
 def test_checks_of_one_name_share_nothing_with_each_other(tmp_path: Path) -> None:
     first, second = two_processes(tmp_path)
     for health in (first, second):
@@ -230,10 +239,7 @@ def test_checks_of_one_name_share_nothing_with_each_other(tmp_path: Path) -> Non
 
 
 def test_a_result_lives_no_longer_here_than_this_processs_ttl(tmp_path: Path) -> None:
-    first, second = two_processes(tmp_path, success_ttl=1)
-    runs = []
-    for health in (first, second):
-        health.add_check(lambda: (runs.append(1) or True, "ok"), name="db")
+    first, second, runs = counted_pair(tmp_path, success_ttl=1)
     first.run()
     (published,) = tmp_path.glob("*.json")
     data = json.loads(published.read_text())
@@ -248,10 +254,7 @@ def test_a_result_lives_no_longer_here_than_this_processs_ttl(tmp_path: Path) ->
 
 
 def test_a_result_from_the_future_is_not_believed(tmp_path: Path) -> None:
-    first, second = two_processes(tmp_path)
-    runs = []
-    for health in (first, second):
-        health.add_check(lambda: (runs.append(1) or True, "ok"), name="db")
+    first, second, runs = counted_pair(tmp_path)
     first.run()
     (published,) = tmp_path.glob("*.json")
     data = json.loads(published.read_text())
@@ -276,10 +279,7 @@ def test_a_malformed_result_file_never_wedges_a_check(tmp_path: Path, content: s
 
 
 def test_clear_cache_runs_shared_checks_again(tmp_path: Path) -> None:
-    first, second = two_processes(tmp_path)
-    runs = []
-    for health in (first, second):
-        health.add_check(lambda: (runs.append(1) or True, "ok"), name="db")
+    first, second, runs = counted_pair(tmp_path)
     first.run()
     second.run()
     assert len(runs) == 1
