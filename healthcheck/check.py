@@ -42,6 +42,9 @@ class Check:
     #: With ``share=``, whether other processes take up its result; ``False`` for a check
     #: about the process itself (its busy threads, its memory), which each runs on its own.
     shared: bool = True
+    #: 1 for the first check made with its name in a HealthCheck, 2 for the second...: what
+    #: tells checks of one name apart when results are shared.
+    instance: int = 1
 
     @property
     def target(self) -> str | None:

@@ -112,7 +112,7 @@ class CheckerList(MutableSequence[Callable[[], Any]]):
             else:
                 twin = next((c for c in health._checks if c.func is func), None)
                 made.append(
-                    dataclasses.replace(twin)
+                    dataclasses.replace(twin, instance=health._next_instance(twin.name))
                     if twin is not None
                     else health._build(func, None, None, True, (), 1, 0)  # add_check's defaults
                 )

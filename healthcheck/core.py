@@ -125,6 +125,8 @@ class HealthCheck(_SettingAttributes):
         # Checks lately taken out of ``checkers`` (by their callable's id; each Check holds its
         # callable, so the id stays its own), to put back with their options.
         self._taken_out: dict[int, Check] = {}
+        #: Checks made so far, by name (see _next_instance).
+        self._instances: dict[str, int] = {}
         self._sections = Sections()
         self._groups: dict[str, Group] = {}
         if not callable(timer):
@@ -133,7 +135,6 @@ class HealthCheck(_SettingAttributes):
             settings,
             exception_handler=_handler(exception_handler),
             timer=timer,
-            registry=lambda: self._checks,
         )
         self._background: Background | None = None
         self._background_lock = threading.Lock()
@@ -313,16 +314,24 @@ class HealthCheck(_SettingAttributes):
         if name is not None and (not isinstance(name, str) or valid_text(name) != name):
             # Undecodable bytes (lone surrogates) would break every text answer naming it.
             raise ValueError(f"a check's name must be text UTF-8 can encode, got {name!r}")
+        name = self._settings.scrubber.scrub_text(name or valid_text(checker_name(func)))
         return Check(
             func,
-            self._settings.scrubber.scrub_text(name or valid_text(checker_name(func))),
+            name,
             timeout=_seconds("timeout", timeout),
             critical=bool(critical),
             tags=_names(tags),
             fail_after=fail_after,
             warn_for=_seconds("warn_for", warn_for) or 0,
             shared=bool(shared),
+            instance=self._next_instance(name),
         )
+
+    def _next_instance(self, name: str) -> int:
+        """How many checks of this name have been made here, this one included: the same in
+        every worker of an application, which runs the same registrations."""
+        self._instances[name] = self._instances.get(name, 0) + 1
+        return self._instances[name]
 
     @overload
     def checker(self, func: F, /) -> F: ...

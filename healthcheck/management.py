@@ -15,10 +15,12 @@ say it is saturated, with :class:`InFlight`, so that the load balancer backs off
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import socketserver
 import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
@@ -34,13 +36,20 @@ __all__ = ["InFlight", "ManagementServer", "serve_management"]
 
 #: Seconds a connection may stay silent (a client that connects and sends nothing).
 READ_TIMEOUT = 2.0
-#: Connections served at once; more are closed at once, so idle ones cannot use up the
-#: process's file descriptors (and with them its checks' connections).
+#: Connections served at once. Past it, a new connection takes the place of the oldest one
+#: still sending its request (a client trickling its headers holds no place for long); with
+#: none such, it is closed at once. Idle clients cannot use up the file descriptors the checks
+#: need, nor keep a probe out.
 MAX_CONNECTIONS = 256
 
 
 class _Handler(WSGIRequestHandler):
     timeout = READ_TIMEOUT
+
+    def parse_request(self) -> bool:
+        parsed = super().parse_request()
+        self.server.received(self.request)  # type: ignore[attr-defined]
+        return parsed
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("management: %s - %s", self.address_string(), format % args)
@@ -48,12 +57,15 @@ class _Handler(WSGIRequestHandler):
 
 class _Server(socketserver.ThreadingMixIn, WSGIServer):
     daemon_threads = True  # a stuck client never holds the process open
-    request_queue_size = 128  # a burst of probes waits in the backlog, not refused
+    request_queue_size = 1024  # a burst of probes waits in the backlog, not refused
     reuse_port = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.connections = threading.BoundedSemaphore(MAX_CONNECTIONS)
-        self.admitted: set[int] = set()  # ids of the sockets that hold a place
+        self._places = threading.Lock()
+        #: Connections holding a place, by id; and those still sending their request, with
+        #: when they came.
+        self.admitted: dict[int, Any] = {}
+        self.receiving: dict[int, float] = {}
         super().__init__(*args, **kwargs)
 
     def server_bind(self) -> None:
@@ -62,18 +74,38 @@ class _Server(socketserver.ThreadingMixIn, WSGIServer):
         super().server_bind()
 
     def verify_request(self, request: Any, client_address: Any) -> bool:
-        if not self.connections.acquire(blocking=False):
-            return False  # closed at once
-        self.admitted.add(id(request))
+        with self._places:
+            if len(self.admitted) >= MAX_CONNECTIONS and not self._evict_slowest():
+                return False  # closed at once
+            self.admitted[id(request)] = request
+            self.receiving[id(request)] = time.monotonic()
+            return True
+
+    def _evict_slowest(self) -> bool:
+        """Cut off the connection longest in sending its request; call with the lock held."""
+        if not self.receiving:
+            return False
+        oldest = min(self.receiving, key=self.receiving.__getitem__)
+        del self.receiving[oldest]
+        with contextlib.suppress(OSError):
+            self.admitted[oldest].shutdown(socket.SHUT_RDWR)  # its thread ends, and frees it
         return True
+
+    def received(self, request: Any) -> None:
+        with self._places:
+            self.receiving.pop(id(request), None)
 
     def shutdown_request(self, request: Any) -> None:
         try:
             super().shutdown_request(request)
         finally:
-            if id(request) in self.admitted:
-                self.admitted.discard(id(request))
-                self.connections.release()
+            with self._places:
+                self.admitted.pop(id(request), None)
+                self.receiving.pop(id(request), None)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client gone silent or cut off is no error of the application's: no traceback.
+        logger.debug("management: connection from %s ended early", client_address, exc_info=True)
 
 
 class ManagementServer:

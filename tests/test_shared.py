@@ -329,3 +329,82 @@ def test_remove_share_on_exit_removes_only_what_healthcheck_made(tmp_path: Path)
     (share / "notes.txt").unlink()
     hook(SimpleNamespace(reexec_pid=0, master_pid=0))
     assert not share.exists()
+
+
+def test_with_a_ttl_of_zero_waiters_take_up_the_run_they_waited_for(tmp_path: Path) -> None:
+    import threading
+
+    runs: list[int] = []
+    answers: list[int] = []
+
+    def slow() -> tuple[bool, str]:
+        runs.append(1)
+        time.sleep(0.6)
+        return True, "ok"
+
+    healths = [HealthCheck(share=tmp_path, success_ttl=0, failed_ttl=0, error_timeout=1)
+               for _ in range(4)]  # fmt: skip
+    for health in healths:
+        health.add_check(slow, name="db")
+    threads = [threading.Thread(target=lambda h=h: answers.append(h.run()[1])) for h in healths]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert answers == [200] * 4  # not queued one after another into "timed out"
+    assert len(runs) == 1
+
+
+def test_removing_a_check_does_not_renumber_the_others_of_its_name(tmp_path: Path) -> None:
+    first, second = two_processes(tmp_path)
+    for health in (first, second):
+        health.add_check(lambda: (True, "up"))
+        health.add_check(lambda: (False, "down"))
+    assert first.run()[1] == 500
+    del second.checkers[0]  # its "down" lambda is still the second of its name
+    body, status, _ = second.run()
+    assert status == 500 and [r["output"] for r in json.loads(body)["results"]] == ["down"]
+
+
+def test_a_directory_swapped_in_at_the_path_is_never_believed(tmp_path: Path) -> None:
+    import shutil
+
+    share = tmp_path / "share"
+    health = HealthCheck(share=share, error_timeout=1)
+    health.add_check(lambda: (False, "really down"), name="db")
+    health.run()
+    (published,) = share.glob("*.json")
+    forged = json.loads(published.read_text())
+    forged.update(status="pass", output="forged", timestamp=time.time(), expires=time.time() + 60)
+    share.rename(tmp_path / "moved")
+    share.mkdir()
+    share.chmod(0o777)  # another local user's, open to all
+    (share / published.name).write_text(json.dumps(forged))
+    health.clear_cache()
+    assert json.loads(health.run()[0])["results"][0]["output"] == "really down"
+    shutil.rmtree(tmp_path / "moved")  # the directory it opened is gone: made again? No: the
+    health.clear_cache()  # path now holds one open to all, which is refused: runs unshared
+    assert json.loads(health.run()[0])["results"][0]["output"] == "really down"
+
+
+def test_clear_cache_in_one_process_clears_them_all(tmp_path: Path) -> None:
+    first, second, runs = counted_pair(tmp_path)
+    first.run()
+    second.run()
+    assert len(runs) == 1
+    first.clear_cache()
+    first.run()
+    assert len(runs) == 2
+    second_result = json.loads(second.run()[0])["results"][0]
+    first_result = json.loads(first.run()[0])["results"][0]
+    assert len(runs) == 2  # the second took up the first's new run, not its old result
+    assert second_result["timestamp"] == first_result["timestamp"]
+
+
+def test_an_open_directory_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    mount = tmp_path / "emptydir"
+    mount.mkdir()
+    mount.chmod(0o777)  # as a Kubernetes emptyDir is
+    with pytest.raises(ValueError, match="such as a new one below this"):
+        HealthCheck(share=mount)
+    assert HealthCheck(share=mount / "app").run()[1] == 200  # a directory of its own below it

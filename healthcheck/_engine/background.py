@@ -51,8 +51,10 @@ class Background:
         self._thread = threading.Thread(
             target=self._loop, name="healthcheck-background", daemon=True
         )
-        #: Sharing results with other processes: their publications last taken up.
+        #: Sharing results with other processes: their publications last taken up, and the
+        #: version of each check's result file last read.
         self._shared_mark: int | None = None
+        self._seen: dict[Check, tuple[int, int, int]] = {}
 
     def start(self) -> None:
         self._thread.start()
@@ -117,7 +119,12 @@ class Background:
         for check in self._checks():
             if not check.shared:
                 continue
-            adopted = self._engine.published(shared, self._engine.share_key(check), check)
+            key = self._engine.share_key(check)
+            version = shared.version(key)  # a stat: only changed files are read
+            if version is None or self._seen.get(check) == version:
+                continue
+            self._seen[check] = version
+            adopted = self._engine.published(shared, key, check)
             latest = self._latest.get(check)
             if adopted is not None and (latest is None or adopted[0].timestamp > latest.timestamp):
                 self._keep(check, self._engine.adopt(check, adopted[0]))

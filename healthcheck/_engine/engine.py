@@ -10,8 +10,7 @@ import math
 import threading
 import time
 import weakref
-from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from typing import Union
@@ -47,7 +46,6 @@ class Engine:
         *,
         exception_handler: ExceptionHandler,
         timer: Timer,
-        registry: Callable[[], tuple[Check, ...]] = tuple,
     ) -> None:
         self.settings = settings
         self.cache = ResultCache(timer=timer)
@@ -62,11 +60,10 @@ class Engine:
         self.histories = Histories()
         #: Results shared with the other processes of the host, if ``settings.share`` is set.
         self.shared = SharedResults(settings.share) if settings.share is not None else None
-        #: The registered checks (their order names checks of one name apart when shared).
-        self._registry = registry
-        self._share_keys: tuple[object, dict[Check, str]] = (None, {})
-        #: When clear_cache() last ran: results published before then are not taken up.
+        #: When clear_cache() last ran (here or elsewhere, sharing): results published before
+        #: then are not taken up; and the shared mark of the last clear seen.
         self._cleared = 0.0
+        self._seen_clear = self.shared.cleared() if self.shared is not None else 0.0
         self._unavailable_said = -math.inf
         self._waits = Waits()
         #: Checks already said to run without a time limit (see _warn_unlimited).
@@ -83,6 +80,7 @@ class Engine:
 
     @property
     def generation(self) -> int:
+        self._follow_clear()
         return self.cache.generation
 
     def fresh_until(self, checks: Sequence[Check]) -> float:
@@ -136,6 +134,7 @@ class Engine:
 
     def results(self, checks: Sequence[Check]) -> list[CheckResult]:
         """Fresh results for ``checks``, running what is missing; blocks the calling thread."""
+        self._follow_clear()
         cached = self.cache.get_all(checks)
         if cached is not None:
             return cached
@@ -148,6 +147,7 @@ class Engine:
 
     async def results_async(self, checks: Sequence[Check]) -> list[CheckResult]:
         """Like :meth:`results`, awaiting on the running loop without blocking it."""
+        self._follow_clear()
         cached = self.cache.get_all(checks)
         if cached is not None:
             return cached
@@ -231,11 +231,12 @@ class Engine:
         limit; past it, the flight ends as timed out and the next caller tries again. With the
         directory gone or unusable, the check runs here, unshared."""
         flight.start()
+        began = time.time()  # a result made since answers this flight, whatever its TTL
         key = self.share_key(check)
         pause = defaults.SHARE_POLL
         try:
             while True:
-                adopted = self.published(shared, key, check, newer_than)
+                adopted = self.published(shared, key, check, newer_than, began)
                 if adopted is None:
                     lock = shared.try_lock(key)
                     if lock is Lock.UNAVAILABLE:
@@ -243,7 +244,7 @@ class Engine:
                         self.runner.launch_many([(check, flight)], self._land, self.cache.drop)
                         return
                     if lock is Lock.TAKEN:
-                        adopted = self.published(shared, key, check, newer_than)  # meanwhile?
+                        adopted = self.published(shared, key, check, newer_than, began)
                         if adopted is None:
                             self.runner.launch_many(
                                 [(check, flight)],
@@ -269,25 +270,24 @@ class Engine:
             self.cache.drop(check, flight, self.runner.result(check, failed, 0.0, log=False))
 
     def published(
-        self, shared: SharedResults, key: str, check: Check, newer_than: float | None = None
+        self,
+        shared: SharedResults,
+        key: str,
+        check: Check,
+        newer_than: float | None = None,
+        made_since: float | None = None,
     ) -> tuple[CheckResult, float] | None:
         """What another process (or this one) published for ``check``, if still fresh here."""
         ttls = (self.settings.success_ttl, self.settings.failed_ttl)
-        return shared.read(key, check, ttls, max(newer_than or 0.0, self._cleared))
+        newer_than = max(newer_than or 0.0, self._cleared)
+        return shared.read(key, check, ttls, newer_than, made_since)
 
-    def share_key(self, check: Check) -> str:
-        """The name a check shares its result under: its own, and for the second, third...
-        check of one name (two lambdas) ``name#2``, ``name#3``, by registration order, which
-        is the same in every worker of an application."""
-        registry = self._registry()
-        made, keys = self._share_keys
-        if made is not registry:
-            keys, seen = {}, Counter[str]()
-            for each in registry:
-                seen[each.name] += 1
-                keys[each] = each.name if seen[each.name] == 1 else f"{each.name}#{seen[each.name]}"
-            self._share_keys = (registry, keys)
-        return keys.get(check, check.name)
+    @staticmethod
+    def share_key(check: Check) -> str:
+        """The name a check shares its result under: its own and, for the second, third...
+        check built with one name (two lambdas), ``name#2``, ``name#3``: numbered when made,
+        so the same in every worker of an application, whatever is removed later."""
+        return check.name if check.instance == 1 else f"{check.name}#{check.instance}"
 
     def _unavailable(self, shared: SharedResults) -> None:
         now = time.monotonic()
@@ -300,9 +300,21 @@ class Engine:
             )
 
     def clear(self) -> None:
-        """Forget every result, here and, for this process, what others published before now."""
+        """Forget every result; sharing, in every process, and take up nothing published
+        before now."""
         self._cleared = time.time()
+        if self.shared is not None:
+            self._seen_clear = self.shared.clear()
         self.cache.clear()
+
+    def _follow_clear(self) -> None:
+        """Sharing: another process cleared its cache, so forget ours (a cheap look)."""
+        shared = self.shared
+        if shared is not None and shared.cleared() != self._seen_clear:
+            self._seen_clear = shared.cleared()
+            # Results published since that clear stand: another process's new run, say.
+            self._cleared = max(self._cleared, self._seen_clear)
+            self.cache.clear()
 
     def adopt(self, check: Check, result: CheckResult) -> CheckResult:
         """``result``, which another process published, settled as if it had landed here."""
