@@ -45,12 +45,9 @@ class Check:
     #: 1 for the first check made with its name in a HealthCheck, 2 for the second...: what
     #: tells checks of one name apart when results are shared.
     instance: int = 1
-
-    @property
-    def target(self) -> str | None:
-        """What a built-in check checks (credentials masked): its name is made from it."""
-        target = getattr(self.func, "target", None)
-        return target if isinstance(target, str) else None
+    #: What the checker says it checks (a built-in check's ``target``), scrubbed: shown
+    #: under its name.
+    target: str | None = None
 
     @functools.cached_property
     def is_async(self) -> bool:

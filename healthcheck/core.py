@@ -314,7 +314,9 @@ class HealthCheck(_SettingAttributes):
         if name is not None and (not isinstance(name, str) or valid_text(name) != name):
             # Undecodable bytes (lone surrogates) would break every text answer naming it.
             raise ValueError(f"a check's name must be text UTF-8 can encode, got {name!r}")
-        name = self._settings.scrubber.scrub_text(name or valid_text(checker_name(func)))
+        scrubber = self._settings.scrubber
+        name = scrubber.scrub_text(name or valid_text(checker_name(func)))
+        target = getattr(func, "target", None)  # any checker's: shown, so scrubbed like output
         return Check(
             func,
             name,
@@ -325,6 +327,7 @@ class HealthCheck(_SettingAttributes):
             warn_for=_seconds("warn_for", warn_for) or 0,
             shared=bool(shared),
             instance=self._next_instance(name),
+            target=scrubber.scrub_text(valid_text(target)) if isinstance(target, str) else None,
         )
 
     def _next_instance(self, name: str) -> int:

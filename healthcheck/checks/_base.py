@@ -255,13 +255,15 @@ class Hidden:
 
 def userinfo_parts(url: str) -> list[str]:
     """What a driver's message may repeat of ``url``'s userinfo when it holds an unencoded
-    ``/``, ``?``, ``#`` or ``@`` (urlsplit then finds no password): the userinfo, what
-    follows its first ``:``, and each piece between those characters."""
+    ``/``, ``?``, ``#``, ``@`` or brackets (urlsplit then finds no password): the userinfo,
+    what follows its first ``:``, and each piece between those characters, as written and
+    %-decoded."""
     _, separator, rest = url.partition("://")
     if not separator or "@" not in rest:
         return []
     userinfo = rest.rpartition("@")[0]
-    return [userinfo, userinfo.partition(":")[2], *re.split(r"[/?#:@]", userinfo)]
+    pieces = [userinfo, userinfo.partition(":")[2], *re.split(r"[/?#:@\[\]]", userinfo)]
+    return [*pieces, *(unquote(piece) for piece in pieces)]
 
 
 def check_name(factory: str, name: object, default: str) -> str:

@@ -230,8 +230,9 @@ def span_text(seconds: float) -> str:
 #: Every ``data-refresh`` seconds while the page is seen (a page hidden past its time catches up
 #: when shown again), fetches the page anew and puts its body in place: a reload that met a
 #: dead server or a proxy's error page would leave the tab there for good, while this keeps the
-#: last good page, says it could not refresh, and tries again. Fixed text: the
-#: Content-Security-Policy allows it by hash.
+#: last good page, says it could not refresh, and tries again. A fetch unanswered after the
+#: refresh period (5 s at least) is given up, so a hung request cannot stop the refreshes.
+#: Fixed text: the Content-Security-Policy allows it by hash.
 _REFRESH_SCRIPT = (
     "(function(){var n=1000*document.currentScript.dataset.refresh,due=Date.now()+n,busy=0;"
     "function swap(html){var page=new DOMParser().parseFromString(html,'text/html');"
@@ -243,9 +244,11 @@ _REFRESH_SCRIPT = (
     "note.textContent='Could not refresh at '+new Date().toLocaleTimeString()+"
     "': this page may be out of date. Trying again.';}}"
     "function tick(){if(busy||document.visibilityState==='hidden'||Date.now()<due)return;"
-    "busy=1;due=Date.now()+n;fetch(location.href,{cache:'no-store',headers:{Accept:'text/html'}})"
+    "busy=1;due=Date.now()+n;var stop=new AbortController(),"
+    "limit=setTimeout(function(){stop.abort();},Math.max(n,5000));"
+    "fetch(location.href,{cache:'no-store',headers:{Accept:'text/html'},signal:stop.signal})"
     ".then(function(r){return r.text();}).then(swap).catch(stale)"
-    ".then(function(){busy=0;});}"
+    ".then(function(){clearTimeout(limit);busy=0;});}"
     "setInterval(tick,1000);document.addEventListener('visibilitychange',tick);})();"
 )
 

@@ -532,7 +532,7 @@ URL_FACTORIES = {
 
 
 @pytest.mark.parametrize("factory", sorted(URL_FACTORIES))
-@pytest.mark.parametrize("separator", ["/", "?", "#", "@", ":"])
+@pytest.mark.parametrize("separator", ["/", "?", "#", "@", ":", "[", "]", "%2F/"])
 def test_no_piece_of_a_password_with_url_delimiters_is_ever_shown(
     factory: str, separator: str
 ) -> None:

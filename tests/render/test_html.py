@@ -414,3 +414,17 @@ def test_a_built_in_checks_target_shows_under_its_name_and_names_are_isolated() 
     assert page.find("span", **{"class": "target"})
     # Each name in its own bidi context: an override in one cannot turn the banner around.
     assert "<bdi>\u202eevil</bdi>" in render_html(health.report())
+
+
+def test_any_checkers_target_is_scrubbed_before_it_is_shown() -> None:
+    class Database:
+        __name__ = "orders-db"
+        target = "postgresql://app:S3cretPassw0rd@db/orders"
+
+        def __call__(self) -> tuple[bool, str]:
+            return True, "ok"
+
+    health = HealthCheck()
+    health.add_check(Database())
+    html = render_html(health.report())
+    assert "S3cretPassw0rd" not in html and "postgresql://app:" in html

@@ -149,6 +149,24 @@ def test_a_failed_refresh_keeps_the_page_says_so_and_recovers(browser: Any) -> N
         page.close()
 
 
+def test_a_refresh_that_never_answers_is_given_up_and_said(browser: Any) -> None:
+    health = HealthCheck(success_ttl=0, failed_ttl=0)
+    state = {"up": True}
+    health.add_check(lambda: (state["up"], "refused" if not state["up"] else "ok"), name="db")
+    with wsgi_app_server(health, None, refresh=1) as base:
+        page = browser.new_page()
+        url = base + "/healthcheck?format=html"
+        page.goto(url)
+        page.route(url, lambda route: None)  # a request that hangs for ever
+        page.wait_for_timeout(7000)  # given up after 5 s
+        assert "Could not refresh" in page.locator("#stale").inner_text()
+        page.unroute(url)
+        state["up"] = False
+        page.wait_for_timeout(2500)
+        assert "Failing: db" in page.locator(".banner").inner_text()  # refreshing again
+        page.close()
+
+
 @pytest.mark.parametrize("width", [1280, 2560])
 def test_long_names_and_outputs_stay_inside_the_card(browser: Any, width: int) -> None:
     health = HealthCheck()

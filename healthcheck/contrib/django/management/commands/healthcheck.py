@@ -15,7 +15,10 @@ exceptions: Any = require("django.core.exceptions", extra="django")
 
 
 class Command(base.BaseCommand):  # type: ignore[misc]
-    help = "Run the project's health checks; exit 0 healthy, 1 unhealthy, 2 misused or too slow."
+    help = (
+        "Run the project's health checks; exit 0 passing (warnings included), 1 failing, "
+        "2 misused or too slow."
+    )
     # Django's system checks load the URLconf, which a HEALTHCHECK mistake breaks with a
     # traceback: this command reports its own mistakes on one line instead.
     requires_system_checks: list[str] = []  # noqa: RUF012 - Django's class attribute
