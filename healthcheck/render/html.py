@@ -172,7 +172,7 @@ def render_html(
     process = f" &middot; process {os.getpid()}" if details else ""
     parts = [
         f'<header><h1>{escape(title)}</h1><p class="meta">Updated {_utc(now)}{process}'
-        + (f" &middot; refreshes every {int(refresh)} s" if refresh > 0 else "")
+        + (f" &middot; refreshes every {span_text(refresh)}" if refresh > 0 else "")
         + "</p></header>",
         '<p class="stale" id="stale" role="alert" hidden></p>',
         _banner(report, details, now),

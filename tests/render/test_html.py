@@ -176,6 +176,7 @@ def test_refresh_script_and_its_no_script_fallback() -> None:
     assert page.find("script", **{"data-refresh": "30"})
     assert '<noscript><meta http-equiv="refresh" content="30"></noscript>' in html
     assert "refreshes every 30 s" in "".join(page.text)
+    assert "refreshes every 1 h" in render_html(mixed_report(), refresh=3600)  # not "3600 s"
     quiet = render_html(mixed_report(), refresh=0)
     assert "<script" not in quiet and "refresh" not in quiet
 
