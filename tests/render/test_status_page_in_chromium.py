@@ -124,7 +124,22 @@ def test_the_page_refreshes_while_seen_and_waits_while_hidden(browser: Any) -> N
         context.close()
 
 
-def test_a_failed_refresh_keeps_the_page_says_so_and_recovers(browser: Any) -> None:
+def proxy_error(route: Any) -> None:
+    """A proxy in front answers its own error page while the service restarts."""
+    route.fulfill(
+        status=502, content_type="text/html", body="<html><body>502 Bad Gateway</body></html>"
+    )
+
+
+def hang(route: Any) -> None:
+    """A request that is never answered (the refresh gives it up after 5 s)."""
+
+
+@pytest.mark.parametrize(("outage", "wait"), [(proxy_error, 2500), (hang, 7000)],
+                         ids=["proxy-502", "hung-request"])  # fmt: skip
+def test_a_failed_refresh_keeps_the_page_says_so_and_recovers(
+    browser: Any, outage: Any, wait: int
+) -> None:
     health = HealthCheck(success_ttl=0, failed_ttl=0)
     state = {"up": True}
     health.add_check(lambda: (state["up"], "refused" if not state["up"] else "ok"), name="db")
@@ -132,38 +147,17 @@ def test_a_failed_refresh_keeps_the_page_says_so_and_recovers(browser: Any) -> N
         page = browser.new_page()
         url = base + "/healthcheck?format=html"
         page.goto(url)
-        # A proxy in front answers its own error page while the service restarts.
-        page.route(url, lambda route: route.fulfill(
-            status=502, content_type="text/html", body="<html><body>502 Bad Gateway</body></html>"
-        ))  # fmt: skip
-        page.wait_for_timeout(2500)
+        page.route(url, outage)
+        page.wait_for_timeout(wait)
         assert page.locator("table.checks").count() == 1  # the last good page stays
         note = page.locator("#stale")
         assert note.is_visible() and "Could not refresh" in note.inner_text()
         page.unroute(url)
         state["up"] = False
         page.wait_for_timeout(2500)
-        assert not page.locator("#stale").is_visible()
+        assert not page.locator("#stale").is_visible()  # refreshing again
         assert "Failing: db" in page.locator(".banner").inner_text()
         assert page.title() == "Health: fail"
-        page.close()
-
-
-def test_a_refresh_that_never_answers_is_given_up_and_said(browser: Any) -> None:
-    health = HealthCheck(success_ttl=0, failed_ttl=0)
-    state = {"up": True}
-    health.add_check(lambda: (state["up"], "refused" if not state["up"] else "ok"), name="db")
-    with wsgi_app_server(health, None, refresh=1) as base:
-        page = browser.new_page()
-        url = base + "/healthcheck?format=html"
-        page.goto(url)
-        page.route(url, lambda route: None)  # a request that hangs for ever
-        page.wait_for_timeout(7000)  # given up after 5 s
-        assert "Could not refresh" in page.locator("#stale").inner_text()
-        page.unroute(url)
-        state["up"] = False
-        page.wait_for_timeout(2500)
-        assert "Failing: db" in page.locator(".banner").inner_text()  # refreshing again
         page.close()
 
 
