@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 Checker = Callable[[], Any]
@@ -49,6 +49,8 @@ class Check:
     #: under its name.
     target: str | None = None
 
-    @functools.cached_property
-    def is_async(self) -> bool:
-        return is_async_checker(self.func)
+    #: Whether the checker is awaited (worked out once, when registered, not on a first run).
+    is_async: bool = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "is_async", is_async_checker(self.func))

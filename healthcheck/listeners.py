@@ -72,7 +72,7 @@ class StatusBoard:
         with self._lock:
             old = self._states.get(key)
             self._states[key] = result.status
-            if old is not result.status:
+            if old is not result.status and self._listeners:  # nobody to tell: nothing made
                 changes.append(StatusChange(name, old, result.status, result))
             self._weigh(key, weight)
             self._changed_overall(changes, result.timestamp)

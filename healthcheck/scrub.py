@@ -200,8 +200,10 @@ def _secret_value(value: str, mask: str) -> bool:
     return mask not in value and value.strip("\"'()").lower() not in _NOT_VALUES
 
 
-#: How many judged names a scrubber remembers.
+#: How many judged names (and scrubbed texts) a scrubber remembers.
 _JUDGED_KEPT = 4096
+#: The longest text whose scrubbed form is remembered.
+_SCRUBBED_LENGTH = 256
 
 
 class Scrubber:
@@ -228,6 +230,8 @@ class Scrubber:
         #: Names judged already: the same few come again and again (environ, pairs in text).
         self._judged: dict[str, bool] = {}
         self._judged_in_text: dict[str, bool] = {}
+        #: Short texts scrubbed already: checks say the same few things ("ok") run after run.
+        self._scrubbed: dict[str, str] = {}
 
     def is_secret_key(self, key: object) -> bool:
         """True when a mapping key names a secret."""
@@ -273,6 +277,17 @@ class Scrubber:
 
     def scrub_text(self, text: str) -> str:
         """``text`` with every secret-looking value masked."""
+        known = self._scrubbed.get(text)
+        if known is not None:
+            return known
+        scrubbed = self._scrub_text(text)
+        if len(text) <= _SCRUBBED_LENGTH:
+            if len(self._scrubbed) >= _JUDGED_KEPT:
+                self._scrubbed.clear()
+            self._scrubbed[text] = scrubbed
+        return scrubbed
+
+    def _scrub_text(self, text: str) -> str:
         mask = self.mask
 
         def keep(match: re.Match[str]) -> str:

@@ -1407,6 +1407,32 @@ def test_a_ttl_may_be_none_or_any_duration(value: float | None) -> None:
     assert health.success_ttl == health.failed_ttl == float(value or 0)
 
 
+def test_many_checks_without_a_time_limit_are_said_in_one_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="healthcheck")
+    health = HealthCheck(success_ttl=0)
+    for number in range(7):
+        health.add_check(lambda: (True, "ok"), name=f"c{number}")
+    health.add_check(lambda: (True, "ok"), name="bounded", timeout=2)
+    for _ in range(2):
+        health.run()
+    said = [r.getMessage() for r in caplog.records if "no time limit" in r.getMessage()]
+    assert said == [
+        '7 health checks ("c0", "c1", "c2", "c3", "c4" and 2 more) have no time limit '
+        "(error_timeout=0, timeout= not given): if one hangs, every request for it waits with "
+        "it; give them one"
+    ]
+    health.add_check(lambda: (True, "ok"), name="late")
+    health.run()
+    said = [r.getMessage() for r in caplog.records if "no time limit" in r.getMessage()]
+    assert said[1:] == [
+        'Health check "late" has no time limit (error_timeout=0, timeout= not given): if it '
+        "hangs, every request for it waits with it; give it one"
+    ]
+    health.close()
+
+
 def test_a_check_without_a_time_limit_is_said_once(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="healthcheck")
     unlimited = HealthCheck(success_ttl=0)

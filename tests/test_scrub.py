@@ -757,3 +757,16 @@ def test_program_password_options_are_masked_in_argv(argv: list[str], masked: in
     assert TOKEN not in json.dumps(scrubbed)
     assert MASK in str(scrubbed[masked])
     assert DEFAULT.scrub_argv(["psql", "-p", "5432"]) == ["psql", "-p", "5432"]
+
+
+def test_a_text_scrubbed_again_is_masked_by_its_own_scrubbers_rules() -> None:
+    # Scrubbed texts are remembered per scrubber: a second scrubber with rules of its own
+    # must not be handed the first one's answer, nor the first the second's.
+    own = Scrubber(values=[r"hunter2"])
+    text = "login with hunter2 failed"
+    for _ in range(3):
+        assert own.scrub_text(text) == f"login with {own.mask} failed"
+        assert DEFAULT.scrub_text(text) == text
+    long = "token=abc " + "x" * 400  # past what is remembered: masked all the same
+    for _ in range(2):
+        assert DEFAULT.scrub_text(long).startswith(f"token={DEFAULT.mask}")

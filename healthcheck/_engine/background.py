@@ -141,7 +141,7 @@ class Background:
     def _keep(self, check: Check, result: CheckResult, unless: Flight | None = None) -> None:
         """Make ``result`` the latest, unless ``unless`` has landed (its result wins)."""
         with self._lock:
-            if unless is not None and unless.future.done():
+            if unless is not None and unless.landed is not None:
                 return
             if self._latest.get(check) is not result:
                 self._latest[check] = result
@@ -204,9 +204,9 @@ class Background:
                 wait(either, self._engine.remaining(flight), FIRST_COMPLETED)
                 if self._stopping.is_set():
                     return
-                if flight.future.done() or running:
+                if flight.landed is not None or running:
                     break
-            if not flight.future.done():  # a landing after this replaces the timeout
+            if flight.landed is None:  # a landing after this replaces the timeout
                 self._keep(check, self._engine.timed_out(check, flight), unless=flight)
 
     def _landed(self, check: Check, future: Future[CheckResult]) -> None:

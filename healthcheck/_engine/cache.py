@@ -26,22 +26,44 @@ class Flight:
     #: Seconds the execution may run; ``None`` waits for as long as it takes.
     timeout: float | None
     timer: Timer = field(default=time.monotonic, repr=False)
+    #: Its cache's lock (see ResultCache.lock): held while it lands.
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     #: When it started running (timer clock); ``None`` while it waits for a thread.
     started: float | None = None
-    future: Future[CheckResult] = field(default_factory=Future)
+    #: Its result, once landed.
+    landed: CheckResult | None = None
     #: The "timed out" result given to this flight's waiters (the latest, if remade).
     timeout_result: CheckResult | None = None
     #: Set by clear(): the execution began before it, so its result must not be kept.
     stale: bool = False
-
-    def __post_init__(self) -> None:
-        # A running future cannot be cancelled, so no waiter can take it from the others.
-        self.future.set_running_or_notify_cancel()
+    _future: Future[CheckResult] | None = field(default=None, repr=False)
 
     def start(self) -> None:
         """The execution begins: its time limit starts now."""
         if self.started is None:
             self.started = self.timer()
+
+    @property
+    def future(self) -> Future[CheckResult]:
+        """A future of its result, for a waiter that must wait: made when first asked for,
+        since a run of many quick checks has most of them landed before anyone waits."""
+        with self.lock:
+            if self._future is None:
+                future: Future[CheckResult] = Future()
+                # A running future cannot be cancelled: no waiter can take it from the others.
+                future.set_running_or_notify_cancel()
+                if self.landed is not None:
+                    future.set_result(self.landed)
+                self._future = future
+            return self._future
+
+    def finish(self, result: CheckResult) -> None:
+        """Land ``result`` and wake the waiters, unless it landed already (a flight dropped
+        may land late). Call with :attr:`lock` held."""
+        if self.landed is None:
+            self.landed = result
+            if self._future is not None:
+                self._future.set_result(result)
 
     @property
     def deadline(self) -> float | None:
@@ -132,7 +154,7 @@ class ResultCache:
                     continue
                 flight = self._flights.get(key)
                 if flight is None:
-                    flight = Flight(timeout=timeout or None, timer=self.timer)
+                    flight = Flight(timeout=timeout or None, timer=self.timer, lock=self._lock)
                     self._flights[key] = flight
                     new.append((key, flight))
                 got.append(flight)
@@ -162,8 +184,7 @@ class ResultCache:
                     self._store(key, result, life)
             # Under the lock, so record_timeout sees a landed flight as done. The callbacks
             # only wake waiters; none takes this lock.
-            if not flight.future.done():  # a dropped flight may land late
-                flight.future.set_result(result)
+            flight.finish(result)
 
     def drop(self, key: Hashable, flight: Flight, result: CheckResult) -> None:
         """End ``flight`` without caching: its waiters get ``result``, the next caller runs the
@@ -171,8 +192,7 @@ class ResultCache:
         with self._lock:
             if self._flights.get(key) is flight:
                 del self._flights[key]
-            if not flight.future.done():
-                flight.future.set_result(result)
+            flight.finish(result)
 
     def record_timeout(
         self, key: Hashable, flight: Flight, make: Callable[[], CheckResult]
@@ -185,9 +205,8 @@ class ResultCache:
         lasted long enough fails). ``flight.timeout_result`` tells ``make`` if it is the
         first."""
         with self._lock:
-            if flight.future.done():
-                landed: CheckResult = flight.future.result()
-                return landed
+            if flight.landed is not None:
+                return flight.landed
             timed_out = flight.timeout_result
             if timed_out is None or self._fresh(key, self.timer()) is not timed_out:
                 timed_out = make()

@@ -29,6 +29,8 @@ from .shared import Lock, SharedResults
 logger = logging.getLogger("healthcheck")
 
 Fetched = list[tuple[Check, Union[CheckResult, Flight]]]
+#: How many checks a warning about many names at most.
+_NAMED = 5
 
 
 class Engine:
@@ -198,15 +200,31 @@ class Engine:
 
     def _warn_unlimited(self, flights: Sequence[tuple[Check, Flight]]) -> None:
         """Say once per check that it runs without a time limit: hung, it would hold a server
-        thread for every request that asks for it."""
-        for check, flight in flights:
-            if flight.timeout is None and check not in self._unlimited:
-                self._unlimited.add(check)
-                logger.warning(
-                    'Health check "%s" has no time limit (error_timeout=0, timeout= not given): '
-                    "if it hangs, every request for it waits with it; give it one",
-                    check.name,
-                )
+        thread for every request that asks for it. One line per run, however many checks."""
+        unlimited = [
+            check.name
+            for check, flight in flights
+            if flight.timeout is None and check not in self._unlimited
+        ]
+        if not unlimited:
+            return
+        self._unlimited.update(check for check, flight in flights if flight.timeout is None)
+        if len(unlimited) == 1:
+            logger.warning(
+                'Health check "%s" has no time limit (error_timeout=0, timeout= not given): '
+                "if it hangs, every request for it waits with it; give it one",
+                unlimited[0],
+            )
+            return
+        shown = ", ".join(f'"{name}"' for name in unlimited[:_NAMED])
+        more = f" and {len(unlimited) - _NAMED} more" if len(unlimited) > _NAMED else ""
+        logger.warning(
+            "%d health checks (%s%s) have no time limit (error_timeout=0, timeout= not given): "
+            "if one hangs, every request for it waits with it; give them one",
+            len(unlimited),
+            shown,
+            more,
+        )
 
     def _land(self, check: Check, flight: Flight, result: CheckResult) -> None:
         self.cache.land(check, flight, result, partial(self._settle, check))
@@ -348,6 +366,8 @@ class Engine:
         if isinstance(got, CheckResult):
             return got
         while True:
+            if got.landed is not None:  # most of a run of quick checks: no future to wait on
+                return got.landed
             running = got.started is not None  # what the wait below is for
             try:
                 return got.future.result(self.remaining(got))
@@ -358,6 +378,8 @@ class Engine:
     async def _wait_async(self, check: Check, got: CheckResult | Flight) -> CheckResult:
         if isinstance(got, CheckResult):
             return got
+        if got.landed is not None:
+            return got.landed
         landed = asyncio.wrap_future(got.future)
         while True:
             running = got.started is not None  # what the wait below is for
