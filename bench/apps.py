@@ -51,6 +51,10 @@ def make_flask_app(kind: str, setup: str) -> Flask:
     if kind == "healthcheck":
         health = build_health(setup)
         app.add_url_rule("/healthcheck", view_func=lambda: health.run())
+        # The same below a name (scenario 2's baseline for a check by name; see faces.py).
+        app.add_url_rule(
+            "/healthcheck/<name>", endpoint="named", view_func=lambda name: health.run()
+        )
     elif kind == "adapter":
         from healthcheck import EnvironmentDump
         from healthcheck.integrations.flask import HealthCheckExtension
@@ -80,7 +84,7 @@ def make_wsgi_app(kind: str, setup: str) -> Any:
 
     def fallback(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path == "/healthcheck" and kind == "healthcheck":
+        if kind == "healthcheck" and _run_route(path):
             body, status, headers = health.run()
             start_response(f"{status} {STATUS_TEXT.get(status, '')}", list(headers.items()))
             return [body.encode()]
@@ -113,7 +117,7 @@ def make_asgi_app() -> Any:
         if scope["type"] != "http":
             return
         path = scope.get("path", "")
-        if path == "/healthcheck" and kind == "healthcheck":
+        if kind == "healthcheck" and _run_route(path):
             body, status, headers = await health.run_async()
             pairs = [(k.encode(), v.encode()) for k, v in headers.items()]
             payload = body.encode()
@@ -134,6 +138,12 @@ def make_asgi_app() -> Any:
 
 
 STATUS_TEXT = {200: "OK", 500: "Internal Server Error", 503: "Service Unavailable"}
+
+
+def _run_route(path: str) -> bool:
+    """The paths the run() route answers: /healthcheck, and below it any name (scenario 2's
+    baseline for a check by name; see faces.py)."""
+    return path == "/healthcheck" or (path.startswith("/healthcheck/") and path.count("/") == 2)
 
 
 # -- Tornado -------------------------------------------------------------------------------
@@ -167,7 +177,9 @@ def make_tornado_app(kind: str, setup: str) -> tornado.web.Application:
     if kind == "healthcheck":
         from healthcheck import TornadoHandler
 
-        routes.append(("/healthcheck", TornadoHandler, dict(checker=build_health(setup))))
+        checker = dict(checker=build_health(setup))
+        routes.append(("/healthcheck", TornadoHandler, checker))
+        routes.append(("/healthcheck/[^/]+", TornadoHandler, checker))  # as _run_route()
     elif kind == "adapter":
         from healthcheck import EnvironmentDump
         from healthcheck.integrations.tornado import routes as health_routes

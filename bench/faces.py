@@ -12,3 +12,14 @@ FACES = {
     "/metrics": "/metrics",
     "/environment": "/environment",
 }
+
+
+def baseline(path: str) -> str:
+    """The run() route's request of the same shape as a face's ``path``: the same query string
+    and a name segment where the face has one (the run() route answers ``run()`` whatever
+    they say). So each ratio is what the face adds, not what the framework spends parsing a
+    longer request line or matching a route with a converter."""
+    route, _, query = path.partition("?")
+    if not route.startswith("/healthcheck"):
+        return "/healthcheck"
+    return route + (f"?{query}" if query else "")

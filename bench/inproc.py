@@ -24,7 +24,7 @@ from typing import Any
 
 from apps import make_flask_app
 from checks import CountingSleeper, bare_body, build_health, describe, named, ok, sleeper
-from faces import FACES
+from faces import FACES, baseline
 
 from healthcheck import HealthCheck
 
@@ -126,11 +126,12 @@ def flask_paired(quick: bool) -> Result:
 
 def faces(quick: bool) -> Result:
     """CPU time of a whole Flask request (test client) per face of the extension, ten cached
-    checks, paired with a request to the run() route of another app in the same process:
-    batches alternate, and each pair's ratio is taken, so the machine's drift cancels out."""
+    checks, paired with a request of the same shape to the run() route of another app in the
+    same process (see faces.baseline): batches alternate, and each pair's ratio is taken, so
+    the machine's drift cancels out."""
     plain = make_flask_app("healthcheck", "ten").test_client()
     served = make_flask_app("adapter", "ten").test_client()
-    pairs, batch = (6, 200) if quick else (25, 400)
+    pairs, batch = (10, 100) if quick else (60, 100)
 
     def cost(client: Any, path: str) -> float:
         start = time.process_time()
@@ -140,14 +141,15 @@ def faces(quick: bool) -> Result:
             raise RuntimeError(f"{path} answered {reply.status_code}")
         return (time.process_time() - start) / batch
 
-    cost(plain, "/healthcheck")
     runs: list[float] = []
     found: Result = {}
     for name, path in FACES.items():
+        base_path = baseline(path)
+        cost(plain, base_path)
         cost(served, path)  # warm: results, the kept reply
         base, face = [], []
         for i in range(pairs):
-            first, second = ((plain, "/healthcheck"), (served, path))[:: 1 if i % 2 else -1]
+            first, second = ((plain, base_path), (served, path))[:: 1 if i % 2 else -1]
             a, b = cost(*first), cost(*second)
             base.append(a if first[0] is plain else b)
             face.append(b if first[0] is plain else a)
@@ -155,6 +157,8 @@ def faces(quick: bool) -> Result:
         ratios = [f / b for f, b in zip(face, base)]
         found[name] = {
             "cost": statistics.median(face),
+            "base": statistics.median(base),
+            "base_path": base_path,
             "ratio": statistics.median(ratios),
             "quartiles": statistics.quantiles(ratios, n=4),
         }

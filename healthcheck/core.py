@@ -150,6 +150,8 @@ class HealthCheck(_SettingAttributes):
         #: (cache generation, registry, when its first result expires): see version().
         #: By set of checks: (source, generation, until when their results are fresh).
         self._fresh_marks: dict[tuple[Check, ...], tuple[Source, int, float]] = {}
+        #: The names of the checks of a registry (see has_check()).
+        self._names: tuple[tuple[Check, ...], frozenset[str]] = ((), frozenset())
         #: selection()'s answers, by (kind, check, exclusions, tags, group), for the registry
         #: they were for.
         self._selections: dict[
@@ -245,7 +247,12 @@ class HealthCheck(_SettingAttributes):
 
     def has_check(self, name: str) -> bool:
         """Whether a check named ``name`` is registered."""
-        return any(check.name == name for check in self._checks)
+        registry, names = self._names
+        if registry is not self._checks:  # asked on every request for a check by name
+            registry = self._checks
+            names = frozenset(check.name for check in registry)
+            self._names = (registry, names)
+        return name in names
 
     def add_check(
         self,

@@ -217,30 +217,46 @@ class _Routed(NamedTuple):
     tags: tuple[str, ...] | None = None
 
 
-class _Job(NamedTuple):
-    """A routed request: what to produce, for whom, in which format. (A named tuple: one is
-    made per request, and a tuple is the cheapest immutable record to make.)"""
+class _Job:
+    """A routed request: what to produce, for whom, in which format; made once per request
+    signature and caller kind (see _Slot), so what every request reads of it is worked out
+    here."""
 
-    route: Route
-    check: str | None
-    fmt: str
-    details: bool
-    exclude: tuple[str, ...] = ()
-    verbose: bool = False
-    tags: tuple[str, ...] | None = None
+    __slots__ = ("check", "compat", "details", "exclude", "fmt", "key", "route", "selection",
+                 "tags", "verbose")  # fmt: skip
 
-    @property
-    def key(self) -> tuple[Any, ...]:
-        """What tells one face from another."""
-        return (
-            self.route.path,
-            self.check,
-            self.fmt,
-            self.details,
-            self.exclude,
-            self.verbose,
-            self.tags,
+    def __init__(
+        self,
+        route: Route,
+        check: str | None,
+        fmt: str,
+        details: bool,
+        exclude: tuple[str, ...] = (),
+        verbose: bool = False,
+        tags: tuple[str, ...] | None = None,
+        *,
+        cache_control: str = "no-store",
+    ) -> None:
+        self.route, self.check, self.fmt, self.details = route, check, fmt, details
+        self.exclude, self.verbose, self.tags = exclude, verbose, tags
+        #: What tells one face from another.
+        self.key = (route.path, check, fmt, details, exclude, verbose, tags)
+        #: py-healthcheck's JSON of every check, with no max-age to compute from the report:
+        #: exactly what ``run()`` answers, from the answer it keeps.
+        self.compat = (
+            route.kind == "healthcheck"
+            and fmt == "json"
+            and details
+            and check is None
+            and not exclude
+            and tags is None
+            and route.group is None
+            and cache_control == "no-store"
         )
+        #: What :meth:`HealthCheck.selection` is asked for its checks.
+        kind = route.kind
+        self.selection = (kind if kind in ("healthcheck", "metrics") else kind[:-1], check,
+                          exclude, tags, route.group)  # fmt: skip
 
     def probe_options(self) -> dict[str, Any]:
         return {
@@ -249,6 +265,17 @@ class _Job(NamedTuple):
             "check": self.check,
             "details": self.details,
         }
+
+
+class _Slot:
+    """What one request signature (method, path, ``Accept``, query) is routed to, and the
+    job each kind of caller (with the details or without) gets there."""
+
+    __slots__ = ("jobs", "routed")
+
+    def __init__(self, routed: _Routed) -> None:
+        self.routed = routed
+        self.jobs: dict[bool, _Job | None] = {}
 
 
 class Endpoints:
@@ -309,7 +336,7 @@ class Endpoints:
         #: format, details, check); valid while the results are the very same objects.
         self._faces: dict[tuple[str, str, bool, str | None], tuple[Any, ...]] = {}
         #: Where each request signature (method, path, Accept, query) goes.
-        self._routed: dict[tuple[Any, ...], _Routed] = {}
+        self._routed: dict[tuple[Any, ...], _Slot] = {}
         #: The last reply to each job (see _Job.key), with the version it was rendered for.
         self._replies: dict[tuple[Any, ...], tuple[Hashable, Reply]] = {}
         #: The route serving each group below a route, by (route path, group), made when first
@@ -370,16 +397,15 @@ class Endpoints:
         route = job.route
         if route.kind == "environment":
             return route.environment.version()
-        if self._whole_compat_run(job):
+        if job.compat:
             return None  # the answer run() keeps
         health = route.health
-        kind = route.kind if route.kind in ("healthcheck", "metrics") else route.kind[:-1]
-        checks = health.selection(kind, job.check, job.exclude, job.tags, route.group)
+        checks = health.selection(*job.selection)
         version = None if checks is None else health.version(checks)
         if version is None:
             return None
         per_second = job.fmt == "html" or self.cache_control != "no-store"
-        return version, int(time.time()) if per_second else 0, route.health.build_info
+        return version, int(time.time()) if per_second else 0, health.build_info
 
     def not_found(
         self, path: str | None, method: str = "GET", request: Request | None = None
@@ -449,19 +475,21 @@ class Endpoints:
             request.headers.get("accept"),
             tuple((name, tuple(values)) for name, values in request.query.items()),
         )
-        routed = self._routed.get(key)
+        slot = self._routed.get(key)
         # A check's path stays its own while the check is registered.
-        if routed is None or (routed.check and not routed.route.health.has_check(routed.check)):
+        if slot is None or (
+            slot.routed.check and not slot.routed.route.health.has_check(slot.routed.check)
+        ):
             if self.withholds(request):  # the application's, whatever the name and the method
                 return None
             found = self._routing(request)
             if not isinstance(found, _Routed):
                 return found
-            routed = found
+            slot = _Slot(found)
             if len(self._routed) >= _REPLIES_KEPT:
                 self._routed.clear()  # a client cycling through Accept headers
-            self._routed[key] = routed
-        return self._access(request, routed)
+            self._routed[key] = slot
+        return self._access(request, slot)
 
     def _routing(self, request: Request) -> _Routed | Reply | None:
         """What the path, the query and ``Accept`` ask for, whoever asks (kept per request
@@ -487,9 +515,10 @@ class Endpoints:
             route, check, fmt, tuple(request.args("exclude")), "verbose" in request.query, tags
         )
 
-    def _access(self, request: Request, routed: _Routed) -> _Job | Reply | None:
-        """``routed`` as this caller may have it: with or without the details, refused, or
-        (a check by name it may not ask about) not served here at all."""
+    def _access(self, request: Request, slot: _Slot) -> _Job | Reply | None:
+        """``slot``'s route as this caller may have it: with or without the details, refused,
+        or (a check by name it may not ask about) not served here at all."""
+        routed = slot.routed
         route, fmt = routed.route, routed.fmt
         if route.kind == "environment":
             if self.environment_details == "never":
@@ -498,8 +527,20 @@ class Endpoints:
                 return _reply(403, {"error": "the environment is for authorised callers only"})
             if fmt not in ENVIRONMENT_FORMATS:
                 return _reply(400, {"error": f"unknown format {fmt!r}"})
-            return _Job(route, None, fmt, True)
+            return slot.jobs.get(True) or slot.jobs.setdefault(True, _Job(route, None, fmt, True))
         details = self._detailed(request)
+        if details in slot.jobs:
+            return slot.jobs[details]
+        job = self._judged(routed, details)
+        # Without a selection the answer is the same for every registry: kept. (Errors are
+        # replies, made afresh: adapters complete them.)
+        if not isinstance(job, Reply) and not (routed.exclude or routed.tags or route.group):
+            slot.jobs[details] = job
+        return job
+
+    def _judged(self, routed: _Routed, details: bool) -> _Job | Reply | None:
+        """The job for ``routed`` and a caller who sees the details or not, or why not."""
+        route, fmt = routed.route, routed.fmt
         if not details and routed.check:
             return None  # as for a name no check has: the application's path (see withholds)
         if not details and (routed.exclude or routed.tags):
@@ -511,7 +552,7 @@ class Endpoints:
                 return _reply(
                     400, {"error": f"unknown format {fmt!r}", "formats": [*METRICS_FORMATS]}
                 )
-            return _Job(route, None, fmt, details)
+            return _Job(route, None, fmt, details, cache_control=self.cache_control)
         if route.kind == "healthcheck" and fmt not in HEALTH_FORMATS:
             return _reply(
                 400, {"error": f"unknown format {fmt!r}", "formats": list(HEALTH_FORMATS)}
@@ -538,6 +579,7 @@ class Endpoints:
             routed.exclude,
             details and routed.verbose,
             routed.tags,
+            cache_control=self.cache_control,
         )
 
     def withholds(self, request: Request) -> bool:
@@ -577,7 +619,7 @@ class Endpoints:
             return health.last_report()
         if route.kind != "healthcheck":
             return health.probe(route.kind[:-1], **job.probe_options())
-        if self._whole_compat_run(job):
+        if job.compat:
             return health.run()  # the answer run() keeps: no body built per request
         try:
             return health.report(job.check, exclude=job.exclude, tags=job.tags, group=route.group)
@@ -596,7 +638,7 @@ class Endpoints:
             return health.last_report()
         if route.kind != "healthcheck":
             return await health.probe_async(route.kind[:-1], **job.probe_options())
-        if self._whole_compat_run(job):
+        if job.compat:
             return await health.run_async()
         try:
             return await health.report_async(
@@ -604,20 +646,6 @@ class Endpoints:
             )
         except LookupError:
             return None
-
-    def _whole_compat_run(self, job: _Job) -> bool:
-        """py-healthcheck's JSON of every check, with no max-age to compute from the report:
-        exactly what ``run()`` answers, from the answer it keeps."""
-        return (
-            job.route.kind == "healthcheck"
-            and job.fmt == "json"
-            and job.details
-            and job.check is None
-            and not job.exclude
-            and job.tags is None
-            and job.route.group is None
-            and self.cache_control == "no-store"
-        )
 
     # -- rendering -----------------------------------------------------------------------
 

@@ -346,3 +346,36 @@ def test_refresh_is_checked_when_the_endpoints_are_made(refresh: object, error: 
         Endpoints(HealthCheck(), refresh=refresh)  # type: ignore[arg-type]
     assert Endpoints(HealthCheck(), refresh=0).refresh == 0
     assert Endpoints(HealthCheck(), refresh=2.4).refresh == 2
+
+
+def test_a_check_by_name_is_served_while_registered_and_again_once_added_back(
+    health: HealthCheck,
+) -> None:
+    endpoints = Endpoints(health)
+    request = Request("GET", "/healthcheck/db", remote_addr="127.0.0.1")
+    hidden = Request("GET", "/healthcheck/db", remote_addr="203.0.113.9")
+    first = endpoints.handle(request)
+    assert first is not None and first.status == 200
+    # The same request signature from a caller who may not see details: not served here.
+    assert endpoints.handle(hidden) is None
+    del health.checkers[0]
+    assert not health.has_check("db")
+    assert endpoints.handle(request) is None  # the application's path now: no stale reply
+    health.add_check(lambda: (False, "down"), name="db")
+    again = endpoints.handle(request)
+    assert again is not None and again.status == 500
+    assert json.loads(again.body)["results"][0]["output"] == "down"
+    assert endpoints.handle(hidden) is None
+
+
+def test_callers_with_and_without_details_get_their_own_answer_at_one_signature(
+    health: HealthCheck,
+) -> None:
+    endpoints = Endpoints(health)
+    for _ in range(2):  # the second time from what each kind of caller was given before
+        local = endpoints.handle(Request("GET", "/healthcheck", {"format": ["text"]},
+                                         remote_addr="127.0.0.1"))  # fmt: skip
+        remote = endpoints.handle(Request("GET", "/healthcheck", {"format": ["text"]},
+                                          remote_addr="203.0.113.9"))  # fmt: skip
+        assert local is not None and remote is not None
+        assert b"db" in local.body and b"db" not in remote.body

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from types import MappingProxyType
-from typing import ClassVar
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote
 
 
@@ -51,6 +51,29 @@ def wsgi_peer(environ: Mapping[str, object]) -> str | None:
         environ = original
     peer = environ.get("REMOTE_ADDR")
     return peer if isinstance(peer, str) else None
+
+
+class EnvironHeaders:
+    """A request's headers, read from the WSGI environ when asked for (by lower-case name:
+    cheaper than a framework's case-insensitive mapping, on every probe's path)."""
+
+    __slots__ = ("_environ",)
+
+    def __init__(self, environ: Mapping[str, Any]) -> None:
+        self._environ = environ
+
+    def get(self, name: str, /) -> str | None:
+        value = self._environ.get(_environ_names.get(name) or _environ_name(name))
+        return value if isinstance(value, str) else None
+
+
+def _environ_name(name: str) -> str:
+    key = _environ_names[name] = "HTTP_" + name.upper().replace("-", "_")
+    return key
+
+
+#: Header name -> its environ key: the same few are asked for on every request.
+_environ_names: dict[str, str] = {}
 
 
 def strip_prefix(path: str, prefix: str) -> str | None:

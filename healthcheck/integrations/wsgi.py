@@ -9,7 +9,7 @@ from typing import Any
 from ..core import HealthCheck
 from ..endpoints import Endpoints, Request
 from ..environment import EnvironmentDump
-from ._http import parse_query, status_line, strip_prefix, wsgi_peer
+from ._http import EnvironHeaders, parse_query, status_line, strip_prefix, wsgi_peer
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -44,7 +44,7 @@ class HealthWSGI:
                 method=environ.get("REQUEST_METHOD", "GET").upper(),
                 path=path,
                 query=parse_query(_latin1(environ.get("QUERY_STRING") or "")),
-                headers=_Headers(environ),
+                headers=EnvironHeaders(environ),
                 remote_addr=wsgi_peer(environ),
                 native=environ,
             )
@@ -64,19 +64,6 @@ def _latin1(text: str) -> bytes:
         return text.encode("latin-1")
     except UnicodeEncodeError:
         return text.encode("utf-8", "replace")
-
-
-class _Headers:
-    """A request's headers, read from the WSGI environ when asked for."""
-
-    __slots__ = ("_environ",)
-
-    def __init__(self, environ: dict[str, Any]) -> None:
-        self._environ = environ
-
-    def get(self, name: str, /) -> str | None:
-        value = self._environ.get("HTTP_" + name.upper().replace("-", "_"))
-        return value if isinstance(value, str) else None
 
 
 def _path_info(environ: dict[str, Any]) -> str:
