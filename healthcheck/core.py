@@ -147,9 +147,9 @@ class HealthCheck(_SettingAttributes):
         self._compat = CompatAnswer()
         self._probe_state = ProbeState()
         self._drain: DrainSignal | None = None
-        #: (cache generation, registry, when its first result expires): see version().
-        #: By set of checks: (source, generation, until when their results are fresh).
-        self._fresh_marks: dict[tuple[Check, ...], tuple[Source, int, float]] = {}
+        #: By the identity of a set of checks: the set, and the source, generation and until
+        #: when their results are fresh then (see version()).
+        self._fresh_marks: dict[int, tuple[tuple[Check, ...], Source, int, float]] = {}
         #: The names of the checks of a registry (see has_check()).
         self._names: tuple[tuple[Check, ...], frozenset[str]] = ((), frozenset())
         #: selection()'s answers, by (kind, check, exclusions, tags, group), for the registry
@@ -509,14 +509,16 @@ class HealthCheck(_SettingAttributes):
             return None  # background mode, not started yet: run() starts it
         registry, generation = self._checks, source.generation
         checks = registry if checks is None else checks
-        mark = self._fresh_marks.get(checks)
-        if mark is None or mark[0] is not source or mark[1] != generation:
+        # By identity: selection() hands out the same tuple for the same checks, and hashing
+        # a thousand checks on every request would cost more than the rest of it.
+        mark = self._fresh_marks.get(id(checks))
+        if mark is None or mark[0] is not checks or mark[1] is not source or mark[2] != generation:
             # Once per landing: until when the results of exactly these checks stay fresh.
             until = source.fresh_until(checks) if checks else math.inf
             if len(self._fresh_marks) >= _MARKS_KEPT:
                 self._fresh_marks.clear()
-            mark = self._fresh_marks[checks] = (source, generation, until)
-        if source.timer() >= mark[2]:
+            mark = self._fresh_marks[id(checks)] = (checks, source, generation, until)
+        if source.timer() >= mark[3]:
             return None
         return source, generation, registry, probes.draining, probes.started_up, self._configured
 

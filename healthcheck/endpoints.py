@@ -18,6 +18,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Literal, NamedTuple, Union, overload
 
 from . import defaults
@@ -162,20 +163,21 @@ def _route_path(path: object) -> str:
     return cleaned
 
 
-_NO_HEADERS: dict[str, str] = {}
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+_NO_QUERY: Mapping[str, Sequence[str]] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class Request:
-    """What the endpoints need of an HTTP request."""
+class Request(NamedTuple):
+    """What the endpoints need of an HTTP request. (A named tuple: adapters make one per
+    request, and it is the cheapest immutable record to make.)"""
 
     method: str
     #: Below the adapter's prefix, percent-decoded, e.g. ``/readyz/db``.
     path: str
-    query: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    query: Mapping[str, Sequence[str]] = _NO_QUERY
     #: Looked up by lower-case name (``Accept`` as ``"accept"``): a dict with lower-case keys,
     #: or the framework's own case-insensitive headers, which cost nothing to pass.
-    headers: Headers = field(default_factory=lambda: _NO_HEADERS)
+    headers: Headers = _NO_HEADERS
     #: The socket peer: the proxy's address behind a proxy, never an address it forwarded.
     remote_addr: str | None = None
     #: The framework's own request object, handed to the ``authorize`` hook.
@@ -199,9 +201,15 @@ class Reply:
     template: BodyTemplate | None = field(default=None, repr=False, compare=False)
 
     def again(self) -> Reply:
-        """The same reply, sent again now: headers of its own, a new timestamp if it has one."""
-        body = self.body if self.template is None else self.template.render().encode()
-        return Reply(self.status, dict(self.headers), body, self.template)
+        """The same reply, sent again now: headers of its own, a new timestamp if it has one
+        (and the length of that body, if it has a length)."""
+        headers = dict(self.headers)
+        if self.template is None:
+            return Reply(self.status, headers, self.body)
+        body = self.template.render().encode()
+        if "Content-Length" in headers:
+            headers["Content-Length"] = str(len(body))
+        return Reply(self.status, headers, body, self.template)
 
 
 class _Routed(NamedTuple):
@@ -222,8 +230,8 @@ class _Job:
     signature and caller kind (see _Slot), so what every request reads of it is worked out
     here."""
 
-    __slots__ = ("check", "compat", "details", "exclude", "fmt", "key", "route", "selection",
-                 "tags", "verbose")  # fmt: skip
+    __slots__ = ("check", "compat", "details", "exclude", "fmt", "health", "kept", "key",
+                 "route", "selection", "tags", "verbose")  # fmt: skip
 
     def __init__(
         self,
@@ -253,6 +261,10 @@ class _Job:
             and route.group is None
             and cache_control == "no-store"
         )
+        #: The HealthCheck it reads, if any.
+        self.health = route.target if isinstance(route.target, HealthCheck) else None
+        #: Its last reply, as sent, with the version it was rendered for (see Endpoints).
+        self.kept: tuple[Hashable, Reply] | None = None
         #: What :meth:`HealthCheck.selection` is asked for its checks.
         kind = route.kind
         self.selection = (kind if kind in ("healthcheck", "metrics") else kind[:-1], check,
@@ -355,6 +367,8 @@ class Endpoints:
         job = self._route(request)
         if not isinstance(job, _Job):
             return _sealed(request, _uncached(job))
+        if job.compat:  # the answer run() keeps: no body built per request
+            return self._finish(request, job, job.route.health.run())
         version = self._version(job)
         kept = self._kept_reply(request, job, version)
         if kept is not None:
@@ -381,14 +395,24 @@ class Endpoints:
             return None
         if not isinstance(job, _Job):
             return _sealed(request, _uncached(job))
+        if job.compat:  # run()'s own kept answer, when it needs nothing run
+            cached = job.route.health.cached_response()
+            return None if cached is None else self._finish(request, job, cached)
         return self._kept_reply(request, job, self._version(job))
 
     def _kept_reply(self, request: Request, job: _Job, version: Hashable | None) -> Reply | None:
-        """A copy of the reply kept for ``job``, if it was rendered for ``version``."""
-        kept = self._replies.get(job.key)
-        if kept is not None and version is not None and kept[0] == version:
-            return _sealed(request, kept[1].again())
-        return None
+        """A copy of the reply kept for ``job``, if it was rendered for ``version``: the job's
+        own, or one rendered for another job of the same face (another ``Accept``)."""
+        if version is None:
+            return None
+        kept = job.kept
+        if kept is None or kept[0] != version:
+            kept = self._replies.get(job.key)
+            if kept is None or kept[0] != version:
+                return None
+            job.kept = kept
+        reply = kept[1].again()  # its length is in already
+        return reply if request.method != "HEAD" else Reply(reply.status, reply.headers, b"")
 
     def _version(self, job: _Job) -> Hashable | None:
         """What a reply to ``job`` depends on besides the job, when that is known without
@@ -399,7 +423,9 @@ class Endpoints:
             return route.environment.version()
         if job.compat:
             return None  # the answer run() keeps
-        health = route.health
+        health = job.health
+        if health is None:
+            return None
         checks = health.selection(*job.selection)
         version = None if checks is None else health.version(checks)
         if version is None:
@@ -469,11 +495,12 @@ class Endpoints:
 
     def _route(self, request: Request) -> _Job | Reply | None:
         """The job ``request`` asks for, or the error reply; ``None`` when not ours."""
+        query = request.query
         key = (
             request.method,
             request.path,
             request.headers.get("accept"),
-            tuple((name, tuple(values)) for name, values in request.query.items()),
+            tuple((name, tuple(values)) for name, values in query.items()) if query else (),
         )
         slot = self._routed.get(key)
         # A check's path stays its own while the check is registered.
@@ -663,14 +690,18 @@ class Endpoints:
             reply = self._metrics_reply(job, data)
         else:
             reply = self._health_reply(job, data)
-        reply.headers.setdefault("Cache-Control", self._cache_control(data))
-        reply.headers["Vary"] = "Accept"
+        if reply.headers.setdefault("Cache-Control", self._cache_control(data)) != "no-store":
+            # A cache may keep it: what it holds differs by format. (Kept by no cache, a
+            # response needs no Vary: one header fewer for every probe.)
+            reply.headers["Vary"] = "Accept"
         reply.headers["X-Content-Type-Options"] = "nosniff"
+        sealed = _sealed(request, reply)
         if version is not None:  # rendered once per version: later requests copy it
             if len(self._replies) >= _REPLIES_KEPT:
                 self._replies.clear()  # a client cycling through ?exclude= sets
-            self._replies[job.key] = (version, reply.again())
-        return _sealed(request, reply)
+            # A copy, with its length (for HEAD, GET's): the reply sent goes to the adapter.
+            self._replies[job.key] = job.kept = (version, reply.again())
+        return sealed
 
     def _health_reply(self, job: _Job, report: Report) -> Reply:
         """The face ``job`` asks for, rendered once per set of results (the page, whose ages
@@ -855,10 +886,9 @@ def _uncached(reply: None) -> None: ...
 
 
 def _uncached(reply: Reply | None) -> Reply | None:
-    """An error answer, as every answer: never stored by a cache, varying with Accept."""
+    """An error answer: never stored by a cache (so no Vary either)."""
     if reply is not None:
         reply.headers.setdefault("Cache-Control", "no-store")
-        reply.headers.setdefault("Vary", "Accept")
         reply.headers.setdefault("X-Content-Type-Options", "nosniff")
     return reply
 

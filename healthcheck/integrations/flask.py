@@ -78,7 +78,7 @@ class HealthCheckExtension:
         # context lookup, and this view is on the hot path of every probe.
         request = flask.request._get_current_object()
         method, full_path = request.method, request.path
-        path = strip_prefix(full_path, self.prefix) or full_path
+        path = strip_prefix(full_path, self.prefix) or full_path if self.prefix else full_path
         if self.quiet_access_log:
             matched = self.endpoints.match(path)
             # Who read the environment dump stays on record.
