@@ -138,6 +138,16 @@ def routes(
 
 
 def _request(request: HTTPServerRequest, prefix: str) -> Request:
+    """``request`` as the endpoints read it; made once per request (the matcher may need it
+    before the handler), kept on it under a name of ours."""
+    made: tuple[str, Request] | None = getattr(request, "_healthcheck_request", None)
+    if made is None or made[0] != prefix:  # two routes() of other prefixes in one app
+        made = (prefix, _translated(request, prefix))
+        request._healthcheck_request = made  # type: ignore[attr-defined]
+    return made[1]
+
+
+def _translated(request: HTTPServerRequest, prefix: str) -> Request:
     path = unquote(request.path)
     return Request(
         method=request.method or "GET",
