@@ -756,8 +756,11 @@ class HealthCheck(_SettingAttributes):
 
     def _replace_checks(self, checks: tuple[Check, ...]) -> None:
         """Set the registry (with the registry lock held); checks left out are forgotten."""
-        kept = set(checks)
+        kept, before = set(checks), set(self._checks)
         gone = [check for check in self._checks if check not in kept]
+        back = [check for check in checks if check not in before]
+        if back:  # maybe taken out before: counted again from now
+            self._engine.welcome(back)
         self._checks = checks
         if gone:
             self._engine.forget(gone)

@@ -18,7 +18,6 @@ import time
 import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any, Literal, NamedTuple, Union, overload
 
 from . import defaults
@@ -163,25 +162,27 @@ def _route_path(path: object) -> str:
     return cleaned
 
 
-_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
-_NO_QUERY: Mapping[str, Sequence[str]] = MappingProxyType({})
+_NO_HEADERS: dict[str, str] = {}
 
 
-class Request(NamedTuple):
-    """What the endpoints need of an HTTP request. (A named tuple: adapters make one per
-    request, and it is the cheapest immutable record to make.)"""
+@dataclass(frozen=True)
+class Request:
+    """What the endpoints need of an HTTP request."""
 
     method: str
     #: Below the adapter's prefix, percent-decoded, e.g. ``/readyz/db``.
     path: str
-    query: Mapping[str, Sequence[str]] = _NO_QUERY
+    query: Mapping[str, Sequence[str]] = field(default_factory=dict)
     #: Looked up by lower-case name (``Accept`` as ``"accept"``): a dict with lower-case keys,
     #: or the framework's own case-insensitive headers, which cost nothing to pass.
-    headers: Headers = _NO_HEADERS
+    headers: Headers = field(default_factory=lambda: _NO_HEADERS)
     #: The socket peer: the proxy's address behind a proxy, never an address it forwarded.
     remote_addr: str | None = None
     #: The framework's own request object, handed to the ``authorize`` hook.
     native: Any = None
+    #: The ``authorize`` hook's answer, once asked: one call per request, however many times
+    #: the endpoints (and an adapter's router) ask who is calling.
+    _authorized: list[bool] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def arg(self, name: str) -> str | None:
         values = self.query.get(name)
@@ -199,6 +200,9 @@ class Reply:
     body: bytes
     #: Where the body has a timestamp: the template that writes it afresh (see again()).
     template: BodyTemplate | None = field(default=None, repr=False, compare=False)
+    #: Whether a copy may answer the next requests while the results stay the same (not when
+    #: the body is made per request: a custom handler, a callable section).
+    keep: bool = field(default=True, repr=False, compare=False)
 
     def again(self) -> Reply:
         """The same reply, sent again now: headers of its own, a new timestamp if it has one
@@ -629,11 +633,14 @@ class Endpoints:
         if self.authorize is None:
             peer, headers = request.remote_addr, request.headers
             return is_local(client_address(peer, headers, self.trusted_proxies))
-        try:
-            return bool(self.authorize(request.native))
-        except Exception:
-            logger.exception("the authorize hook raised; treating the caller as unauthorised")
-            return False
+        answered = request._authorized
+        if not answered:
+            try:
+                answered.append(bool(self.authorize(request.native)))
+            except Exception:
+                logger.exception("the authorize hook raised; treating the caller as unauthorised")
+                answered.append(False)
+        return answered[0]
 
     # -- producing the data (the only part that differs between sync and async) ----------
 
@@ -696,7 +703,7 @@ class Endpoints:
             reply.headers["Vary"] = "Accept"
         reply.headers["X-Content-Type-Options"] = "nosniff"
         sealed = _sealed(request, reply)
-        if version is not None:  # rendered once per version: later requests copy it
+        if version is not None and reply.keep:  # once per version: later requests copy it
             if len(self._replies) >= _REPLIES_KEPT:
                 self._replies.clear()  # a client cycling through ?exclude= sets
             # A copy, with its length (for HEAD, GET's): the reply sent goes to the adapter.
@@ -709,9 +716,9 @@ class Endpoints:
         if job.fmt == "json" and job.details:  # a timestamp per answer: the facade splices it
             health = job.route.health
             made = health.render_template(report)
-            if made is None:
+            if made is None:  # a custom handler or a callable section: made per request
                 body, code, headers = health.render(report)
-                return Reply(code, dict(headers), _bytes(body))
+                return Reply(code, dict(headers), _bytes(body), keep=False)
             template, code, headers = made
             return Reply(code, headers, template.render().encode(), template)
         # What else a face is made of: the second (the page's ages), the settings.

@@ -68,6 +68,20 @@ def client_address(
     return found.pop() if len(found) == 1 else None
 
 
+def forwarded_from(peer: str | None, headers: Headers) -> bool:
+    """Whether ``peer`` is one of the addresses the forwarding headers name: then a server
+    before us (uvicorn's ``--forwarded-allow-ips``, hypercorn's ProxyFix) has put a forwarded
+    address where the socket peer was, and who really connected is unknown."""
+    address = _address(peer)
+    if address is None:
+        return False
+    for name in FORWARDING:
+        value = headers.get(name)
+        if value and address in _chain(name, value):
+            return True
+    return False
+
+
 def is_local(address: Address | None) -> bool:
     """Whether ``address`` is this machine's (loopback, IPv4-mapped included)."""
     if address is None:

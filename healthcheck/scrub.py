@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from .defaults import LOG_LIMIT, SECRET_MASK
-from .jsonable import JSON, bound, masked_within, to_jsonable
+from .jsonable import JSON, bound, cut, masked_within, to_jsonable
 
 # Secret if the key contains one of these anywhere (py-healthcheck's rule was key, token,
 # pass; the longer words are the same rule for spellings the short ones miss).
@@ -397,6 +397,8 @@ class Scrubber:
         if limit is None or data is None or isinstance(data, (bool, int, float)):
             return scrub(data)
         if isinstance(data, str):
+            if len(data) <= limit:  # most outputs: short, masked whole
+                return cut(_as_text(scrub(data)), limit)
             return masked_within(data, limit, lambda text: _as_text(scrub(text)))
         text = json.dumps(data)
         if len(text) <= 2 * limit + _SMALL_MARGIN:  # small enough: masked by its structure

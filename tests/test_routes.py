@@ -381,3 +381,40 @@ def test_callers_with_and_without_details_get_their_own_answer_at_one_signature(
                                           remote_addr="203.0.113.9"))  # fmt: skip
         assert local is not None and remote is not None
         assert b"db" in local.body and b"db" not in remote.body
+
+
+def test_a_request_keeps_the_shape_adapters_rely_on() -> None:
+    # Adapter writers rewrite requests (a mount point stripped) and may pickle them.
+    import dataclasses
+    import pickle
+
+    request = Request("GET", "/healthcheck")
+    assert pickle.loads(pickle.dumps(request)) == request  # noqa: S301 - our own bytes
+    moved = dataclasses.replace(request, path="/readyz")
+    assert (moved.method, moved.path) == ("GET", "/readyz")
+    assert request != ("GET", "/healthcheck")
+
+
+def test_a_check_taken_out_of_the_checkers_list_and_put_back_counts_again() -> None:
+    from healthcheck.render.prometheus import render_prometheus
+
+    health = HealthCheck(failed_ttl=0)
+
+    def db() -> tuple[bool, str]:
+        return True, "ok"
+
+    def cache() -> tuple[bool, str]:
+        return False, "cache down"
+
+    health.add_check(db)
+    health.add_check(cache)
+    health.run()
+    health.checkers.remove(cache)
+    health.checkers.append(cache)  # py-healthcheck's live list: the same checker, back
+    assert health.run()[1] == 500
+    report = health.last_report()
+    assert [check.name for check in report.checks] == ["db", "cache"]
+    assert report.status.value == "fail"
+    body, _ = render_prometheus(report, openmetrics=False, complete=True)
+    assert b'healthcheck_check_status{check="cache",state="fail"} 1' in body
+    assert b'healthcheck_status{state="fail"} 1' in body

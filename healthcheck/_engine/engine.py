@@ -94,6 +94,13 @@ class Engine:
             self.shared = SharedResults(settings.share) if settings.share is not None else None
         self.settings = self.runner.settings = settings
 
+    def welcome(self, checks: Sequence[Check]) -> None:
+        """``checks`` are registered (again): a check taken out and put back, as the very same
+        object, counts once more (py-healthcheck's ``checkers`` list can do that)."""
+        with self.cache.lock:
+            for check in checks:
+                self._forgotten.discard(check)
+
     def forget(self, checks: Sequence[Check]) -> None:
         """``checks`` are no longer registered: drop their results and their state."""
         with self.cache.lock:  # no landing in between: it would count them again

@@ -9,6 +9,7 @@ from typing import Any
 from ..core import HealthCheck
 from ..endpoints import Endpoints, Reply, Request
 from ..environment import EnvironmentDump
+from ..proxies import forwarded_from
 from ._http import parse_query, strip_prefix
 
 Scope = MutableMapping[str, Any]
@@ -67,12 +68,18 @@ class HealthASGI:
         if below is None:
             return None
         client = scope.get("client")
+        headers = _Headers(scope.get("headers", ()))
+        peer = client[0] if client else None
+        # A server that believes forwarding headers (uvicorn --forwarded-allow-ips) puts the
+        # forwarded address in scope["client"]: the socket peer is then unknown, never local.
+        if peer is not None and forwarded_from(peer, headers):
+            peer = None
         return Request(
             method=scope.get("method", "GET").upper(),
             path=below,
             query=parse_query(scope.get("query_string", b"")),
-            headers=_Headers(scope.get("headers", ())),
-            remote_addr=client[0] if client else None,
+            headers=headers,
+            remote_addr=peer,
             native=scope,
         )
 

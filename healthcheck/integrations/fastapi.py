@@ -37,6 +37,7 @@ from ..endpoints import (  # noqa: E402
     Route,
 )
 from ..environment import EnvironmentDump  # noqa: E402
+from ..proxies import forwarded_from  # noqa: E402
 from ._http import parse_query, tail_of  # noqa: E402
 
 __all__ = ["CheckResultModel", "HealthModel", "health_router", "with_dependencies"]
@@ -222,12 +223,16 @@ def _responses(route: Route) -> dict[int | str, dict[str, Any]]:
 async def _serve(endpoints: Endpoints, request: HTTPRequest, template: str) -> HTTPResponse:
     below = tail_of(request.url.path, template)
     client = request.client
+    peer = client.host if client else None
+    # As in HealthASGI: an address the server took from a forwarding header is no peer.
+    if peer is not None and forwarded_from(peer, request.headers):
+        peer = None
     asked = Request(
         method=request.method,
         path=below,
         query=parse_query(request.scope.get("query_string", b"")),
         headers=request.headers,  # Starlette's: looked up by any case
-        remote_addr=client.host if client else None,
+        remote_addr=peer,
         native=request,
     )
     reply = await endpoints.handle_async(asked)

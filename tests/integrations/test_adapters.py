@@ -219,6 +219,40 @@ def test_asgi_reads_a_header_sent_twice_as_one_list(health: HealthCheck) -> None
         await app(scope, receive, send)
         return int(sent[-2]["status"])
 
-    twice = [(b"x-forwarded-for", b"127.0.0.1"), (b"X-Forwarded-For", b"203.0.113.9")]
+    twice = [(b"x-forwarded-for", b"::1"), (b"X-Forwarded-For", b"203.0.113.9")]
     assert asyncio.run(call(twice)) == 403
-    assert asyncio.run(call([(b"x-forwarded-for", b"127.0.0.1")])) == 200
+    assert asyncio.run(call([(b"x-forwarded-for", b"::1")])) == 200
+    # A client address the forwarding headers name is one the server took from them (uvicorn
+    # --forwarded-allow-ips): who connected is unknown, never local.
+    assert asyncio.run(call([(b"x-forwarded-for", b"127.0.0.1")])) == 403
+
+
+@pytest.mark.parametrize("server", ["asgi", "fastapi"])
+def test_behind_uvicorn_trusting_every_proxy_a_forged_forwarding_header_sees_nothing(
+    health: HealthCheck, server: str
+) -> None:
+    """uvicorn --forwarded-allow-ips='*' puts whatever X-Forwarded-For says in the scope's
+    client: a remote client writing 127.0.0.1 there must not pass for this machine."""
+    import fastapi
+
+    from healthcheck import EnvironmentDump
+    from healthcheck.integrations.asgi import HealthASGI
+    from healthcheck.integrations.fastapi import health_router
+    from tests.servers import uvicorn_serving
+
+    if server == "asgi":
+        app: Any = HealthASGI(health, EnvironmentDump())
+    else:
+        app = fastapi.FastAPI()
+        app.include_router(health_router(health, EnvironmentDump()))
+    with uvicorn_serving(app, proxy_headers=True, forwarded_allow_ips="*") as base:
+        forged = {"X-Forwarded-For": "127.0.0.1"}
+        assert get(base + "/environment", headers=forged).status == 403
+        assert (
+            get(base + "/environment", headers={"X-Forwarded-For": "127.0.0.1:4711"}).status == 403
+        )
+        assert (
+            "checks" not in get(base + "/healthcheck?format=health%2Bjson", headers=forged).json()
+        )
+        # With no forwarding header, the socket peer (this machine) is what the server says.
+        assert get(base + "/environment").status == 200
