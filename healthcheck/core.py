@@ -196,6 +196,9 @@ class HealthCheck(_SettingAttributes):
         if change.keys() & {"scrubber", "max_output", "success_ttl", "failed_ttl"}:
             # Results made (or given a life) under the old values must not be served.
             self._engine.cache.clear()
+        if change.keys() & {"scrubber", "max_section"}:
+            # Answers kept with sections scrubbed or cut under the old values.
+            self._compat.forget()
         background = self._background
         if "interval" in change and background is not None:
             if settings.interval is None:

@@ -11,6 +11,8 @@ renames or leaves out any of them and ``routes=`` adds :class:`Route` s of other
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import inspect
 import json
 import logging
 import re
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple, Union, overload
 
 from . import defaults
+from .check import is_async_checker
 from .core import HealthCheck
 from .environment import EnvironmentDump
 from .exceptions import MissingDependencyError
@@ -184,6 +187,10 @@ class Request:
     #: the endpoints (and an adapter's router) ask who is calling.
     _authorized: list[bool] = field(default_factory=list, init=False, repr=False, compare=False)
 
+    def __copy__(self) -> Request:
+        # A copy is another request: the hook is asked again for it.
+        return dataclasses.replace(self)
+
     def arg(self, name: str) -> str | None:
         values = self.query.get(name)
         return values[0] if values else None
@@ -334,6 +341,12 @@ class Endpoints:
         if authorize is not None and not callable(authorize):
             raise TypeError(
                 f"authorize must be a callable taking the request, got {type(authorize).__name__}"
+            )
+        if authorize is not None and is_async_checker(authorize):
+            raise TypeError(
+                "authorize must be a plain function returning True or False, not an async one: "
+                "it is asked on synchronous paths too, where nothing could await it (look the "
+                "token up beforehand, or in a thread)"
             )
         self.health = health
         self.environment = environment
@@ -635,12 +648,26 @@ class Endpoints:
             return is_local(client_address(peer, headers, self.trusted_proxies))
         answered = request._authorized
         if not answered:
-            try:
-                answered.append(bool(self.authorize(request.native)))
-            except Exception:
-                logger.exception("the authorize hook raised; treating the caller as unauthorised")
-                answered.append(False)
+            answered.append(self._authorized(request.native))
         return answered[0]
+
+    def _authorized(self, native: Any) -> bool:
+        """The hook's answer; anything but an answer (an exception, an awaitable from a
+        callable object that hid its async __call__) is "no"."""
+        hook = self.authorize
+        if hook is None:
+            return False
+        try:
+            said = hook(native)
+        except Exception:
+            logger.exception("the authorize hook raised; treating the caller as unauthorised")
+            return False
+        if inspect.isawaitable(said):
+            if inspect.iscoroutine(said):
+                said.close()  # never awaited: no "was never awaited" warning either
+            logger.error("the authorize hook returned an awaitable; the caller is unauthorised")
+            return False
+        return bool(said)
 
     # -- producing the data (the only part that differs between sync and async) ----------
 

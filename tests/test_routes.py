@@ -418,3 +418,50 @@ def test_a_check_taken_out_of_the_checkers_list_and_put_back_counts_again() -> N
     body, _ = render_prometheus(report, openmetrics=False, complete=True)
     assert b'healthcheck_check_status{check="cache",state="fail"} 1' in body
     assert b'healthcheck_status{state="fail"} 1' in body
+
+
+def test_an_async_authorize_hook_is_refused_and_an_awaitable_answer_is_no(
+    health: HealthCheck, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def nobody(native: Any) -> bool:
+        return False
+
+    with pytest.raises(TypeError, match="authorize must be a plain function"):
+        Endpoints(health, authorize=nobody)
+
+    class Sneaky:  # an object whose __call__ hands back a coroutine all the same
+        def __call__(self, native: Any) -> Any:
+            return nobody(native)
+
+    endpoints = Endpoints(health, EnvironmentDump(), authorize=Sneaky())
+    reply = endpoints.handle(Request("GET", "/environment", native=object()))
+    assert reply is not None and reply.status == 403
+    assert "returned an awaitable" in caplog.text
+
+
+def test_a_copied_request_asks_the_hook_again(health: HealthCheck) -> None:
+    import copy
+
+    answers = iter([True, False])
+    endpoints = Endpoints(health, EnvironmentDump(), authorize=lambda native: next(answers))
+    request = Request("GET", "/environment", native=object())
+    first = endpoints.handle(request)
+    second = endpoints.handle(copy.copy(request))
+    assert first is not None and second is not None
+    assert (first.status, second.status) == (200, 403)
+
+
+def test_a_new_max_section_reaches_the_answers_kept(health: HealthCheck) -> None:
+    health.success_ttl = 60
+    health.add_section("big", "x" * 3000)
+    endpoints = Endpoints(health)
+    asked = Request("GET", "/healthcheck", {"exclude": ["nothing-such"]}, remote_addr="127.0.0.1")
+    for _ in range(2):  # the second from the answers kept
+        assert len(json.loads(health.run()[0])["big"]) == 3000
+        reply = endpoints.handle(asked)
+        assert reply is not None and len(json.loads(reply.body)["big"]) == 3000
+    health.max_section = 50
+    cut = json.loads(health.run()[0])["big"]
+    assert cut.startswith("x" * 50) and "truncated" in cut and len(cut) < 200
+    reply = endpoints.handle(asked)
+    assert reply is not None and json.loads(reply.body)["big"] == cut

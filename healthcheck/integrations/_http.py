@@ -67,6 +67,39 @@ class EnvironHeaders:
         return value if isinstance(value, str) else None
 
 
+class ScopeHeaders:
+    """An ASGI request's headers, read from the scope's list when asked for: the endpoints
+    look at one or two of them, so decoding every one would be wasted."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+
+    def get(self, name: str, /) -> str | None:
+        wanted = name.lower().encode("latin-1")
+        # Servers send names in lower case; others may not. A header sent twice counts as one
+        # comma-separated list (RFC 9110), as WSGI servers and Tornado join them: a proxy's
+        # own X-Forwarded-For line must not hide behind a client's.
+        values = [value.decode("latin-1") for key, value in self._raw if key.lower() == wanted]
+        return ", ".join(values) if values else None
+
+
+class MultiHeaders:
+    """A framework's multi-valued headers (aiohttp's, Starlette's: ``getall``), each name's
+    lines joined into one list as :class:`ScopeHeaders` does: their own ``get`` returns the
+    first line only, the one a client may have written before a proxy's."""
+
+    __slots__ = ("_headers",)
+
+    def __init__(self, headers: Any) -> None:
+        self._headers = headers
+
+    def get(self, name: str, /) -> str | None:
+        values = self._headers.getall(name, None)
+        return ", ".join(values) if values else None
+
+
 def _environ_name(name: str) -> str:
     key = _environ_names[name] = "HTTP_" + name.upper().replace("-", "_")
     return key

@@ -18,7 +18,7 @@ web: Any = require("aiohttp.web", extra="aiohttp")
 from ..core import HealthCheck  # noqa: E402 - after the friendly import check
 from ..endpoints import Endpoints, Reply, Request  # noqa: E402
 from ..environment import EnvironmentDump  # noqa: E402
-from ._http import parse_query, tail_of  # noqa: E402
+from ._http import MultiHeaders, parse_query, tail_of  # noqa: E402
 
 __all__ = ["health_app", "health_routes"]
 
@@ -80,7 +80,7 @@ def _handler(endpoints: Endpoints, template: str) -> Any:
             method=request.method,
             path=below,
             query=parse_query(request.query_string.encode("utf-8")),
-            headers=request.headers,  # aiohttp's: looked up by any case
+            headers=MultiHeaders(request.headers),  # each name's lines joined
             # The socket peer: a forwarding middleware may have replaced request.remote.
             remote_addr=peer[0] if isinstance(peer, tuple) and peer else None,
             native=request,

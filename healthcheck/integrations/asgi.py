@@ -10,7 +10,7 @@ from ..core import HealthCheck
 from ..endpoints import Endpoints, Reply, Request
 from ..environment import EnvironmentDump
 from ..proxies import forwarded_from
-from ._http import parse_query, strip_prefix
+from ._http import ScopeHeaders, parse_query, strip_prefix
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -68,7 +68,7 @@ class HealthASGI:
         if below is None:
             return None
         client = scope.get("client")
-        headers = _Headers(scope.get("headers", ()))
+        headers = ScopeHeaders(scope.get("headers", ()))
         peer = client[0] if client else None
         # A server that believes forwarding headers (uvicorn --forwarded-allow-ips) puts the
         # forwarded address in scope["client"]: the socket peer is then unknown, never local.
@@ -88,24 +88,6 @@ async def _send(send: Send, reply: Reply) -> None:
     headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()]
     await send({"type": "http.response.start", "status": reply.status, "headers": headers})
     await send({"type": "http.response.body", "body": reply.body})
-
-
-class _Headers:
-    """A request's headers, read from the scope's list when asked for: the endpoints look at
-    one or two of them, so decoding every one would be wasted."""
-
-    __slots__ = ("_raw",)
-
-    def __init__(self, raw: Any) -> None:
-        self._raw = raw
-
-    def get(self, name: str, /) -> str | None:
-        wanted = name.lower().encode("latin-1")
-        # Servers send names in lower case; others may not. A header sent twice counts as one
-        # comma-separated list (RFC 9110), as WSGI servers and Tornado join them: a proxy's
-        # own X-Forwarded-For line must not hide behind a client's.
-        values = [value.decode("latin-1") for key, value in self._raw if key.lower() == wanted]
-        return ", ".join(values) if values else None
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

@@ -38,7 +38,7 @@ from ..endpoints import (  # noqa: E402
 )
 from ..environment import EnvironmentDump  # noqa: E402
 from ..proxies import forwarded_from  # noqa: E402
-from ._http import parse_query, tail_of  # noqa: E402
+from ._http import ScopeHeaders, parse_query, tail_of  # noqa: E402
 
 __all__ = ["CheckResultModel", "HealthModel", "health_router", "with_dependencies"]
 
@@ -224,14 +224,17 @@ async def _serve(endpoints: Endpoints, request: HTTPRequest, template: str) -> H
     below = tail_of(request.url.path, template)
     client = request.client
     peer = client.host if client else None
+    # Read as HealthASGI reads them: each name's lines joined (Starlette's get() gives the
+    # first line only, maybe a client's before a proxy's).
+    headers = ScopeHeaders(request.scope.get("headers", ()))
     # As in HealthASGI: an address the server took from a forwarding header is no peer.
-    if peer is not None and forwarded_from(peer, request.headers):
+    if peer is not None and forwarded_from(peer, headers):
         peer = None
     asked = Request(
         method=request.method,
         path=below,
         query=parse_query(request.scope.get("query_string", b"")),
-        headers=request.headers,  # Starlette's: looked up by any case
+        headers=headers,
         remote_addr=peer,
         native=request,
     )

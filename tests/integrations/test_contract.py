@@ -651,3 +651,38 @@ def test_a_callable_section_and_the_timestamp_are_fresh_on_every_kept_json_face(
     assert [body["workers"] for body in bodies] == sorted({body["workers"] for body in bodies})
     assert len({body["workers"] for body in bodies}) == 3
     assert len({body["timestamp"] for body in bodies}) == 3
+
+
+def _raw_get(base: str, path: str, lines: list[str]) -> str:
+    """A GET with exactly these header lines, repeated names kept as separate lines (as a
+    proxy that adds its own X-Forwarded-For line after the client's sends them)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    url = urlsplit(base)
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        head = f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        sock.sendall((head + "".join(f"{line}\r\n" for line in lines) + "\r\n").encode())
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    return data.split(b"\r\n\r\n", 1)[-1].decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("server", sorted(name for name in SERVERS if name != "memory"))
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["X-Forwarded-For: 127.0.0.1", "X-Forwarded-For: 203.0.113.9"],
+        ["X-Real-IP: ::1", "X-Real-IP: 203.0.113.9"],
+        ["Forwarded: for=127.0.0.2", "Forwarded: for=203.0.113.9"],
+    ],
+)
+def test_a_header_sent_twice_is_one_list_on_every_adapter(
+    server: str, failing: HealthCheck, lines: list[str]
+) -> None:
+    # The second line is the local proxy's: the client it names is remote, whatever the first
+    # line (the client's own) claims. (Real servers only: joining lines is a server's job.)
+    with SERVERS[server](failing, None) as base:
+        body = _raw_get(base, "/healthcheck", lines)
+    assert json.loads(body) == {"status": "failure"}
