@@ -404,11 +404,13 @@ FRAMEWORKS = {
 THROUGHPUT_SECONDS = 2
 
 
-def paired(ours: list[Data], other: list[Data]) -> tuple[float, str]:
-    """The median over rounds of ours/other requests/s, and the spread of the rounds' ratios."""
+def paired(ours: list[Data], other: list[Data]) -> tuple[float, str, float]:
+    """The median over rounds of ours/other requests/s, the spread of the rounds' ratios, and
+    their lower quartile (what a goal of "at least" is judged on: rounds must not straddle)."""
     ratios = [a["requests_per_s"] / b["requests_per_s"] for a, b in zip(ours, other)]
     above = sum(r >= 1.0 for r in ratios)
-    return statistics.median(ratios), f"{spread(ratios)}; {above} of {len(ratios)} >= 1.0"
+    low = _quartiles(ratios)[0] if ratios else 0.0
+    return statistics.median(ratios), f"{spread(ratios)}; {above} of {len(ratios)} >= 1.0", low
 
 
 def spread(ratios: list[float]) -> str:
@@ -447,9 +449,9 @@ def cached_throughput(ctx: Context) -> list[Row]:
             name: statistics.median(r["requests_per_s"] for r in rs) for name, rs in runs.items()
         }
         # The machine's speed drifts between runs; a ratio within one round compares runs made
-        # close together, and the median over rounds is what the goal is judged on.
-        vs_bare, bare_range = paired(runs[OURS], runs[BARE])
-        vs_peer, peer_range = paired(runs[OURS], runs[PEER])
+        # close together, and the rounds' lower quartile is what the goal is judged on.
+        vs_bare, bare_range, bare_low = paired(runs[OURS], runs[BARE])
+        vs_peer, peer_range, peer_low = paired(runs[OURS], runs[PEER])
         clean = all(r["non_2xx"] == 0 and r["errors"] == 0 for r in runs[OURS])
         tool = runs[OURS][0]["tool"]
         row = Row(
@@ -460,8 +462,8 @@ def cached_throughput(ctx: Context) -> list[Row]:
             bare=f"{rps[BARE]:,.0f}",
             ratio=f"ours/bare {times(vs_bare)} ({bare_range}), "
             f"ours/peer {times(vs_peer)} ({peer_range})",
-            goal=">= 1.0x bare and >= 1.0x peer",
-            met=bool(vs_bare and vs_peer and vs_bare >= 1.0 and vs_peer >= 1.0 and clean),
+            goal=">= 1.0x bare and >= 1.0x peer (rounds' lower quartiles)",
+            met=bool(bare_low >= 1.0 and peer_low >= 1.0 and clean),
         )
         for name, rs in runs.items():
             row.details.append(

@@ -90,6 +90,9 @@ class EndpointsHandler(RequestHandler):
     # Every method: the endpoints answer 405 for all but GET and HEAD, alike for any name.
     head = post = put = patch = delete = options = get
 
+    def on_finish(self) -> None:
+        _forget(self.request)
+
     def _send(self, reply: Reply) -> None:
         self.set_status(reply.status)
         head = self.request.method == "HEAD"
@@ -117,6 +120,7 @@ class _Served(Matcher):
         if matched is None:
             return None  # unknown names below a route stay the app's
         if matched[1] is not None and self.endpoints.withholds(_request(request, self.prefix)):
+            _forget(request)  # served elsewhere: nothing of ours stays on it
             return None  # so do known ones, for a caller who may not learn which names exist
         return {}
 
@@ -145,6 +149,13 @@ def _request(request: HTTPServerRequest, prefix: str) -> Request:
         made = (prefix, _translated(request, prefix))
         request._healthcheck_request = made  # type: ignore[attr-defined]
     return made[1]
+
+
+def _forget(request: HTTPServerRequest) -> None:
+    """Drop what _request() kept on ``request``: it refers back to the request (as the hook's
+    ``native``), a cycle that only the garbage collector would otherwise free, request after
+    request (measured: a tenth more CPU per request)."""
+    request.__dict__.pop("_healthcheck_request", None)
 
 
 def _translated(request: HTTPServerRequest, prefix: str) -> Request:
