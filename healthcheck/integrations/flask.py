@@ -54,19 +54,14 @@ class HealthCheckExtension:
             # The default routes keep their kind as endpoint name: url_for("healthcheck.readyz")
             name = route.kind if route.kind not in names else f"{route.kind}_{number}"
             names.add(name)
-            # strict_slashes=False: /healthcheck/ answers as on the other adapters, no redirect
             rule = route.path
-            blueprint.add_url_rule(rule, name, self._view, methods=_METHODS, strict_slashes=False)
+            blueprint.add_url_rule(rule, name, self._view, **_RULE)
             if route.by_name:
                 rule = f"{route.path.rstrip('/')}/<{_CheckName.NAME}:check>"
-                blueprint.add_url_rule(
-                    rule, f"{name}_check", self._view, methods=_METHODS, strict_slashes=False
-                )
+                blueprint.add_url_rule(rule, f"{name}_check", self._view, **_RULE)
             if route.grouped:
                 rule = f"{route.path.rstrip('/')}/group/<{_CheckName.NAME}:group>"
-                blueprint.add_url_rule(
-                    rule, f"{name}_group", self._view, methods=_METHODS, strict_slashes=False
-                )
+                blueprint.add_url_rule(rule, f"{name}_group", self._view, **_RULE)
         app.url_map.converters.setdefault(_CheckName.NAME, _CheckName)
         app.register_blueprint(blueprint)
         app.extensions[self.name] = self
@@ -108,6 +103,10 @@ class HealthCheckExtension:
 #: Every method reaches the endpoints, which answer 405 for all but GET and HEAD (with the
 #: headers of their other answers, and alike for every check name).
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+#: How each health rule is registered: /healthcheck/ answers as on the other adapters, with
+#: no redirect, and so does /healthcheck//db (werkzeug would redirect it to a check's path,
+#: where every other adapter answers 404).
+_RULE: dict[str, Any] = {"methods": _METHODS, "strict_slashes": False, "merge_slashes": False}
 
 
 class _CheckName(BaseConverter):

@@ -686,3 +686,13 @@ def test_a_header_sent_twice_is_one_list_on_every_adapter(
     with SERVERS[server](failing, None) as base:
         body = _raw_get(base, "/healthcheck", lines)
     assert json.loads(body) == {"status": "failure"}
+
+
+def test_a_doubled_slash_before_a_check_name_is_no_route_on_any_adapter(
+    serve: Serve, health: HealthCheck
+) -> None:
+    # werkzeug would redirect /healthcheck//cache to /healthcheck/cache (308) for Flask alone.
+    with serve(health, None) as base:
+        reply = fetch(base, "/healthcheck//cache")
+    assert reply.status == 404
+    assert "Location" not in reply.headers
