@@ -384,8 +384,6 @@ class Endpoints:
         job = self._route(request)
         if not isinstance(job, _Job):
             return _sealed(request, _uncached(job))
-        if job.compat:  # the answer run() keeps: no body built per request
-            return self._finish(request, job, job.route.health.run())
         version = self._version(job)
         kept = self._kept_reply(request, job, version)
         if kept is not None:
@@ -571,16 +569,19 @@ class Endpoints:
                 return _reply(403, {"error": "the environment is for authorised callers only"})
             if fmt not in ENVIRONMENT_FORMATS:
                 return _reply(400, {"error": f"unknown format {fmt!r}"})
-            return slot.jobs.get(True) or slot.jobs.setdefault(True, _Job(route, None, fmt, True))
+            kept = slot.jobs.get(True)
+            if kept is None:
+                kept = slot.jobs[True] = _Job(route, None, fmt, True)
+            return kept
         details = self._detailed(request)
         if details in slot.jobs:
             return slot.jobs[details]
-        job = self._judged(routed, details)
+        judged = self._judged(routed, details)
         # Without a selection the answer is the same for every registry: kept. (Errors are
         # replies, made afresh: adapters complete them.)
-        if not isinstance(job, Reply) and not (routed.exclude or routed.tags or route.group):
-            slot.jobs[details] = job
-        return job
+        if not isinstance(judged, Reply) and not (routed.exclude or routed.tags or route.group):
+            slot.jobs[details] = judged
+        return judged
 
     def _judged(self, routed: _Routed, details: bool) -> _Job | Reply | None:
         """The job for ``routed`` and a caller who sees the details or not, or why not."""
@@ -648,26 +649,8 @@ class Endpoints:
             return is_local(client_address(peer, headers, self.trusted_proxies))
         answered = request._authorized
         if not answered:
-            answered.append(self._authorized(request.native))
+            answered.append(_asked(self.authorize, request.native))
         return answered[0]
-
-    def _authorized(self, native: Any) -> bool:
-        """The hook's answer; anything but an answer (an exception, an awaitable from a
-        callable object that hid its async __call__) is "no"."""
-        hook = self.authorize
-        if hook is None:
-            return False
-        try:
-            said = hook(native)
-        except Exception:
-            logger.exception("the authorize hook raised; treating the caller as unauthorised")
-            return False
-        if inspect.isawaitable(said):
-            if inspect.iscoroutine(said):
-                said.close()  # never awaited: no "was never awaited" warning either
-            logger.error("the authorize hook returned an awaitable; the caller is unauthorised")
-            return False
-        return bool(said)
 
     # -- producing the data (the only part that differs between sync and async) ----------
 
@@ -941,6 +924,22 @@ def _history(report: Report, details: bool) -> bytes:
             checks.append(entry)
         data["checks"] = checks
     return json.dumps(data).encode()
+
+
+def _asked(hook: Authorize, native: Any) -> bool:
+    """The ``authorize`` hook's answer; anything but an answer (an exception, an awaitable
+    from a callable object that hid its async __call__) is "no"."""
+    try:
+        said = hook(native)
+    except Exception:
+        logger.exception("the authorize hook raised; treating the caller as unauthorised")
+        return False
+    if inspect.isawaitable(said):
+        if inspect.iscoroutine(said):
+            said.close()  # never awaited: no "was never awaited" warning either
+        logger.error("the authorize hook returned an awaitable; the caller is unauthorised")
+        return False
+    return bool(said)
 
 
 def _selection_withheld() -> Reply:

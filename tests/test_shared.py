@@ -278,16 +278,6 @@ def test_a_malformed_result_file_never_wedges_a_check(tmp_path: Path, content: s
     assert json.loads(health.run()[0])["results"][0]["output"] == "mine"
 
 
-def test_clear_cache_runs_shared_checks_again(tmp_path: Path) -> None:
-    first, second, runs = counted_pair(tmp_path)
-    first.run()
-    second.run()
-    assert len(runs) == 1
-    second.clear_cache()
-    second.run()
-    assert len(runs) == 2
-
-
 def test_a_vanished_directory_is_made_again_or_the_checks_run_unshared(tmp_path: Path) -> None:
     import shutil
 
@@ -387,18 +377,20 @@ def test_a_directory_swapped_in_at_the_path_is_never_believed(tmp_path: Path) ->
     assert json.loads(health.run()[0])["results"][0]["output"] == "really down"
 
 
-def test_clear_cache_in_one_process_clears_them_all(tmp_path: Path) -> None:
+@pytest.mark.parametrize("clearing", [0, 1])  # the process that ran the check, or the other
+def test_clear_cache_in_one_process_clears_them_all(tmp_path: Path, clearing: int) -> None:
     first, second, runs = counted_pair(tmp_path)
+    clearer, other = (first, second) if clearing == 0 else (second, first)
     first.run()
     second.run()
     assert len(runs) == 1
-    first.clear_cache()
-    first.run()
+    clearer.clear_cache()
+    clearer.run()  # runs the shared check again
     assert len(runs) == 2
-    second_result = json.loads(second.run()[0])["results"][0]
-    first_result = json.loads(first.run()[0])["results"][0]
-    assert len(runs) == 2  # the second took up the first's new run, not its old result
-    assert second_result["timestamp"] == first_result["timestamp"]
+    other_result = json.loads(other.run()[0])["results"][0]
+    clearer_result = json.loads(clearer.run()[0])["results"][0]
+    assert len(runs) == 2  # the other took up the clearer's new run, not its old result
+    assert other_result["timestamp"] == clearer_result["timestamp"]
 
 
 def test_an_open_directory_is_refused_with_what_to_do(tmp_path: Path) -> None:
